@@ -1,0 +1,62 @@
+//! What a config evaluator may ask of the guest's disks, and nothing more.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// A file named by a config, on a device named the way the boot loader names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePath {
+    /// The boot loader's device name without parentheses, e.g. GRUB 2's `hd0,msdos1`,
+    /// `hd0,gpt2` or `hd0`, as it stood when the command that named the file ran (an
+    /// explicit `(dev)` prefix, else `$root`).
+    pub device: String,
+    /// Absolute path on that device, e.g. `/boot/vmlinuz-6.1.0-13-amd64`.
+    pub path: String,
+}
+
+impl fmt::Display for FilePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({}){}", self.device, self.path)
+    }
+}
+
+/// A device (whole disk or partition) that a boot loader running in the guest would see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// GRUB 2 name: `hd0` for the whole disk, `hd0,msdos1`, `hd0,gpt1`, ...
+    pub name: String,
+    /// Filesystem UUID as GRUB's `search --fs-uuid` compares it, if a filesystem was found.
+    pub fs_uuid: Option<String>,
+    /// Filesystem label, if any.
+    pub label: Option<String>,
+}
+
+/// Why the host could not answer. Not finding a file is not an error (`Ok(None)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostError(pub String);
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The guest's disks as a config evaluator sees them.
+pub trait ConfigHost {
+    /// Devices in the order the boot loader would scan them (GRUB's `search` returns
+    /// the first match in this order).
+    fn devices(&self) -> Vec<Device>;
+
+    /// Whether `device` is a name this host knows (accepting the boot loader's
+    /// equivalent spellings, e.g. `hd0,1` for `hd0,msdos1`); returns the canonical name.
+    fn canonical_device(&self, device: &str) -> Option<String>;
+
+    /// Size of a regular file (symlinks followed), or `None` if there is no such
+    /// regular file.
+    fn file_size(&self, file: &FilePath) -> Result<Option<u64>, HostError>;
+
+    /// The whole of a regular file if it is at most `max` bytes; `None` if it does not
+    /// exist; an error if it is larger than `max` or unreadable.
+    fn read_file(&self, file: &FilePath, max: usize) -> Result<Option<Vec<u8>>, HostError>;
+}

@@ -1,0 +1,29 @@
+//! Boot loader configs, evaluated as the guest's own boot loader evaluates them, into
+//! one menu model ([`menu::Menu`]) from which the entry to boot is chosen.
+//!
+//! Configs are hostile input: evaluation is bounded (sizes, nesting, loop iterations,
+//! `source` depth) and never runs anything. Files are reached only through
+//! [`host::ConfigHost`], which the binary implements over the guest's volumes.
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::cast_possible_truncation,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+extern crate alloc;
+
+pub mod error;
+pub mod host;
+pub mod menu;
+
+pub use error::ConfigError;
+pub use host::{ConfigHost, Device, FilePath, HostError};
+pub use menu::{BootSpec, Entry, EntryPath, Menu, MenuItem};

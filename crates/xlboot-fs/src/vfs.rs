@@ -1,0 +1,80 @@
+//! The interface every filesystem reader offers.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::ops::ControlFlow;
+
+use crate::FsError;
+
+/// A file, directory or link inside one filesystem (an inode number, or its like).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u64);
+
+/// What kind of object a node is. Only [`FileKind::Regular`] files may be boot files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A regular file.
+    Regular,
+    /// A directory.
+    Directory,
+    /// A symbolic link.
+    Symlink,
+    /// A device, FIFO, socket or anything else.
+    Other,
+}
+
+/// What callers need to know about a node before reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Metadata {
+    /// Its kind.
+    pub kind: FileKind,
+    /// Its size in bytes (for a sparse file, the apparent size).
+    pub size: u64,
+}
+
+/// Identity of a filesystem, as GRUB's `search` and `/etc/fstab` name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FsInfo {
+    /// Short type name, as `grub-probe --target=fs` prints it (`ext2` for all of
+    /// ext2/3/4, as GRUB does).
+    pub fs_type: &'static str,
+    /// The UUID formatted as GRUB formats it for `search --fs-uuid` (for ext4,
+    /// lowercase `8-4-4-4-12` hex), if the filesystem has one.
+    pub uuid: Option<String>,
+    /// The label, if set.
+    pub label: Option<String>,
+}
+
+/// A read-only filesystem. Implementations read through a
+/// [`BlockDevice`](xlboot_disk::BlockDevice) and must never panic, loop without a bound
+/// or allocate an amount chosen by the disk without a cap.
+pub trait FileSystem {
+    /// Type, UUID and label.
+    fn info(&self) -> FsInfo;
+
+    /// The root directory.
+    fn root(&self) -> NodeId;
+
+    /// Looks up one name (no `/`) in a directory. `Ok(None)` when it is not there.
+    fn lookup(&self, dir: NodeId, name: &[u8]) -> Result<Option<NodeId>, FsError>;
+
+    /// Kind and size of a node.
+    fn metadata(&self, node: NodeId) -> Result<Metadata, FsError>;
+
+    /// The target of a symbolic link, at most `max_len` bytes (longer is an error).
+    fn read_link(&self, node: NodeId, max_len: usize) -> Result<Vec<u8>, FsError>;
+
+    /// Reads file bytes at `offset` into `buf`; returns how many were read, which is
+    /// less than `buf.len()` only at the end of the file. Holes read as zeros.
+    fn read_at(&self, node: NodeId, offset: u64, buf: &mut [u8]) -> Result<usize, FsError>;
+
+    /// Calls `f` with each entry of a directory (`.` and `..` skipped) until it returns
+    /// `Break` or the entries run out. At most `max_entries` entries are visited; more
+    /// is an error, so a hostile directory cannot make a caller loop for ever.
+    fn read_dir(
+        &self,
+        dir: NodeId,
+        max_entries: usize,
+        f: &mut dyn FnMut(&[u8], NodeId) -> ControlFlow<()>,
+    ) -> Result<(), FsError>;
+}
