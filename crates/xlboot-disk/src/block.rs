@@ -92,7 +92,11 @@ impl<D: BlockDevice> Window<D> {
         let size = inner.size();
         match start.checked_add(len) {
             Some(end) if end <= size => Ok(Window { inner, start, len }),
-            _ => Err(IoError::OutOfRange { offset: start, len, size }),
+            _ => Err(IoError::OutOfRange {
+                offset: start,
+                len,
+                size,
+            }),
         }
     }
 
@@ -129,10 +133,14 @@ impl BlockDevice for [u8] {
             len: buf.len() as u64,
             size: self.size(),
         })?;
-        let src = self
-            .get(start..)
-            .and_then(|s| s.get(..buf.len()))
-            .ok_or(IoError::OutOfRange { offset, len: buf.len() as u64, size: self.size() })?;
+        let src =
+            self.get(start..)
+                .and_then(|s| s.get(..buf.len()))
+                .ok_or(IoError::OutOfRange {
+                    offset,
+                    len: buf.len() as u64,
+                    size: self.size(),
+                })?;
         buf.copy_from_slice(src);
         Ok(())
     }

@@ -24,3 +24,15 @@ extern crate alloc;
 pub mod block;
 
 pub use block::{BlockDevice, IoError, Window};
+mod bytes;
+pub mod crc32;
+pub mod error;
+pub mod gpt_entry;
+pub mod gpt_header;
+pub mod guid;
+pub mod mbr;
+pub mod volumes;
+
+pub use error::{Corrupt, DiskError, PartitionProblem, Unsupported};
+pub use guid::Guid;
+pub use volumes::{discover, scan, GptCopy, GptInfo, PartType, PartitionTable, Scheme, Volume};
