@@ -1,0 +1,424 @@
+//! Partition tables written by the real tools (sfdisk, sgdisk, fdisk), read back with
+//! exact offsets, lengths and GRUB numbers.
+
+mod common;
+
+use common::*;
+use xlboot_disk::{
+    discover, scan, Corrupt, DiskError, GptCopy, Guid, PartType, Scheme, Unsupported, Volume,
+};
+
+const MIB: u64 = 1 << 20;
+
+fn mbr_volume(number: u32, start_lba: u64, sectors: u64, ty: u8, bootable: bool) -> Volume {
+    Volume {
+        number: Some(number),
+        scheme: Scheme::Mbr,
+        start: start_lba * 512,
+        len: sectors * 512,
+        part_type: PartType::Mbr(ty),
+        name: String::new(),
+        bootable,
+        unique_guid: None,
+    }
+}
+
+#[test]
+fn mbr_one_primary() {
+    if !have("sfdisk") {
+        return;
+    }
+    let img = image("mbr1", 64 * MIB);
+    sfdisk(
+        &img,
+        "label: dos\nunit: sectors\nstart=2048, size=129024, type=83\n",
+    );
+    let dev = FileDev::open(&img.0);
+    let vols = discover(&dev).unwrap();
+    assert_eq!(vols, vec![mbr_volume(1, 2048, 129024, 0x83, false)]);
+    assert_eq!(vols[0].grub_name(), "hd0,msdos1");
+    assert_eq!(vols[0].legacy_grub_name(), "hd0,0");
+    let w = vols[0].window(&dev).unwrap();
+    assert_eq!(w.start(), 2048 * 512);
+}
+
+#[test]
+fn mbr_two_primaries_second_bootable() {
+    if !have("sfdisk") {
+        return;
+    }
+    let img = image("mbr2", 64 * MIB);
+    sfdisk(
+        &img,
+        "label: dos\nunit: sectors\n\
+         start=2048, size=8192, type=82\n\
+         start=10240, size=20480, type=83, bootable\n",
+    );
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    assert_eq!(table.scheme, Scheme::Mbr);
+    assert_eq!(table.problems().count(), 0);
+    // Table order, not active-first: pygrub (Python 3) never reorders.
+    let vols: Vec<_> = table.volumes().cloned().collect();
+    assert_eq!(
+        vols,
+        vec![
+            mbr_volume(1, 2048, 8192, 0x82, false),
+            mbr_volume(2, 10240, 20480, 0x83, true)
+        ]
+    );
+    assert_eq!(vols[1].grub_name(), "hd0,msdos2");
+    assert_eq!(vols[1].legacy_grub_name(), "hd0,1");
+}
+
+#[test]
+fn mbr_four_primaries_with_swap_and_extended() {
+    if !have("sfdisk") {
+        return;
+    }
+    let img = image("mbr4", 64 * MIB);
+    sfdisk(
+        &img,
+        "label: dos\nunit: sectors\n\
+         start=2048, size=20480, type=83, bootable\n\
+         start=22528, size=8192, type=82\n\
+         start=30720, size=20480, type=5\n\
+         start=51200, size=79872, type=83\n",
+    );
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    assert_eq!(table.scheme, Scheme::Mbr);
+    let vols: Vec<_> = table.volumes().cloned().collect();
+    assert_eq!(
+        vols,
+        vec![
+            mbr_volume(1, 2048, 20480, 0x83, true),
+            mbr_volume(2, 22528, 8192, 0x82, false),
+            mbr_volume(4, 51200, 79872, 0x83, false),
+        ]
+    );
+    // The extended partition is not a volume; its logical partitions are not read yet
+    // and say so, after the primaries.
+    let problems: Vec<_> = table.problems().collect();
+    assert_eq!(
+        problems,
+        vec![&DiskError::Unsupported(Unsupported::LogicalPartitions {
+            number: 3
+        })]
+    );
+    assert!(problems[0].is_unsupported());
+    assert_eq!(discover(&dev).unwrap(), vols);
+    assert_eq!(vols[2].grub_name(), "hd0,msdos4");
+    assert_eq!(vols[2].legacy_grub_name(), "hd0,3");
+}
+
+#[test]
+fn mbr_logical_partitions_only_is_an_error_for_discover() {
+    if !have("sfdisk") {
+        return;
+    }
+    let img = image("mbrext", 64 * MIB);
+    sfdisk(
+        &img,
+        "label: dos\nunit: sectors\n\
+         start=2048, size=129024, type=5\n\
+         start=4096, size=20480, type=83\n",
+    );
+    let dev = FileDev::open(&img.0);
+    let err = discover(&dev).unwrap_err();
+    assert_eq!(
+        err,
+        DiskError::Unsupported(Unsupported::LogicalPartitions { number: 1 })
+    );
+    assert!(err.to_string().contains("msdos1"), "{err}");
+}
+
+#[test]
+fn mbr_label_without_partitions_is_whole_disk() {
+    if !have("sfdisk") {
+        return;
+    }
+    let img = image("mbr0", 8 * MIB);
+    sfdisk(&img, "label: dos\n");
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    assert_eq!(table.scheme, Scheme::Whole);
+    assert_eq!(discover(&dev).unwrap(), vec![Volume::whole(8 * MIB)]);
+}
+
+#[test]
+fn no_partition_table_is_whole_disk() {
+    let img = image("none", 8 * MIB);
+    let dev = FileDev::open(&img.0);
+    let vols = discover(&dev).unwrap();
+    assert_eq!(vols, vec![Volume::whole(8 * MIB)]);
+    assert_eq!(vols[0].grub_name(), "hd0");
+    assert_eq!(vols[0].legacy_grub_name(), "hd0");
+    assert_eq!(vols[0].number, None);
+}
+
+#[test]
+fn whole_disk_ext4_is_whole_disk() {
+    if !have("mkfs.ext4") {
+        return;
+    }
+    let img = image("ext4", 8 * MIB);
+    run("mkfs.ext4", &["-q", "-F", path(&img)], "");
+    let dev = FileDev::open(&img.0);
+    assert_eq!(discover(&dev).unwrap(), vec![Volume::whole(8 * MIB)]);
+}
+
+/// The GPT test disk: BIOS boot, Linux root, slot 3 unused, Linux swap.
+fn sgdisk_disk(tag: &str) -> Scratch {
+    let img = image(tag, 64 * MIB);
+    sgdisk(
+        &img,
+        &[
+            "-o",
+            "-n",
+            "1:2048:4095",
+            "-t",
+            "1:ef02",
+            "-c",
+            "1:bios",
+            "-n",
+            "2:4096:69631",
+            "-t",
+            "2:8300",
+            "-c",
+            "2:root",
+            "-u",
+            "2:6B3C9C0A-2D5E-4F4B-9A41-3C1E2B7F0A11",
+            "-n",
+            "4:69632:100000",
+            "-t",
+            "4:8200",
+            "-c",
+            "4:swap ünïcødé",
+        ],
+    );
+    img
+}
+
+fn check_sgdisk_volumes(vols: &[Volume]) {
+    let numbers: Vec<_> = vols.iter().map(|v| v.number).collect();
+    assert_eq!(numbers, vec![Some(1), Some(2), Some(4)]);
+    assert_eq!((vols[0].start, vols[0].len), (2048 * 512, 2048 * 512));
+    assert_eq!((vols[1].start, vols[1].len), (4096 * 512, 65536 * 512));
+    assert_eq!(
+        (vols[2].start, vols[2].len),
+        (69632 * 512, (100000 - 69632 + 1) * 512)
+    );
+    assert_eq!(vols[0].part_type, PartType::Gpt(Guid::BIOS_BOOT));
+    assert_eq!(vols[1].part_type, PartType::Gpt(Guid::LINUX_FS));
+    assert_eq!(vols[2].part_type, PartType::Gpt(Guid::LINUX_SWAP));
+    assert_eq!(vols[0].name, "bios");
+    assert_eq!(vols[1].name, "root");
+    assert_eq!(vols[2].name, "swap ünïcødé");
+    assert_eq!(
+        vols[1].unique_guid.unwrap().to_string(),
+        "6B3C9C0A-2D5E-4F4B-9A41-3C1E2B7F0A11"
+    );
+    assert!(vols.iter().all(|v| v.scheme == Scheme::Gpt && !v.bootable));
+    assert_eq!(vols[1].grub_name(), "hd0,gpt2");
+    assert_eq!(vols[2].grub_name(), "hd0,gpt4");
+    assert_eq!(vols[2].legacy_grub_name(), "hd0,3");
+}
+
+#[test]
+fn gpt_bios_boot_and_data() {
+    if !have("sgdisk") {
+        return;
+    }
+    let img = sgdisk_disk("gpt");
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    assert_eq!(table.scheme, Scheme::Gpt);
+    assert_eq!(table.sector_size, 512);
+    let gpt = table.gpt.as_ref().unwrap();
+    assert_eq!(gpt.copy, GptCopy::Primary);
+    assert_eq!(gpt.primary_error, None);
+    assert_eq!(gpt.header.my_lba, 1);
+    assert_eq!(gpt.header.alternate_lba, 64 * MIB / 512 - 1);
+    assert_eq!(gpt.header.first_usable_lba, 34);
+    assert_eq!(gpt.header.last_usable_lba, 64 * MIB / 512 - 34);
+    assert_eq!(gpt.header.entry_count, 128);
+    assert_eq!(gpt.header.entry_size, 128);
+    assert_eq!(table.problems().count(), 0);
+    let vols = discover(&dev).unwrap();
+    check_sgdisk_volumes(&vols);
+    for v in &vols {
+        v.window(&dev).unwrap();
+    }
+}
+
+#[test]
+fn gpt_primary_header_corrupt_uses_backup() {
+    if !have("sgdisk") {
+        return;
+    }
+    let img = sgdisk_disk("gpthdr");
+    let mut bytes = read(&img);
+    bytes[512 + hdr::FIRST_USABLE] ^= 0x01; // one bit, header CRC now wrong
+    write(&img, &bytes);
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    let gpt = table.gpt.as_ref().unwrap();
+    assert_eq!(gpt.copy, GptCopy::Backup);
+    assert_eq!(gpt.header.my_lba, 64 * MIB / 512 - 1);
+    assert!(matches!(
+        gpt.primary_error,
+        Some(DiskError::Corrupt(Corrupt::GptHeaderCrc { at: 512, .. }))
+    ));
+    check_sgdisk_volumes(&table.volumes().cloned().collect::<Vec<_>>());
+}
+
+#[test]
+fn gpt_primary_signature_wiped_uses_backup() {
+    if !have("sgdisk") {
+        return;
+    }
+    let img = sgdisk_disk("gptsig");
+    let mut bytes = read(&img);
+    bytes[512..1024].fill(0);
+    write(&img, &bytes);
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    let gpt = table.gpt.as_ref().unwrap();
+    assert_eq!(gpt.copy, GptCopy::Backup);
+    assert_eq!(
+        gpt.primary_error,
+        Some(DiskError::Corrupt(Corrupt::GptSignature { at: 512 }))
+    );
+    check_sgdisk_volumes(&discover(&dev).unwrap());
+}
+
+#[test]
+fn gpt_primary_entry_array_corrupt_uses_backup() {
+    if !have("sgdisk") {
+        return;
+    }
+    let img = sgdisk_disk("gptarr");
+    let mut bytes = read(&img);
+    bytes[1024 + 128 + 56] = b'X'; // entry 2's name: array CRC now wrong
+    write(&img, &bytes);
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    let gpt = table.gpt.as_ref().unwrap();
+    assert_eq!(gpt.copy, GptCopy::Backup);
+    assert!(matches!(
+        gpt.primary_error,
+        Some(DiskError::Corrupt(Corrupt::GptEntryArrayCrc {
+            at: 512,
+            ..
+        }))
+    ));
+    check_sgdisk_volumes(&table.volumes().cloned().collect::<Vec<_>>());
+}
+
+#[test]
+fn gpt_both_copies_corrupt_is_an_error() {
+    if !have("sgdisk") {
+        return;
+    }
+    let img = sgdisk_disk("gptboth");
+    let mut bytes = read(&img);
+    bytes[1024 + 56] ^= 0xFF; // primary array
+    let backup = backup_at(&bytes, 512);
+    bytes[backup + hdr::LAST_USABLE] ^= 0x01; // backup header
+    write(&img, &bytes);
+    let dev = FileDev::open(&img.0);
+    let err = discover(&dev).unwrap_err();
+    assert!(err.is_corrupt());
+    match &err {
+        DiskError::Corrupt(Corrupt::NoValidGpt { primary, backup }) => {
+            assert!(matches!(
+                **primary,
+                DiskError::Corrupt(Corrupt::GptEntryArrayCrc { .. })
+            ));
+            assert!(matches!(
+                **backup,
+                DiskError::Corrupt(Corrupt::GptHeaderCrc { .. })
+            ));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let msg = err.to_string();
+    assert!(msg.contains("primary") && msg.contains("backup"), "{msg}");
+}
+
+#[test]
+fn gpt_truncated_image_partition_past_end() {
+    if !have("sgdisk") {
+        return;
+    }
+    // A 64 MiB disk cut to 40 MiB: the primary is intact, the backup is gone, the
+    // root partition still fits and the swap partition runs past the end.
+    let img = sgdisk_disk("gpttrunc");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&img.0)
+        .unwrap()
+        .set_len(40 * MIB)
+        .unwrap();
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    assert_eq!(table.gpt.as_ref().unwrap().copy, GptCopy::Primary);
+    let numbers: Vec<_> = table.volumes().map(|v| v.number.unwrap()).collect();
+    assert_eq!(numbers, vec![1, 2]);
+    let problems: Vec<_> = table.problems().collect();
+    assert_eq!(problems.len(), 1);
+    assert!(
+        matches!(
+            problems[0],
+            DiskError::Corrupt(Corrupt::Partition {
+                number: 4,
+                scheme: Scheme::Gpt,
+                ..
+            })
+        ),
+        "{:?}",
+        problems[0]
+    );
+    assert!(problems[0].to_string().contains("gpt4"), "{}", problems[0]);
+    // Order is kept: the error sits in slot 4's place, after 1 and 2.
+    assert!(table.entries[2].is_err());
+}
+
+#[test]
+fn gpt_4k_sectors_from_fdisk() {
+    if !have("fdisk") {
+        return;
+    }
+    let img = image("gpt4k", 64 * MIB);
+    // fdisk can write a 4 KiB-sector label onto a plain file; sgdisk and sfdisk cannot.
+    run(
+        "fdisk",
+        &["-b", "4096", path(&img)],
+        "g\nn\n1\n256\n511\nt\n4\nn\n2\n512\n8703\nw\n",
+    );
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    assert_eq!(table.scheme, Scheme::Gpt);
+    assert_eq!(table.sector_size, 4096);
+    assert_eq!(table.gpt.as_ref().unwrap().copy, GptCopy::Primary);
+    let vols: Vec<_> = table.volumes().cloned().collect();
+    assert_eq!(vols.len(), 2);
+    assert_eq!((vols[0].start, vols[0].len), (256 * 4096, 256 * 4096));
+    assert_eq!((vols[1].start, vols[1].len), (512 * 4096, 8192 * 4096));
+    assert_eq!(vols[0].part_type, PartType::Gpt(Guid::BIOS_BOOT));
+    assert_eq!(vols[1].part_type, PartType::Gpt(Guid::LINUX_FS));
+    assert_eq!(vols[1].grub_name(), "hd0,gpt2");
+
+    // And with the primary damaged, the 4 KiB backup at the last LBA is found.
+    let mut bytes = read(&img);
+    bytes[4096..8192].fill(0);
+    write(&img, &bytes);
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    assert_eq!(table.sector_size, 4096);
+    let gpt = table.gpt.as_ref().unwrap();
+    assert_eq!(gpt.copy, GptCopy::Backup);
+    assert_eq!(gpt.header.my_lba, 64 * MIB / 4096 - 1);
+    assert_eq!(table.volumes().cloned().collect::<Vec<_>>(), vols);
+}
