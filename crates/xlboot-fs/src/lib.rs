@@ -20,8 +20,31 @@
 
 extern crate alloc;
 
+mod bytes;
 pub mod error;
+pub mod ext4;
+pub mod path;
 pub mod vfs;
 
+use alloc::boxed::Box;
+
+use xlboot_disk::BlockDevice;
+
 pub use error::FsError;
+pub use path::{resolve, resolve_file, PathLimits};
 pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId};
+
+/// Tries every filesystem this crate reads on `dev` (today ext2/3/4).
+///
+/// `Ok(None)`: no known filesystem signature. `Err`: a signature was found but the
+/// filesystem is corrupt or uses an unsupported feature; that is reported rather than
+/// passed over, because a volume that looks like ext4 is not going to be another
+/// filesystem and "no filesystem" would hide the real reason.
+pub fn probe<'a, D: BlockDevice + Clone + 'a>(
+    dev: D,
+) -> Result<Option<Box<dyn FileSystem + 'a>>, FsError> {
+    if let Some(fs) = ext4::probe(dev)? {
+        return Ok(Some(Box::new(fs)));
+    }
+    Ok(None)
+}
