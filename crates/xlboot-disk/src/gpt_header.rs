@@ -154,7 +154,12 @@ impl GptHeader {
             .into());
         }
         let (first, last) = (header.first_usable_lba, header.last_usable_lba);
-        if first > last || (first..=last).contains(&lba) || first == 0 {
+        // LBAs that belong to the table itself: the MBR, the primary header's standard
+        // place, this header and the other copy. Neither the usable area nor the entry
+        // array may cover them (a hostile backup could otherwise point its "array" at
+        // the primary header and have it read as partition entries).
+        let reserved = [0, 1, lba, header.alternate_lba];
+        if first > last || reserved.iter().any(|r| (first..=last).contains(r)) {
             return Err(Corrupt::GptUsableRange { at, first, last }.into());
         }
         if header.entry_size < MIN_ENTRY_SIZE || header.entry_size % 8 != 0 {
@@ -182,7 +187,7 @@ impl GptHeader {
             .into());
         }
 
-        // The array must lie on the disk, after the MBR, and clear of this header and
+        // The array must lie on the disk, after the MBR, and clear of the headers and
         // of the usable area.
         let bad_array = Corrupt::GptEntryArrayLocation {
             at,
@@ -195,9 +200,9 @@ impl GptHeader {
         let disk_sectors = disk_size.checked_div(ss).unwrap_or(0);
         // An empty array (no entries) occupies nothing and cannot overlap anything.
         let empty = array_end == array_start;
-        let hits_header = array_start <= lba && lba < array_end;
+        let hits_reserved = reserved.iter().any(|&r| array_start <= r && r < array_end);
         let hits_usable = !empty && array_start <= last && first < array_end;
-        if array_start == 0 || hits_header || hits_usable || array_end > disk_sectors {
+        if array_start == 0 || hits_reserved || hits_usable || array_end > disk_sectors {
             return Err(bad_array.into());
         }
         Ok(header)
