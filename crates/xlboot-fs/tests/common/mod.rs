@@ -1,0 +1,256 @@
+//! Shared helpers for the image tests: temporary directories, a file-backed block
+//! device, a source tree with every kind of object, and `mke2fs -d` to turn it into an
+//! image with the real tool.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::ffi::OsStr;
+use std::fs::{self, File};
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use xlboot_disk::{BlockDevice, IoError};
+
+/// A directory under the system temp dir, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        let p = std::env::temp_dir().join(format!("xlboot-fs-{tag}-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&p);
+        fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A block device over an image file, read with `pread`, as the binary does.
+pub struct FileDev {
+    f: File,
+    size: u64,
+}
+
+impl FileDev {
+    pub fn open(p: &Path) -> FileDev {
+        let f = File::open(p).unwrap();
+        let size = f.metadata().unwrap().len();
+        FileDev { f, size }
+    }
+}
+
+impl BlockDevice for FileDev {
+    fn size(&self) -> u64 {
+        self.size
+    }
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), IoError> {
+        xlboot_disk::block::check_range(offset, buf.len(), self.size)?;
+        self.f
+            .read_exact_at(buf, offset)
+            .map_err(|e| IoError::Device {
+                offset,
+                len: buf.len() as u64,
+                errno: e.raw_os_error(),
+            })
+    }
+}
+
+/// Deterministic pseudo-random bytes (xorshift64*), so failures reproduce.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        let mut v = Vec::with_capacity(n + 8);
+        while v.len() < n {
+            v.extend_from_slice(&self.next().to_le_bytes());
+        }
+        v.truncate(n);
+        v
+    }
+}
+
+/// Long directory name so that a link to it needs a slow (block-stored) symlink.
+pub const LONG_DIR: &str =
+    "a_directory_with_a_rather_long_name_so_that_links_to_it_do_not_fit_in_the_inode";
+
+/// What the tree built by [`build_tree`] contains, for tests that check by hand.
+pub struct TreeOpts {
+    /// Files in /many (an htree after `e2fsck -D`).
+    pub many: usize,
+    /// Size of /boot/vmlinuz-6.1.0-test (random bytes).
+    pub kernel_size: usize,
+    /// Offset of the last data block of /sparse (the file is sparse up to there).
+    pub sparse_far: u64,
+}
+
+impl Default for TreeOpts {
+    fn default() -> Self {
+        TreeOpts {
+            many: 3000,
+            kernel_size: 3 * 1024 * 1024 + 1234,
+            sparse_far: 70 << 20,
+        }
+    }
+}
+
+/// Builds a source tree with regular files (empty, small, multi-MiB random, sparse),
+/// a big directory, fast and slow symlinks, absolute chains, a loop, `..` above the
+/// root and a FIFO.
+pub fn build_tree(root: &Path, o: &TreeOpts) {
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let d = |p: &str| fs::create_dir_all(root.join(p)).unwrap();
+    let w = |p: &str, data: &[u8]| fs::write(root.join(p), data).unwrap();
+    let ln = |target: &str, p: &str| std::os::unix::fs::symlink(target, root.join(p)).unwrap();
+
+    d("boot/grub");
+    w(
+        "boot/grub/grub.cfg",
+        b"set default=0\nmenuentry 'Debian' {\n linux /vmlinuz root=/dev/xvda1\n}\n",
+    );
+    w("boot/vmlinuz-6.1.0-test", &rng.bytes(o.kernel_size));
+    w("boot/initrd.img-6.1.0-test", &rng.bytes(1024 * 1024 + 17));
+    ln("vmlinuz-6.1.0-test", "boot/vmlinuz");
+    ln("/boot/vmlinuz", "vmlinuz");
+    ln("boot/initrd.img-6.1.0-test", "initrd.img");
+    ln("/vmlinuz", "vmlinuz.chain");
+    w("empty", b"");
+    w("small", b"hello\n");
+
+    d(&format!("boot/{LONG_DIR}"));
+    w(
+        &format!("boot/{LONG_DIR}/config"),
+        b"inside the long directory\n",
+    );
+    ln(&format!("/boot/{LONG_DIR}"), "slowlink");
+    ln(
+        &format!("../boot/{LONG_DIR}/./../{LONG_DIR}/config"),
+        "etc_slow_rel",
+    );
+
+    ln("loop2", "loop1");
+    ln("loop1", "loop2");
+    ln("self", "self");
+    ln("../../../../../boot/grub/grub.cfg", "up");
+    ln("no/such/target", "dangling");
+
+    d("a/b/c/d/e/f/g");
+    w("a/b/c/d/e/f/g/deep", b"deep file\n");
+    ln("../../..", "a/b/c/d/e/f/g/up3");
+
+    {
+        let f = File::create(root.join("sparse")).unwrap();
+        f.write_all_at(&rng.bytes(4096), 0).unwrap();
+        f.write_all_at(&rng.bytes(4096), 40 << 20).unwrap();
+        f.write_all_at(&rng.bytes(5000), o.sparse_far).unwrap();
+    }
+
+    if o.many > 0 {
+        d("many");
+        for i in 0..o.many {
+            w(
+                &format!("many/file_{i:05}_with_some_padding"),
+                format!("{i}\n").as_bytes(),
+            );
+        }
+    }
+
+    let st = Command::new("mkfifo")
+        .arg(root.join("fifo"))
+        .status()
+        .unwrap();
+    assert!(st.success(), "mkfifo failed");
+}
+
+/// Runs `mke2fs -q -F <args> -d src img size` and returns the image path.
+pub fn mkfs(dir: &Path, name: &str, args: &[&str], src: &Path, size: &str) -> PathBuf {
+    let img = dir.join(format!("{name}.img"));
+    let out = Command::new("mke2fs")
+        .arg("-q")
+        .arg("-F")
+        .args(args)
+        .arg("-d")
+        .arg(src)
+        .arg(&img)
+        .arg(size)
+        .env("MKE2FS_CONFIG", "/etc/mke2fs.conf")
+        .env("E2FSPROGS_FAKE_TIME", "1700000000")
+        .output()
+        .expect("mke2fs must be installed (e2fsprogs): these tests build images with it");
+    assert!(
+        out.status.success(),
+        "mke2fs {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    img
+}
+
+/// Runs `e2fsck -fyD` (re-index all directories, building htrees) and then a
+/// read-only `e2fsck -fn` that must find the image clean.
+pub fn reindex(img: &Path) {
+    let out = Command::new("e2fsck")
+        .arg("-fyD")
+        .arg(img)
+        .output()
+        .unwrap();
+    // Exit 1 means "errors corrected" (the re-indexing itself).
+    assert!(
+        out.status.code().unwrap_or(8) <= 1,
+        "e2fsck -D: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    fsck_clean(img);
+}
+
+/// Asserts that `e2fsck -fn` finds nothing wrong.
+pub fn fsck_clean(img: &Path) {
+    let out = Command::new("e2fsck").arg("-fn").arg(img).output().unwrap();
+    assert!(
+        out.status.success(),
+        "e2fsck -fn: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// `debugfs -R <req> img` stdout.
+pub fn debugfs(img: &Path, req: &str) -> String {
+    let out = Command::new("debugfs")
+        .arg("-R")
+        .arg(req)
+        .arg(img)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Bytes of a host path's name.
+pub fn name_bytes(n: &OsStr) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    n.as_bytes().to_vec()
+}
+
+/// Whether a host file is a FIFO/device/socket.
+pub fn is_other(m: &fs::Metadata) -> bool {
+    let t = m.mode() & 0o170000;
+    t != 0o100000 && t != 0o040000 && t != 0o120000
+}

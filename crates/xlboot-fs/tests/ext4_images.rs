@@ -1,0 +1,409 @@
+//! Differential tests against images built by the real `mke2fs -d`: every file, link
+//! and directory of the source tree is looked up in the image and compared (kind, size,
+//! bytes, link target), then path resolution is checked case by case.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::ops::ControlFlow;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use xlboot_fs::{ext4, resolve, resolve_file, FileKind, FileSystem, FsError, NodeId, PathLimits};
+
+const UUID: &str = "0123abcd-4567-89ef-0123-456789abcdef";
+
+/// Walks `host` and the image directory `node` side by side; returns files compared.
+fn diff_tree(fs: &dyn FileSystem, host: &Path, node: NodeId, rel: &str) -> usize {
+    let mut img: BTreeMap<Vec<u8>, NodeId> = BTreeMap::new();
+    fs.read_dir(node, 1_000_000, &mut |n, id| {
+        assert!(
+            img.insert(n.to_vec(), id).is_none(),
+            "{rel}: duplicate entry"
+        );
+        ControlFlow::Continue(())
+    })
+    .unwrap_or_else(|e| panic!("read_dir {rel}: {e}"));
+    if rel.is_empty() {
+        img.remove(&b"lost+found"[..]);
+    }
+    let mut host_names: Vec<_> = fs::read_dir(host).unwrap().map(|e| e.unwrap()).collect();
+    host_names.sort_by_key(|e| e.file_name());
+    let want: Vec<Vec<u8>> = host_names
+        .iter()
+        .map(|e| name_bytes(&e.file_name()))
+        .collect();
+    let got: Vec<Vec<u8>> = img.keys().cloned().collect();
+    assert_eq!(got, want, "{rel}: directory listing differs");
+
+    let mut n = 0;
+    for e in host_names {
+        let name = e.file_name();
+        let p = format!("{rel}/{}", name.to_string_lossy());
+        let id = img[&name_bytes(&name)];
+        let hm = fs::symlink_metadata(e.path()).unwrap();
+        let m = fs
+            .metadata(id)
+            .unwrap_or_else(|e| panic!("metadata {p}: {e}"));
+        if hm.file_type().is_dir() {
+            assert_eq!(m.kind, FileKind::Directory, "{p}");
+            n += diff_tree(fs, &e.path(), id, &p);
+        } else if hm.file_type().is_symlink() {
+            assert_eq!(m.kind, FileKind::Symlink, "{p}");
+            let t = fs
+                .read_link(id, 4096)
+                .unwrap_or_else(|e| panic!("read_link {p}: {e}"));
+            let ht = fs::read_link(e.path()).unwrap();
+            assert_eq!(t, name_bytes(ht.as_os_str()), "{p}: link target");
+            assert_eq!(m.size, t.len() as u64, "{p}: link size");
+            n += 1;
+        } else if hm.file_type().is_file() {
+            assert_eq!(m.kind, FileKind::Regular, "{p}");
+            assert_eq!(m.size, hm.len(), "{p}: size");
+            compare_file(fs, id, &e.path(), &p);
+            // The path resolves to the same node, as a regular file.
+            let r = resolve_file(fs, p.as_bytes(), &PathLimits::default()).unwrap();
+            assert_eq!(r, id, "{p}: resolve");
+            n += 1;
+        } else {
+            assert!(is_other(&hm));
+            assert_eq!(m.kind, FileKind::Other, "{p}");
+            let err = resolve_file(fs, p.as_bytes(), &PathLimits::default()).unwrap_err();
+            assert!(matches!(err, FsError::WrongKind(_)), "{p}: {err}");
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Compares a file's bytes with the host's, in 1 MiB reads plus a few unaligned ones.
+fn compare_file(fs: &dyn FileSystem, id: NodeId, host: &Path, p: &str) {
+    let want = fs::read(host).unwrap();
+    let mut got = Vec::with_capacity(want.len());
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = fs
+            .read_at(id, got.len() as u64, &mut buf)
+            .unwrap_or_else(|e| panic!("read {p}: {e}"));
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+        assert!(got.len() <= want.len(), "{p}: read past the end");
+    }
+    assert!(got == want, "{p}: content differs");
+    for (off, len) in [
+        (1u64, 1usize),
+        (4095, 10_000),
+        (1023, 1025),
+        (want.len() as u64 / 2, 70_000),
+    ] {
+        let mut b = vec![0xAAu8; len];
+        let n = fs.read_at(id, off, &mut b).unwrap();
+        let start = (off as usize).min(want.len());
+        let end = (start + len).min(want.len());
+        assert_eq!(n, end - start, "{p}: short read at {off}");
+        assert!(b[..n] == want[start..end], "{p}: bytes at {off}+{len}");
+    }
+    // Past the end: nothing.
+    let mut b = [0u8; 16];
+    assert_eq!(fs.read_at(id, want.len() as u64 + 5, &mut b).unwrap(), 0);
+}
+
+fn node(fs: &dyn FileSystem, p: &str) -> NodeId {
+    resolve(fs, p.as_bytes(), &PathLimits::default()).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+fn err(fs: &dyn FileSystem, p: &str) -> FsError {
+    resolve_file(fs, p.as_bytes(), &PathLimits::default()).expect_err(p)
+}
+
+/// Path resolution cases on the tree from `build_tree`.
+fn check_paths(fs: &dyn FileSystem) {
+    let kernel = node(fs, "/boot/vmlinuz-6.1.0-test");
+    let l = PathLimits::default();
+    for p in [
+        "/vmlinuz",
+        "vmlinuz",
+        "/vmlinuz.chain",
+        "/boot/vmlinuz",
+        "//boot/./vmlinuz",
+    ] {
+        assert_eq!(resolve_file(fs, p.as_bytes(), &l).unwrap(), kernel, "{p}");
+    }
+    assert_eq!(
+        node(fs, "/initrd.img"),
+        node(fs, "/boot/initrd.img-6.1.0-test")
+    );
+    let cfg = node(fs, &format!("/boot/{LONG_DIR}/config"));
+    assert_eq!(node(fs, "/slowlink/config"), cfg);
+    assert_eq!(node(fs, "/etc_slow_rel"), cfg);
+    let grub = node(fs, "/boot/grub/grub.cfg");
+    assert_eq!(
+        node(fs, "/up"),
+        grub,
+        "a link climbing above the root stops at the root"
+    );
+    assert_eq!(node(fs, "/../../boot/../boot/grub//grub.cfg"), grub);
+    assert_eq!(
+        node(fs, "/a/b/c/d/e/f/g/up3/e/f/g/deep"),
+        node(fs, "/a/b/c/d/e/f/g/deep")
+    );
+    assert_eq!(node(fs, "/.."), fs.root());
+    assert_eq!(node(fs, ""), fs.root());
+
+    assert!(matches!(err(fs, "/loop1"), FsError::Limit(_)));
+    assert!(matches!(err(fs, "/self"), FsError::Limit(_)));
+    assert!(matches!(err(fs, "/dangling"), FsError::NotFound(_)));
+    assert!(matches!(err(fs, "/nonexistent"), FsError::NotFound(_)));
+    match err(fs, "/boot") {
+        FsError::WrongKind(m) => assert_eq!(m, "/boot is a directory"),
+        e => panic!("{e}"),
+    }
+    assert!(matches!(err(fs, "/fifo"), FsError::WrongKind(_)));
+    assert!(matches!(err(fs, "/small/x"), FsError::WrongKind(_)));
+    assert!(matches!(err(fs, "/small/.."), FsError::WrongKind(_)));
+    let tight = PathLimits {
+        max_hops: 2,
+        ..PathLimits::default()
+    };
+    assert!(matches!(
+        resolve(fs, b"/vmlinuz.chain", &tight),
+        Err(FsError::Limit(_))
+    ));
+    let shallow = PathLimits {
+        max_depth: 3,
+        ..PathLimits::default()
+    };
+    assert!(matches!(
+        resolve(fs, b"/a/b/c/d", &shallow),
+        Err(FsError::Limit(_))
+    ));
+    let short = PathLimits {
+        max_link_len: 20,
+        ..PathLimits::default()
+    };
+    assert!(matches!(
+        resolve(fs, b"/slowlink", &short),
+        Err(FsError::Limit(_))
+    ));
+    let long = vec![b'a'; 5000];
+    assert!(matches!(resolve(fs, &long, &l), Err(FsError::Limit(_))));
+
+    // The fast symlink and the slow one are read back exactly.
+    let fast = fs.lookup(fs.root(), b"vmlinuz").unwrap().unwrap();
+    assert_eq!(fs.read_link(fast, 4096).unwrap(), b"/boot/vmlinuz");
+    let slow = fs.lookup(fs.root(), b"slowlink").unwrap().unwrap();
+    assert!(fs.read_link(slow, 4096).unwrap().len() > 60);
+    assert!(matches!(
+        fs.read_at(slow, 0, &mut [0; 4]),
+        Err(FsError::WrongKind(_))
+    ));
+    let boot = node(fs, "/boot");
+    assert!(matches!(
+        fs.read_at(boot, 0, &mut [0; 4]),
+        Err(FsError::WrongKind(_))
+    ));
+    assert!(fs.lookup(boot, b"nope").unwrap().is_none());
+}
+
+/// Builds the tree, makes an image with `args`, checks it all.
+fn full_check(name: &str, args: &[&str], opts: TreeOpts, htree: bool) {
+    let tmp = TempDir::new(name);
+    let src = tmp.path().join("src");
+    fs::create_dir(&src).unwrap();
+    build_tree(&src, &opts);
+    let mut a: Vec<&str> = args.to_vec();
+    a.extend(["-L", "bootfs", "-U", UUID]);
+    let img = mkfs(tmp.path(), name, &a, &src, "160M");
+    if htree {
+        reindex(&img);
+        let st = debugfs(&img, "stat /many");
+        assert!(
+            st.contains("Flags: 0x81000") || st.contains("Flags: 0x1000"),
+            "/many is not an htree:\n{st}"
+        );
+    } else {
+        fsck_clean(&img);
+    }
+    let dev = FileDev::open(&img);
+    let fs = ext4::probe(&dev).unwrap().expect("ext magic");
+    let info = fs.info();
+    assert_eq!(info.fs_type, "ext2");
+    assert_eq!(info.uuid.as_deref(), Some(UUID));
+    assert_eq!(info.label.as_deref(), Some("bootfs"));
+    let n = diff_tree(&fs, &src, fs.root(), "");
+    assert!(n > opts.many, "{name}: only {n} files compared");
+    check_paths(&fs);
+
+    // The generic probe finds the same filesystem.
+    let boxed = xlboot_fs::probe(&dev).unwrap().expect("probe");
+    assert_eq!(boxed.info().uuid.as_deref(), Some(UUID));
+}
+
+#[test]
+fn ext4_default_4k() {
+    full_check(
+        "ext4-4k",
+        &["-t", "ext4", "-b", "4096"],
+        TreeOpts::default(),
+        true,
+    );
+}
+
+#[test]
+fn ext4_1k_blocks() {
+    full_check(
+        "ext4-1k",
+        &["-t", "ext4", "-b", "1024"],
+        TreeOpts::default(),
+        true,
+    );
+}
+
+#[test]
+fn ext4_without_metadata_csum() {
+    full_check(
+        "ext4-nocsum",
+        &["-t", "ext4", "-O", "^metadata_csum,uninit_bg"],
+        TreeOpts::default(),
+        true,
+    );
+}
+
+#[test]
+fn ext4_64k_blocks() {
+    // 64 KiB blocks store a whole-block rec_len specially; small tree to keep it quick.
+    let o = TreeOpts {
+        many: 500,
+        ..TreeOpts::default()
+    };
+    full_check("ext4-64k", &["-t", "ext4", "-b", "65536"], o, false);
+}
+
+#[test]
+fn ext2_1k_reaches_triple_indirect() {
+    // With 1 KiB blocks, block 65804 and on go through the triple indirect block:
+    // the far end of /sparse (70 MiB) is there.
+    full_check(
+        "ext2-1k",
+        &["-t", "ext2", "-b", "1024"],
+        TreeOpts::default(),
+        true,
+    );
+}
+
+#[test]
+fn ext2_4k() {
+    full_check(
+        "ext2-4k",
+        &["-t", "ext2", "-b", "4096"],
+        TreeOpts::default(),
+        false,
+    );
+}
+
+#[test]
+fn ext3_journal_and_indirect_blocks() {
+    full_check("ext3", &["-t", "ext3"], TreeOpts::default(), true);
+}
+
+#[test]
+fn ext4_csum_seed_and_orphan_file_after_uuid_change() {
+    // With metadata_csum_seed the seed stays while the UUID changes: checksums only
+    // verify if the stored seed is used, not one derived from the new UUID.
+    let tmp = TempDir::new("seed");
+    let src = tmp.path().join("src");
+    fs::create_dir(&src).unwrap();
+    let opts = TreeOpts {
+        many: 200,
+        ..TreeOpts::default()
+    };
+    build_tree(&src, &opts);
+    let img = mkfs(
+        tmp.path(),
+        "seed",
+        &["-t", "ext4", "-O", "metadata_csum_seed,orphan_file"],
+        &src,
+        "160M",
+    );
+    let out = Command::new("tune2fs")
+        .arg("-U")
+        .arg(UUID)
+        .arg(&img)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "tune2fs: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fsck_clean(&img);
+    let dev = FileDev::open(&img);
+    let fs = ext4::probe(&dev).unwrap().unwrap();
+    assert_eq!(fs.info().uuid.as_deref(), Some(UUID));
+    assert_eq!(fs.info().label, None);
+    diff_tree(&fs, &src, fs.root(), "");
+    check_paths(&fs);
+}
+
+#[test]
+fn inline_data_is_refused_by_name() {
+    let tmp = TempDir::new("inline");
+    let src = tmp.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("f"), b"x").unwrap();
+    let img = mkfs(
+        tmp.path(),
+        "inline",
+        &["-t", "ext4", "-O", "inline_data"],
+        &src,
+        "8M",
+    );
+    let dev = FileDev::open(&img);
+    match ext4::probe(&dev) {
+        Err(FsError::Unsupported(m)) => assert!(m.contains("inline_data"), "{m}"),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn needs_recovery_is_refused() {
+    let tmp = TempDir::new("recover");
+    let src = tmp.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("f"), b"x").unwrap();
+    let img = mkfs(tmp.path(), "recover", &["-t", "ext3"], &src, "8M");
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&img)
+        .unwrap();
+    let mut b = [0u8; 4];
+    f.read_exact_at(&mut b, 1024 + 0x60).unwrap();
+    let v = u32::from_le_bytes(b) | 0x4;
+    f.write_all_at(&v.to_le_bytes(), 1024 + 0x60).unwrap();
+    let dev = FileDev::open(&img);
+    match ext4::probe(&dev) {
+        Err(FsError::Unsupported(m)) => assert!(m.contains("journal needs replay"), "{m}"),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn not_ext_is_none() {
+    let zeros = vec![0u8; 1 << 20];
+    assert!(ext4::probe(zeros.as_slice()).unwrap().is_none());
+    assert!(xlboot_fs::probe(zeros.as_slice()).unwrap().is_none());
+    let tiny = [0u8; 100];
+    assert!(ext4::probe(&tiny[..]).unwrap().is_none());
+}
