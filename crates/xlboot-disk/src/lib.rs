@@ -5,6 +5,11 @@
 //! a count or an offset read from the disk. The crate does no I/O of its own: the
 //! binary implements [`BlockDevice`] over a file descriptor, and later the in-guest
 //! loader over Xen's block frontend.
+//!
+//! Entry points: [`discover`] (the volumes to try, in table order) and [`scan`] (the
+//! same with the broken partitions and the GPT copy used), then
+//! [`Volume::window`] to read one volume through a [`Window`]. One on-disk structure
+//! per module: [`mbr`], [`gpt_header`], [`gpt_entry`]; [`volumes`] holds the rules.
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(

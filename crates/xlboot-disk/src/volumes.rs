@@ -171,6 +171,10 @@ impl PartitionTable {
 
 /// The volumes xlboot tries, in table order (see the [module docs](self)).
 ///
+/// Table order, not active-partition-first: pygrub means to try the active MBR
+/// partition first, but a Python 3 bytes/str comparison keeps that from ever
+/// happening, so guests booted by pygrub today boot from table order, and so do we.
+///
 /// Broken partitions are left out; if that leaves nothing, the first problem is the
 /// error. Use [`scan`] to report the problems next to the volumes that work.
 pub fn discover<D: BlockDevice + ?Sized>(dev: &D) -> Result<Vec<Volume>, DiskError> {

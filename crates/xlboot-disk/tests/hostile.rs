@@ -482,3 +482,38 @@ fn random_corruption_never_panics() {
     // Both outcomes are exercised.
     assert!(ok > 100 && err > 100, "ok {ok}, err {err}");
 }
+
+/// Random MBR entries (status, type, start, size) on a small disk: each either a
+/// volume inside the disk, a partition problem, or a whole-disk fallback.
+#[test]
+fn random_mbr_entries_never_panic() {
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut img = vec![0u8; 64 * 1024];
+    img[510] = 0x55;
+    img[511] = 0xAA;
+    let sectors = (img.len() / 512) as u64;
+    for _ in 0..5000 {
+        for slot in 0..4 {
+            let e = 446 + 16 * slot;
+            img[e] = [0x00, 0x80, 0x00, rng.next() as u8][rng.below(4) as usize];
+            img[e + 4] =
+                [0x00, 0x83, 0x82, 0x05, 0x0F, 0x85, 0xEE, rng.next() as u8][rng.below(8) as usize];
+            let near = |r: &mut Rng| match r.below(3) {
+                0 => r.below(sectors + 4) as u32,
+                1 => r.next() as u32,
+                _ => u32::MAX - r.below(4) as u32,
+            };
+            let start = near(&mut rng);
+            let size = near(&mut rng);
+            put_u32(&mut img, e + 8, start);
+            put_u32(&mut img, e + 12, size);
+        }
+        match check_sane(&img) {
+            Ok(table) => {
+                assert!(!table.entries.is_empty());
+            }
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+        let _ = discover(img.as_slice());
+    }
+}

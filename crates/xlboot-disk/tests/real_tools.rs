@@ -10,6 +10,25 @@ use xlboot_disk::{
 
 const MIB: u64 = 1 << 20;
 
+/// Our volumes against `sfdisk -d` (extended partitions and logical ones left out of
+/// the oracle's list, since they are not volumes yet).
+fn check_against_sfdisk(img: &Scratch, vols: &[Volume], sector: u64) {
+    if !have("sfdisk") {
+        return;
+    }
+    let theirs: Vec<(u32, u64, u64)> = sfdisk_dump(img)
+        .into_iter()
+        .filter(|(n, _, _, ty)| *n <= 4 || ty.len() > 2)
+        .filter(|(_, _, _, ty)| !matches!(ty.as_str(), "5" | "f" | "85"))
+        .map(|(n, start, size, _)| (n, start * sector, size * sector))
+        .collect();
+    let ours: Vec<(u32, u64, u64)> = vols
+        .iter()
+        .map(|v| (v.number.unwrap(), v.start, v.len))
+        .collect();
+    assert_eq!(ours, theirs);
+}
+
 fn mbr_volume(number: u32, start_lba: u64, sectors: u64, ty: u8, bootable: bool) -> Volume {
     Volume {
         number: Some(number),
@@ -69,6 +88,7 @@ fn mbr_two_primaries_second_bootable() {
     );
     assert_eq!(vols[1].grub_name(), "hd0,msdos2");
     assert_eq!(vols[1].legacy_grub_name(), "hd0,1");
+    check_against_sfdisk(&img, &vols, 512);
 }
 
 #[test]
@@ -108,6 +128,7 @@ fn mbr_four_primaries_with_swap_and_extended() {
     );
     assert!(problems[0].is_unsupported());
     assert_eq!(discover(&dev).unwrap(), vols);
+    check_against_sfdisk(&img, &vols, 512);
     assert_eq!(vols[2].grub_name(), "hd0,msdos4");
     assert_eq!(vols[2].legacy_grub_name(), "hd0,3");
 }
@@ -247,6 +268,7 @@ fn gpt_bios_boot_and_data() {
     assert_eq!(table.problems().count(), 0);
     let vols = discover(&dev).unwrap();
     check_sgdisk_volumes(&vols);
+    check_against_sfdisk(&img, &vols, 512);
     for v in &vols {
         v.window(&dev).unwrap();
     }
@@ -421,4 +443,50 @@ fn gpt_4k_sectors_from_fdisk() {
     assert_eq!(gpt.copy, GptCopy::Backup);
     assert_eq!(gpt.header.my_lba, 64 * MIB / 4096 - 1);
     assert_eq!(table.volumes().cloned().collect::<Vec<_>>(), vols);
+}
+
+#[test]
+fn gpt_hybrid_mbr_reads_the_gpt() {
+    if !have("sgdisk") {
+        return;
+    }
+    // A hybrid MBR (GPT partition 2 also in the MBR, plus the 0xEE entry): the GPT
+    // is what counts, as for GRUB and Linux.
+    let img = sgdisk_disk("gpthybrid");
+    sgdisk(&img, &["-h", "2"]);
+    let bytes = read(&img);
+    assert!(bytes[446..510].chunks(16).any(|e| e[4] == 0xEE));
+    assert!(bytes[446..510].chunks(16).any(|e| e[4] == 0x83));
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    assert_eq!(table.scheme, Scheme::Gpt);
+    check_sgdisk_volumes(&table.volumes().cloned().collect::<Vec<_>>());
+}
+
+#[test]
+fn gpt_written_by_sfdisk() {
+    if !have("sfdisk") {
+        return;
+    }
+    let img = image("sfgpt", 32 * MIB);
+    sfdisk(
+        &img,
+        "label: gpt\nunit: sectors\n\
+         start=2048, size=2048, type=21686148-6449-6E6F-744E-656564454649, name=\"BIOS boot\"\n\
+         start=4096, size=16384, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=EFI\n\
+         start=20480, size=40960, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root\n",
+    );
+    let dev = FileDev::open(&img.0);
+    let vols = discover(&dev).unwrap();
+    let types: Vec<_> = vols.iter().map(|v| v.part_type).collect();
+    assert_eq!(
+        types,
+        vec![
+            PartType::Gpt(Guid::BIOS_BOOT),
+            PartType::Gpt(Guid::EFI_SYSTEM),
+            PartType::Gpt(Guid::LINUX_FS)
+        ]
+    );
+    assert_eq!(vols[0].name, "BIOS boot");
+    check_against_sfdisk(&img, &vols, 512);
 }

@@ -239,3 +239,44 @@ impl Rng {
         self.next() % n.max(1)
     }
 }
+
+/// The partitions as `sfdisk -d` sees them: (number, start sector, sectors, type),
+/// the oracle the tests compare against.
+pub fn sfdisk_dump(img: &Scratch) -> Vec<(u32, u64, u64, String)> {
+    let out = Command::new("sfdisk")
+        .arg("-d")
+        .arg(&img.0)
+        .output()
+        .expect("sfdisk -d");
+    assert!(
+        out.status.success(),
+        "sfdisk -d: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut parts = Vec::new();
+    for line in text.lines() {
+        let Some(fields) = line.split_once(" : ") else {
+            continue;
+        };
+        let Some(number) = fields.0.strip_prefix(path(img)) else {
+            continue;
+        };
+        let field = |name: &str| {
+            fields
+                .1
+                .split(',')
+                .map(str::trim)
+                .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        parts.push((
+            number.parse().unwrap(),
+            field("start").parse().unwrap(),
+            field("size").parse().unwrap(),
+            field("type"),
+        ));
+    }
+    parts
+}
