@@ -20,7 +20,7 @@
 
 use alloc::vec;
 
-use crate::block::BlockDevice;
+use crate::block::{BlockDevice, IoError};
 use crate::bytes::{array, u32_le, u64_le};
 use crate::crc32::crc32;
 use crate::error::{Corrupt, DiskError, Unsupported};
@@ -75,10 +75,12 @@ impl GptHeader {
         lba: u64,
     ) -> Result<GptHeader, DiskError> {
         let ss = u64::from(sector_size);
-        // `at` is used in errors; a header that cannot even be addressed is out of range.
-        let at = lba
-            .checked_mul(ss)
-            .ok_or(Corrupt::GptSignature { at: u64::MAX })?;
+        // A hostile alternate LBA can be too big to address at all: out of range.
+        let at = lba.checked_mul(ss).ok_or(IoError::OutOfRange {
+            offset: u64::MAX,
+            len: ss,
+            size: dev.size(),
+        })?;
         let len = usize::try_from(sector_size).map_err(|_| Unsupported::SectorSize(sector_size))?;
         let mut sector = vec![0u8; len];
         dev.read_exact_at(at, &mut sector)?;
