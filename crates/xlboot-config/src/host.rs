@@ -59,4 +59,13 @@ pub trait ConfigHost {
     /// The whole of a regular file if it is at most `max` bytes; `None` if it does not
     /// exist; an error if it is larger than `max` or unreadable.
     fn read_file(&self, file: &FilePath, max: usize) -> Result<Option<Vec<u8>>, HostError>;
+
+    /// Whether `dir` is a directory (symlinks followed). Used by GRUB's `test -d` and
+    /// `test -e`. The default answers with an error, which makes a config whose choice
+    /// depends on such a test fail as unsupported rather than guess.
+    fn dir_exists(&self, dir: &FilePath) -> Result<bool, HostError> {
+        Err(HostError(alloc::format!(
+            "directory lookups are not available ({dir})"
+        )))
+    }
 }

@@ -21,9 +21,13 @@
 extern crate alloc;
 
 pub mod error;
+pub mod grub2;
+pub mod grubenv;
 pub mod host;
 pub mod menu;
+pub mod select;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, ConfigErrorKind};
+pub use grub2::{evaluate as evaluate_grub2, EvalContext, Evaluated, Limits};
 pub use host::{ConfigHost, Device, FilePath, HostError};
 pub use menu::{BootSpec, Entry, EntryPath, Menu, MenuItem};

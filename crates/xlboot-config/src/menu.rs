@@ -10,9 +10,20 @@ use crate::host::FilePath;
 pub struct BootSpec {
     /// The kernel.
     pub kernel: FilePath,
-    /// Initrds in load order; the boot loader concatenates them (see `initrd_padding`).
+    /// Initrds in load order. GRUB loads them as one ramdisk (`grub_initrd_load` in
+    /// `grub-core/loader/linux.c`, used by the Xen loader too): the files are
+    /// concatenated raw (no decompression), and before each file after the first, zero
+    /// bytes are added so that the file starts at an offset that is a multiple of 4,
+    /// i.e. after every file but the last, `(4 - size % 4) % 4` zero bytes. Nothing is
+    /// added after the last file. (`newc:` initrd arguments, which wrap a file in a cpio
+    /// header, are refused by the evaluator.)
     pub initrds: Vec<FilePath>,
-    /// The kernel command line, exactly as the boot loader would pass it.
+    /// The kernel command line, exactly as the boot loader would pass it. For GRUB 2 on
+    /// Xen (`grub-core/lib/cmdline.c`, `grub-core/loader/i386/xen.c`): the arguments
+    /// after the kernel path, each written with `\`, `'` and `"` backslash-escaped and
+    /// wrapped in double quotes if it contains a space, joined by single spaces; no
+    /// `BOOT_IMAGE=` is added; at most 1023 bytes (whole arguments that do not fit are
+    /// dropped, as GRUB drops them).
     pub args: String,
 }
 
@@ -78,3 +89,56 @@ pub struct Menu {
     /// Seconds the boot loader waits before booting the default; `None` waits for ever.
     pub timeout: Option<u64>,
 }
+
+/// A title as one component of a `>` path: `>` doubled, as GRUB writes paths.
+fn push_component(out: &mut String, title: &str) {
+    for c in title.chars() {
+        if c == '>' {
+            out.push('>');
+        }
+        out.push(c);
+    }
+}
+
+impl Menu {
+    /// Every entry (not submenus) in menu order, depth first, with its path and its
+    /// title path (`Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux
+    /// 6.1.0-13-amd64`; a `>` inside a title is written `>>`, as in GRUB's `default`).
+    ///
+    /// This is the numbering `--entry N` and `-l` use (pygrub flattens submenus the same
+    /// way). Submenus deeper than [`MAX_MENU_DEPTH`] are not listed.
+    pub fn flatten(&self) -> Vec<(EntryPath, String, &Entry)> {
+        let mut out = Vec::new();
+        // Explicit stack instead of recursion: (items, next index, path, title prefix).
+        let mut stack: Vec<(&[MenuItem], usize, EntryPath, String)> =
+            alloc::vec![(self.items.as_slice(), 0, Vec::new(), String::new())];
+        while let Some((items, idx, path, prefix)) = stack.pop() {
+            let Some(item) = items.get(idx) else { continue };
+            stack.push((items, idx.saturating_add(1), path.clone(), prefix.clone()));
+            let mut p = path;
+            p.push(idx);
+            let mut title = prefix;
+            if !title.is_empty() {
+                title.push('>');
+            }
+            push_component(&mut title, item.title());
+            match item {
+                MenuItem::Entry(e) => out.push((p, title, e)),
+                MenuItem::Submenu { items: sub, .. } => {
+                    if p.len() < MAX_MENU_DEPTH {
+                        stack.push((sub.as_slice(), 0, p, title));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The entry at `path`, if `path` leads to an entry.
+    pub fn entry(&self, path: &[usize]) -> Option<&Entry> {
+        crate::select::entry_at(self, path)
+    }
+}
+
+/// Deepest submenu nesting a menu may have (evaluators refuse deeper ones).
+pub const MAX_MENU_DEPTH: usize = 16;

@@ -1,0 +1,1230 @@
+//! The GRUB 2 script interpreter: `grub-core/script/execute.c`, `kern/env.c`,
+//! `normal/context.c` and the menu side of `normal/menu.c`, for one config.
+//!
+//! What it keeps, as GRUB keeps it:
+//!
+//! - **Variables** live in a context. Entering a submenu opens a new context holding
+//!   copies of the *exported* variables only (`grub_env_context_open`); an entry's body
+//!   runs in the context of the menu it belongs to (no new context), so it sees every
+//!   variable set at that level. `root` has GRUB's write hook: a value `(dev)` is stored
+//!   as `dev`. `export` of an unset variable creates it empty.
+//! - **Functions** are one global table, defined when their definition is reached.
+//!   Built-in commands win over functions of the same name.
+//! - **Positional parameters** (`$1`, `$#`, `$@`, `$*`) exist inside functions and
+//!   entry bodies (an entry's are its `menuentry` arguments, title first); at the top
+//!   level they expand to nothing.
+//! - **Words** expand like `grub_script_arglist_to_argv`: unquoted variables are split
+//!   on white space, quoted ones are not; a word that expands to nothing at all is
+//!   dropped, while `""` is an empty argument.
+//! - **`$?`** is set after every command. An unknown command prints an error in GRUB
+//!   yet leaves status 0; an argument `name=value` in command position sets a variable.
+//!   xlboot refuses (`Unsupported`) to let the status of a command it does not know
+//!   decide an `if`/`while`.
+//! - **Menus**: after the top level has run, each entry body is run (in a copy of its
+//!   level's final context, with `chosen` and `default` set as `grub_menu_execute_entry`
+//!   sets them) to learn what it loads, and each submenu body is run in a new context to
+//!   learn its items.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::commands;
+use super::lexer::{tokenize, LexError, Part, Word};
+use super::parser::{Cmd, Parser};
+use super::{EvalContext, Evaluated, Limits};
+use crate::error::{ConfigError, ConfigErrorKind};
+use crate::host::{ConfigHost, Device, FilePath};
+use crate::menu::{BootSpec, Entry, EntryPath, Menu, MenuItem, MAX_MENU_DEPTH};
+use crate::select;
+
+/// GRUB error numbers used as statuses (`include/grub/err.h`).
+pub(crate) mod status {
+    pub const OK: i32 = 0;
+    pub const TEST_FAILURE: i32 = 1;
+    pub const BAD_FILE_TYPE: i32 = 4;
+    pub const FILE_NOT_FOUND: i32 = 5;
+    pub const INVALID_COMMAND: i32 = 17;
+    pub const BAD_ARGUMENT: i32 = 18;
+}
+
+/// One variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Var {
+    pub value: String,
+    pub exported: bool,
+}
+
+/// One variable context.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Vars {
+    map: BTreeMap<String, Var>,
+    bytes: usize,
+}
+
+/// `grub_env_write_root`: `(dev)` is stored as `dev`.
+fn root_hook(value: &str) -> &str {
+    if value.len() >= 2 && value.starts_with('(') && value.ends_with(')') {
+        value.get(1..value.len().saturating_sub(1)).unwrap_or(value)
+    } else {
+        value
+    }
+}
+
+impl Vars {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.map.get(name).map(|v| v.value.as_str())
+    }
+
+    pub fn set(&mut self, name: &str, value: &str, limits: &Limits) -> Result<(), String> {
+        let value = if name == "root" {
+            root_hook(value)
+        } else {
+            value
+        };
+        if value.len() > limits.max_value_len || name.len() > limits.max_value_len {
+            return Err(format!(
+                "value of `{name}' longer than {} bytes",
+                limits.max_value_len
+            ));
+        }
+        let old = self
+            .map
+            .get(name)
+            .map(|v| v.value.len().saturating_add(name.len()));
+        let new_bytes = self
+            .bytes
+            .saturating_sub(old.unwrap_or(0))
+            .saturating_add(value.len())
+            .saturating_add(name.len());
+        if new_bytes > limits.max_env_bytes {
+            return Err(format!(
+                "variables larger than {} bytes",
+                limits.max_env_bytes
+            ));
+        }
+        self.bytes = new_bytes;
+        match self.map.get_mut(name) {
+            Some(v) => {
+                v.value = String::from(value);
+            }
+            None => {
+                self.map.insert(
+                    String::from(name),
+                    Var {
+                        value: String::from(value),
+                        exported: false,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// `grub_env_unset`; a variable with a hook (`root`) is set empty instead.
+    pub fn unset(&mut self, name: &str) {
+        if name == "root" {
+            if let Some(v) = self.map.get_mut(name) {
+                self.bytes = self.bytes.saturating_sub(v.value.len());
+                v.value.clear();
+            }
+            return;
+        }
+        if let Some(v) = self.map.remove(name) {
+            self.bytes = self
+                .bytes
+                .saturating_sub(v.value.len().saturating_add(name.len()));
+        }
+    }
+
+    pub fn export(&mut self, name: &str, limits: &Limits) -> Result<(), String> {
+        if !self.map.contains_key(name) {
+            self.set(name, "", limits)?;
+        }
+        if let Some(v) = self.map.get_mut(name) {
+            v.exported = true;
+        }
+        Ok(())
+    }
+
+    /// The new context a submenu gets: exported variables only.
+    pub fn exported(&self) -> Vars {
+        let mut out = Vars::default();
+        for (k, v) in &self.map {
+            if v.exported {
+                out.bytes = out
+                    .bytes
+                    .saturating_add(k.len())
+                    .saturating_add(v.value.len());
+                out.map.insert(k.clone(), v.clone());
+            }
+        }
+        out
+    }
+}
+
+/// A menu item registered by `menuentry`/`submenu`, body not yet run.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub title: String,
+    pub id: Option<String>,
+    pub args: Vec<String>,
+    pub body: Rc<Vec<Cmd>>,
+    pub submenu: bool,
+    pub restricted: bool,
+    pub line: u32,
+    pub file: String,
+}
+
+/// What an entry body loaded.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Loader {
+    pub kernel: Option<(FilePath, String)>,
+    pub initrds: Option<Vec<FilePath>>,
+    /// Another kind of loader ran last (chainloader, multiboot ...).
+    pub refused: Option<String>,
+    /// Errors GRUB would print while loading (missing files ...).
+    pub problems: Vec<String>,
+    /// `boot` ran: the rest of the body does not.
+    pub booted: bool,
+}
+
+/// Where the interpreter is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// The config's top level (or a file it `source`s).
+    Config,
+    /// A submenu body.
+    Submenu,
+    /// A menu entry body.
+    Entry,
+}
+
+/// The interpreter.
+pub(crate) struct Interp<'h> {
+    pub host: &'h dyn ConfigHost,
+    pub limits: Limits,
+    pub notes: Vec<String>,
+    pub functions: BTreeMap<String, Rc<Vec<Cmd>>>,
+    pub vars: Vars,
+    pub scope: Option<Vec<String>>,
+    pub menu: Vec<Pending>,
+    pub loader: Option<Loader>,
+    pub file: String,
+    pub mode: Mode,
+    commands: u64,
+    loop_iterations: u64,
+    exec_depth: usize,
+    call_depth: usize,
+    pub source_depth: usize,
+    pub function_return: bool,
+    pub active_loops: u64,
+    pub active_breaks: u64,
+    pub is_continue: bool,
+    /// The last command's status came from a command xlboot does not evaluate.
+    pub unknown_status: Option<String>,
+    devices: Option<Vec<Device>>,
+}
+
+const MAX_NOTES: usize = 512;
+
+impl<'h> Interp<'h> {
+    pub fn err(&self, kind: ConfigErrorKind, line: u32, message: String) -> ConfigError {
+        ConfigError {
+            file: self.file.clone(),
+            line,
+            kind,
+            message,
+        }
+    }
+
+    pub fn note(&mut self, s: String) {
+        if self.notes.len() < MAX_NOTES && !self.notes.contains(&s) {
+            self.notes.push(s);
+        }
+    }
+
+    pub fn set_var(&mut self, name: &str, value: &str, line: u32) -> Result<(), ConfigError> {
+        let limits = self.limits.clone();
+        self.vars
+            .set(name, value, &limits)
+            .map_err(|m| self.err(ConfigErrorKind::Limit, line, m))
+    }
+
+    pub fn export_var(&mut self, name: &str, line: u32) -> Result<(), ConfigError> {
+        let limits = self.limits.clone();
+        self.vars
+            .export(name, &limits)
+            .map_err(|m| self.err(ConfigErrorKind::Limit, line, m))
+    }
+
+    /// The guest's devices, in GRUB's scan order (asked once).
+    pub fn devices(&mut self) -> Vec<Device> {
+        if self.devices.is_none() {
+            self.devices = Some(self.host.devices());
+        }
+        self.devices.clone().unwrap_or_default()
+    }
+
+    /// Resolves a GRUB file name: `(dev)/path`, or `/path` on `$root`.
+    pub fn resolve_file(&self, name: &str) -> Result<FilePath, String> {
+        let (dev, path) = if let Some(rest) = name.strip_prefix('(') {
+            let close = rest
+                .find(')')
+                .ok_or_else(|| format!("missing `)' in `{name}'"))?;
+            (
+                rest.get(..close).unwrap_or_default().to_string(),
+                rest.get(close.saturating_add(1)..)
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        } else {
+            match self.vars.get("root") {
+                Some(r) if !r.is_empty() => (r.to_string(), name.to_string()),
+                _ => return Err(String::from("variable `root' isn't set")),
+            }
+        };
+        let device = self
+            .host
+            .canonical_device(&dev)
+            .ok_or_else(|| format!("disk `{dev}' not found"))?;
+        if !path.starts_with('/') {
+            return Err(format!("invalid file name `{name}'"));
+        }
+        Ok(FilePath { device, path })
+    }
+
+    fn tick_command(&mut self, line: u32) -> Result<(), ConfigError> {
+        self.commands = self.commands.saturating_add(1);
+        if self.commands > self.limits.max_commands {
+            return Err(self.err(
+                ConfigErrorKind::Limit,
+                line,
+                format!("more than {} commands executed", self.limits.max_commands),
+            ));
+        }
+        Ok(())
+    }
+
+    fn tick_loop(&mut self, line: u32) -> Result<(), ConfigError> {
+        self.loop_iterations = self.loop_iterations.saturating_add(1);
+        if self.loop_iterations > self.limits.max_loop_iterations {
+            return Err(self.err(
+                ConfigErrorKind::Limit,
+                line,
+                format!(
+                    "more than {} loop iterations",
+                    self.limits.max_loop_iterations
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn set_status(&mut self, ret: i32, line: u32) -> Result<(), ConfigError> {
+        self.set_var("?", &ret.to_string(), line)
+    }
+
+    fn stopped(&self) -> bool {
+        self.loader.as_ref().is_some_and(|l| l.booted)
+    }
+
+    /// `grub_script_execute_cmdlist`.
+    pub fn exec_list(&mut self, cmds: &[Cmd]) -> Result<i32, ConfigError> {
+        let mut ret = status::OK;
+        for cmd in cmds {
+            if self.active_breaks > 0 {
+                break;
+            }
+            ret = self.exec_cmd(cmd)?;
+            if self.function_return || self.stopped() {
+                break;
+            }
+        }
+        Ok(ret)
+    }
+
+    fn cmd_line(cmd: &Cmd) -> u32 {
+        match cmd {
+            Cmd::Simple { line, .. }
+            | Cmd::If { line, .. }
+            | Cmd::For { line, .. }
+            | Cmd::While { line, .. }
+            | Cmd::Function { line, .. } => *line,
+        }
+    }
+
+    /// `grub_script_execute_cmd`: depth-checked, sets `$?`.
+    fn exec_cmd(&mut self, cmd: &Cmd) -> Result<i32, ConfigError> {
+        let line = Self::cmd_line(cmd);
+        self.tick_command(line)?;
+        if self.exec_depth >= self.limits.max_depth {
+            return Err(self.err(
+                ConfigErrorKind::Limit,
+                line,
+                String::from("maximum recursion depth exceeded"),
+            ));
+        }
+        self.exec_depth = self.exec_depth.saturating_add(1);
+        let r = self.exec_cmd_inner(cmd, line);
+        self.exec_depth = self.exec_depth.saturating_sub(1);
+        let ret = r?;
+        self.set_status(ret, line)?;
+        Ok(ret)
+    }
+
+    fn check_condition(&mut self, line: u32) -> Result<(), ConfigError> {
+        if let Some(c) = self.unknown_status.take() {
+            return Err(self.err(
+                ConfigErrorKind::Unsupported,
+                line,
+                format!(
+                    "a condition depends on the status of `{c}', which xlboot does not evaluate"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn exec_cmd_inner(&mut self, cmd: &Cmd, line: u32) -> Result<i32, ConfigError> {
+        match cmd {
+            Cmd::Simple { words, block, .. } => {
+                self.unknown_status = None;
+                let argv = self.expand_words(words, line)?;
+                let Some((first, rest)) = argv.split_first() else {
+                    return Ok(status::OK);
+                };
+                if first == "!" {
+                    let Some((name, args)) = rest.split_first() else {
+                        return Ok(status::BAD_ARGUMENT);
+                    };
+                    let ret = self.dispatch(name, args, block.as_ref(), line)?;
+                    return Ok(match ret {
+                        status::TEST_FAILURE => status::OK,
+                        status::OK => status::TEST_FAILURE,
+                        _ => status::OK,
+                    });
+                }
+                self.dispatch(first, rest, block.as_ref(), line)
+            }
+            Cmd::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
+                let ret = self.exec_list(cond)?;
+                self.set_status(ret, line)?;
+                if self.function_return {
+                    return Ok(ret);
+                }
+                self.check_condition(line)?;
+                if ret == status::OK {
+                    self.exec_list(then)
+                } else {
+                    self.exec_list(otherwise)
+                }
+            }
+            Cmd::For {
+                var, words, body, ..
+            } => {
+                let items = self.expand_words(words, line)?;
+                self.active_loops = self.active_loops.saturating_add(1);
+                let mut result = Ok(status::OK);
+                for item in items {
+                    if self.is_continue && self.active_breaks == 1 {
+                        self.active_breaks = 0;
+                    }
+                    if self.active_breaks > 0 {
+                        break;
+                    }
+                    if let Err(e) = self.tick_loop(line) {
+                        result = Err(e);
+                        break;
+                    }
+                    if let Err(e) = self.set_var(var, &item, line) {
+                        result = Err(e);
+                        break;
+                    }
+                    result = self.exec_list(body);
+                    if result.is_err() || self.function_return || self.stopped() {
+                        break;
+                    }
+                }
+                if self.active_breaks > 0 {
+                    self.active_breaks = self.active_breaks.saturating_sub(1);
+                }
+                self.active_loops = self.active_loops.saturating_sub(1);
+                result
+            }
+            Cmd::While {
+                until, cond, body, ..
+            } => {
+                self.active_loops = self.active_loops.saturating_add(1);
+                let result = self.exec_while(*until, cond, body, line);
+                if self.active_breaks > 0 {
+                    self.active_breaks = self.active_breaks.saturating_sub(1);
+                }
+                self.active_loops = self.active_loops.saturating_sub(1);
+                result
+            }
+            Cmd::Function { name, body, .. } => {
+                self.functions.insert(name.clone(), Rc::clone(body));
+                Ok(status::OK)
+            }
+        }
+    }
+
+    fn exec_while(
+        &mut self,
+        until: bool,
+        cond: &[Cmd],
+        body: &[Cmd],
+        line: u32,
+    ) -> Result<i32, ConfigError> {
+        let mut result;
+        loop {
+            self.tick_loop(line)?;
+            result = self.exec_list(cond)?;
+            if self.function_return {
+                break;
+            }
+            self.check_condition(line)?;
+            let stop = if until {
+                result == status::OK
+            } else {
+                result != status::OK
+            };
+            if stop {
+                break;
+            }
+            result = self.exec_list(body)?;
+            if self.function_return || self.stopped() {
+                break;
+            }
+            if self.active_breaks == 1 && self.is_continue {
+                self.active_breaks = 0;
+            }
+            if self.active_breaks > 0 {
+                break;
+            }
+        }
+        Ok(result)
+    }
+
+    fn dispatch(
+        &mut self,
+        name: &str,
+        args: &[String],
+        block: Option<&Rc<super::parser::Block>>,
+        line: u32,
+    ) -> Result<i32, ConfigError> {
+        if let Some(r) = commands::builtin(self, name, args, block, line) {
+            return r;
+        }
+        if let Some(body) = self.functions.get(name).cloned() {
+            return self.call_function(&body, args, line);
+        }
+        if let Some((var, value)) = name.split_once('=') {
+            // `grub_script_env_set` refuses the special names.
+            let special = var.bytes().next().is_some_and(|c| c.is_ascii_digit())
+                || matches!(var, "#" | "*" | "@");
+            if !special {
+                self.set_var(var, value, line)?;
+            }
+            return Ok(status::OK);
+        }
+        self.note(format!(
+            "{}:{line}: unknown command `{name}' not evaluated",
+            self.file
+        ));
+        self.unknown_status = Some(String::from(name));
+        Ok(status::OK)
+    }
+
+    /// `grub_script_function_call`.
+    pub fn call_function(
+        &mut self,
+        body: &[Cmd],
+        args: &[String],
+        line: u32,
+    ) -> Result<i32, ConfigError> {
+        if self.call_depth >= self.limits.max_call_depth {
+            return Err(self.err(
+                ConfigErrorKind::Limit,
+                line,
+                format!(
+                    "function calls nested deeper than {}",
+                    self.limits.max_call_depth
+                ),
+            ));
+        }
+        self.call_depth = self.call_depth.saturating_add(1);
+        let saved_scope = self.scope.replace(args.to_vec());
+        let saved_loops = core::mem::take(&mut self.active_loops);
+        let r = self.exec_list(body);
+        self.function_return = false;
+        self.active_loops = saved_loops;
+        self.scope = saved_scope;
+        self.call_depth = self.call_depth.saturating_sub(1);
+        r
+    }
+
+    /// Values of a variable reference, as `grub_script_env_get` returns them.
+    fn var_values(&self, name: &str, quoted: bool) -> Vec<String> {
+        let special = name.bytes().next().is_some_and(|c| c.is_ascii_digit())
+            || matches!(name, "#" | "*" | "@");
+        let split_or_whole = |v: &str| -> Vec<String> {
+            if quoted {
+                alloc::vec![v.to_string()]
+            } else {
+                split_ws(v)
+            }
+        };
+        if !special {
+            return match self.vars.get(name) {
+                Some(v) if !v.is_empty() => split_or_whole(v),
+                _ => Vec::new(),
+            };
+        }
+        let Some(args) = self.scope.as_ref() else {
+            return Vec::new();
+        };
+        match name {
+            "#" => alloc::vec![args.len().to_string()],
+            "*" => {
+                if quoted {
+                    alloc::vec![args.join(" ")]
+                } else {
+                    args.iter().flat_map(|a| split_ws(a)).collect()
+                }
+            }
+            "@" => {
+                if quoted {
+                    args.clone()
+                } else {
+                    args.iter().flat_map(|a| split_ws(a)).collect()
+                }
+            }
+            _ => {
+                let n = match select::grub_strtoull(name, 10) {
+                    (Some(n), true, _) => n,
+                    _ => 0,
+                };
+                if n == 0 {
+                    return Vec::new();
+                }
+                let idx = usize::try_from(n.saturating_sub(1)).unwrap_or(usize::MAX);
+                match args.get(idx) {
+                    Some(a) => split_or_whole(a),
+                    None => Vec::new(),
+                }
+            }
+        }
+    }
+
+    /// `$"..."` after translation (none): `parse_string` with `gettext_putvar`.
+    fn gettext(&self, s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out: Vec<u8> = Vec::new();
+        let mut escaped = false;
+        let mut i = 0usize;
+        while let Some(&c) = b.get(i) {
+            match c {
+                b'\\' => {
+                    escaped = !escaped;
+                    if !escaped {
+                        out.push(b'\\');
+                    }
+                    i = i.saturating_add(1);
+                }
+                b'$' => {
+                    if escaped {
+                        escaped = false;
+                        out.push(b'$');
+                        i = i.saturating_add(1);
+                        continue;
+                    }
+                    i = i.saturating_add(1);
+                    let start = i;
+                    let name: &[u8] = match b.get(i) {
+                        Some(b'{') => {
+                            let open = i.saturating_add(1);
+                            let Some(close) = b
+                                .get(open..)
+                                .and_then(|r| r.iter().position(|&x| x == b'}'))
+                                .map(|p| p.saturating_add(open))
+                            else {
+                                break;
+                            };
+                            i = close.saturating_add(1);
+                            b.get(open..close).unwrap_or_default()
+                        }
+                        Some(d) if d.is_ascii_digit() => {
+                            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                                i = i.saturating_add(1);
+                            }
+                            b.get(start..i).unwrap_or_default()
+                        }
+                        Some(d) if d.is_ascii_alphabetic() || *d == b'_' => {
+                            while b
+                                .get(i)
+                                .is_some_and(|x| x.is_ascii_alphanumeric() || *x == b'_')
+                            {
+                                i = i.saturating_add(1);
+                            }
+                            b.get(start..i).unwrap_or_default()
+                        }
+                        Some(b'?' | b'#') => {
+                            i = i.saturating_add(1);
+                            b.get(start..i).unwrap_or_default()
+                        }
+                        _ => {
+                            out.push(b'$');
+                            continue;
+                        }
+                    };
+                    let name = String::from_utf8_lossy(name);
+                    if name == "#" {
+                        if let Some(a) = &self.scope {
+                            out.extend_from_slice(a.len().to_string().as_bytes());
+                        }
+                    } else if let Some(v) = self.vars.get(&name) {
+                        out.extend_from_slice(v.as_bytes());
+                    }
+                }
+                _ => {
+                    if escaped {
+                        out.push(b'\\');
+                    }
+                    escaped = false;
+                    out.push(c);
+                    i = i.saturating_add(1);
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// `grub_script_arglist_to_argv` (without wildcard expansion, which GRUB does only
+    /// with the `regexp` module loaded).
+    pub fn expand_words(&mut self, words: &[Word], line: u32) -> Result<Vec<String>, ConfigError> {
+        let mut out: Vec<Option<String>> = Vec::new();
+        let max_len = self.limits.max_value_len;
+        let max_args = self.limits.max_args;
+        fn next(out: &mut Vec<Option<String>>) {
+            if !matches!(out.last(), Some(None)) {
+                out.push(None);
+            }
+        }
+        fn append(out: &mut Vec<Option<String>>, s: &str) {
+            match out.last_mut() {
+                Some(Some(cur)) => cur.push_str(s),
+                Some(slot @ None) => *slot = Some(s.to_string()),
+                None => out.push(Some(s.to_string())),
+            }
+        }
+        let mut wildcard = false;
+        for w in words {
+            next(&mut out);
+            for part in &w.parts {
+                match part {
+                    Part::Text(s) => {
+                        if s.contains(['*', '?']) {
+                            wildcard = true;
+                        }
+                        if !s.is_empty() {
+                            append(&mut out, s);
+                        }
+                    }
+                    Part::Quoted(s) => append(&mut out, s),
+                    Part::Var { name, quoted } => {
+                        for (i, v) in self.var_values(name, *quoted).iter().enumerate() {
+                            if i != 0 {
+                                next(&mut out);
+                            }
+                            append(&mut out, v);
+                            if out.len() > max_args {
+                                break;
+                            }
+                        }
+                    }
+                    Part::Gettext(s) => {
+                        let v = self.gettext(s);
+                        append(&mut out, &v);
+                    }
+                }
+                let too_long = matches!(out.last(), Some(Some(s)) if s.len() > max_len);
+                if too_long || out.len() > max_args {
+                    return Err(self.err(
+                        ConfigErrorKind::Limit,
+                        line,
+                        format!("command expands beyond {max_args} arguments of {max_len} bytes"),
+                    ));
+                }
+            }
+        }
+        if wildcard {
+            self.note(format!(
+                "{}:{line}: `*'/`?' left unexpanded (GRUB expands wildcards only with the regexp module)",
+                self.file
+            ));
+        }
+        if matches!(out.last(), Some(None)) {
+            out.pop();
+        }
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    /// Parses a script from `src` named `file`.
+    pub fn parse(&self, src: &[u8], file: &str) -> Result<Vec<Cmd>, ConfigError> {
+        if src.len() > self.limits.max_config_size {
+            return Err(ConfigError {
+                file: file.to_string(),
+                line: 0,
+                kind: ConfigErrorKind::Limit,
+                message: format!("larger than {} bytes", self.limits.max_config_size),
+            });
+        }
+        if let Some(pos) = src.iter().position(|&b| b == 0) {
+            let line = src
+                .get(..pos)
+                .map(|p| p.iter().filter(|&&b| b == b'\n').count())
+                .unwrap_or(0);
+            return Err(ConfigError {
+                file: file.to_string(),
+                line: u32::try_from(line).unwrap_or(u32::MAX).saturating_add(1),
+                kind: ConfigErrorKind::Syntax,
+                message: String::from("NUL byte in config"),
+            });
+        }
+        // GRUB's line reader drops carriage returns.
+        let cleaned: Vec<u8> = src.iter().copied().filter(|&b| b != b'\r').collect();
+        let syntax = |e: LexError| ConfigError {
+            file: file.to_string(),
+            line: e.line,
+            kind: ConfigErrorKind::Syntax,
+            message: e.message,
+        };
+        let toks = tokenize(&cleaned, 1, cleaned.len().saturating_add(16)).map_err(syntax)?;
+        let mut p = Parser::new(&cleaned, toks, self.limits.max_depth);
+        p.script().map_err(syntax)
+    }
+}
+
+fn is_grub_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+fn split_ws(v: &str) -> Vec<String> {
+    v.split(is_grub_space)
+        .filter(|s| !s.is_empty())
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// `grub_create_loader_cmdline` with the Xen loader's 1023-byte buffer.
+pub(crate) fn loader_cmdline(args: &[String]) -> String {
+    let mut room: usize = 1023;
+    let mut parts: Vec<String> = Vec::new();
+    for a in args {
+        let has_space = a.contains(' ');
+        let mut s = String::new();
+        if has_space {
+            s.push('"');
+        }
+        for c in a.chars() {
+            if matches!(c, '\\' | '\'' | '"') {
+                s.push('\\');
+            }
+            s.push(c);
+        }
+        if has_space {
+            s.push('"');
+        }
+        let size = s.len().saturating_add(1);
+        if room < size {
+            break;
+        }
+        room = room.saturating_sub(size);
+        parts.push(s);
+    }
+    parts.join(" ")
+}
+
+/// Per-level facts needed to resolve the default after the items are built.
+#[derive(Debug, Clone, Default)]
+struct LevelInfo {
+    default: Option<String>,
+    fallback: Option<String>,
+    superusers: bool,
+    restricted: Vec<bool>,
+    children: Vec<Option<LevelInfo>>,
+}
+
+/// `chosen` for an item: the parent's `chosen`, `>`, and the id with `>` doubled.
+fn chosen_for(prefix: Option<&str>, id: &str) -> String {
+    let mut s = String::new();
+    if let Some(p) = prefix {
+        s.push_str(p);
+        s.push('>');
+    }
+    for c in id.chars() {
+        if c == '>' {
+            s.push('>');
+        }
+        s.push(c);
+    }
+    s
+}
+
+impl Interp<'_> {
+    /// Runs an item's body in `vars` (GRUB's `grub_script_execute_new_scope`).
+    #[allow(clippy::type_complexity)]
+    fn run_body(
+        &mut self,
+        p: &Pending,
+        vars: Vars,
+        mode: Mode,
+    ) -> (Result<i32, ConfigError>, Vec<Pending>, Vars, Option<Loader>) {
+        let saved_vars = core::mem::replace(&mut self.vars, vars);
+        let saved_scope = self.scope.replace(p.args.clone());
+        let saved_menu = core::mem::take(&mut self.menu);
+        let saved_loader = core::mem::replace(
+            &mut self.loader,
+            (mode == Mode::Entry).then(Loader::default),
+        );
+        let saved_file = core::mem::replace(&mut self.file, p.file.clone());
+        let saved_mode = core::mem::replace(&mut self.mode, mode);
+        self.function_return = false;
+        self.active_breaks = 0;
+        self.active_loops = 0;
+        self.unknown_status = None;
+        let r = self.exec_list(&p.body);
+        self.function_return = false;
+        self.active_breaks = 0;
+        self.active_loops = 0;
+        let menu = core::mem::replace(&mut self.menu, saved_menu);
+        let vars = core::mem::replace(&mut self.vars, saved_vars);
+        let loader = core::mem::replace(&mut self.loader, saved_loader);
+        self.scope = saved_scope;
+        self.file = saved_file;
+        self.mode = saved_mode;
+        (r, menu, vars, loader)
+    }
+
+    fn prepare_vars(
+        &self,
+        mut vars: Vars,
+        chosen: &str,
+        remainder: Option<&str>,
+        line: u32,
+    ) -> Result<Vars, ConfigError> {
+        let limits = &self.limits;
+        let e = |m: String| ConfigError {
+            file: self.file.clone(),
+            line,
+            kind: ConfigErrorKind::Limit,
+            message: m,
+        };
+        vars.set("chosen", chosen, limits).map_err(e)?;
+        vars.export("chosen", limits).map_err(e)?;
+        match remainder {
+            Some(r) => vars.set("default", r, limits).map_err(e)?,
+            None => vars.unset("default"),
+        }
+        Ok(vars)
+    }
+
+    fn build_level(
+        &mut self,
+        pending: Vec<Pending>,
+        level_vars: &Vars,
+        chosen_prefix: Option<&str>,
+        depth: usize,
+    ) -> Result<(Vec<MenuItem>, LevelInfo), ConfigError> {
+        let mut info = LevelInfo {
+            default: level_vars.get("default").map(ToString::to_string),
+            fallback: level_vars.get("fallback").map(ToString::to_string),
+            superusers: level_vars.get("superusers").is_some_and(|s| !s.is_empty()),
+            ..LevelInfo::default()
+        };
+        let remainder = select::default_remainder(info.default.as_deref());
+        let mut items = Vec::new();
+        for p in pending {
+            let chosen = chosen_for(chosen_prefix, p.id.as_deref().unwrap_or(&p.title));
+            info.restricted.push(p.restricted);
+            if p.submenu {
+                if depth.saturating_add(1) >= MAX_MENU_DEPTH {
+                    return Err(ConfigError {
+                        file: p.file.clone(),
+                        line: p.line,
+                        kind: ConfigErrorKind::Limit,
+                        message: format!("submenus nested deeper than {MAX_MENU_DEPTH}"),
+                    });
+                }
+                let vars = self.prepare_vars(
+                    level_vars.exported(),
+                    &chosen,
+                    remainder.as_deref(),
+                    p.line,
+                )?;
+                let (r, sub_pending, sub_vars, _) = self.run_body(&p, vars, Mode::Submenu);
+                r?;
+                let (sub_items, sub_info) = self.build_level(
+                    sub_pending,
+                    &sub_vars,
+                    Some(&chosen),
+                    depth.saturating_add(1),
+                )?;
+                items.push(MenuItem::Submenu {
+                    title: p.title.clone(),
+                    id: p.id.clone(),
+                    items: sub_items,
+                });
+                info.children.push(Some(sub_info));
+            } else {
+                let vars =
+                    self.prepare_vars(level_vars.clone(), &chosen, remainder.as_deref(), p.line)?;
+                let (r, _, _, loader) = self.run_body(&p, vars, Mode::Entry);
+                let boot = match r {
+                    Err(e) if e.kind == ConfigErrorKind::Limit => return Err(e),
+                    Err(e) => Err(e.to_string()),
+                    Ok(_) => boot_spec(loader.unwrap_or_default()),
+                };
+                items.push(MenuItem::Entry(Entry {
+                    title: p.title.clone(),
+                    id: p.id.clone(),
+                    boot,
+                }));
+                info.children.push(None);
+            }
+        }
+        Ok((items, info))
+    }
+}
+
+fn boot_spec(l: Loader) -> Result<BootSpec, String> {
+    match l.kernel {
+        Some((kernel, args)) => {
+            if !l.problems.is_empty() {
+                return Err(l.problems.join("; "));
+            }
+            Ok(BootSpec {
+                kernel,
+                initrds: l.initrds.unwrap_or_default(),
+                args,
+            })
+        }
+        None => Err(l
+            .refused
+            .or_else(|| (!l.problems.is_empty()).then(|| l.problems.join("; ")))
+            .unwrap_or_else(|| String::from("the entry loads no Linux kernel"))),
+    }
+}
+
+/// `get_and_remove_first_entry_number ("fallback")`, all at once.
+fn fallback_numbers(val: Option<&str>) -> Vec<i32> {
+    let mut out = Vec::new();
+    let Some(mut rest) = val else { return out };
+    // Each round consumes at least one digit.
+    while out.len() < 64 {
+        match select::grub_strtoull(rest, 0) {
+            (Some(n), true, end) => {
+                let low = u32::try_from(n & 0xffff_ffff).unwrap_or(0);
+                out.push(i32::from_ne_bytes(low.to_ne_bytes()));
+                rest = rest
+                    .get(end..)
+                    .unwrap_or_default()
+                    .trim_start_matches(is_grub_space);
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+fn is_bootable(items: &[MenuItem], path: &[usize]) -> bool {
+    let mut level = items;
+    let Some((last, init)) = path.split_last() else {
+        return false;
+    };
+    for i in init {
+        match level.get(*i) {
+            Some(MenuItem::Submenu { items, .. }) => level = items,
+            _ => return false,
+        }
+    }
+    matches!(level.get(*last), Some(MenuItem::Entry(e)) if e.boot.is_ok())
+}
+
+/// The entry GRUB boots at this level with no user input: `default` (entry 0 when it
+/// names nothing), then `fallback` entries when that one cannot boot.
+fn resolve_default(items: &[MenuItem], info: &LevelInfo, depth: usize) -> Option<EntryPath> {
+    if items.is_empty() || depth >= MAX_MENU_DEPTH {
+        return None;
+    }
+    let first = select::entry_number(items, info.default.as_deref()).unwrap_or(0);
+    let mut candidates = alloc::vec![first];
+    for n in fallback_numbers(info.fallback.as_deref()) {
+        if let Ok(n) = usize::try_from(n) {
+            if n < items.len() {
+                candidates.push(n);
+            }
+        }
+    }
+    let mut first_found: Option<EntryPath> = None;
+    for c in candidates {
+        let path = match items.get(c) {
+            Some(MenuItem::Entry(_)) => Some(alloc::vec![c]),
+            Some(MenuItem::Submenu { items: sub, .. }) => info
+                .children
+                .get(c)
+                .and_then(Option::as_ref)
+                .and_then(|ci| resolve_default(sub, ci, depth.saturating_add(1)))
+                .map(|p| {
+                    let mut full = alloc::vec![c];
+                    full.extend(p);
+                    full
+                }),
+            None => None,
+        };
+        if let Some(p) = path {
+            if is_bootable(items, &p) {
+                return Some(p);
+            }
+            if first_found.is_none() {
+                first_found = Some(p);
+            }
+        }
+    }
+    first_found
+}
+
+fn restricted_at(info: &LevelInfo, path: &[usize]) -> bool {
+    let mut level = info;
+    let Some((last, init)) = path.split_last() else {
+        return false;
+    };
+    for i in init {
+        if level.restricted.get(*i).copied().unwrap_or(false) && level.superusers {
+            return true;
+        }
+        match level.children.get(*i).and_then(Option::as_ref) {
+            Some(c) => level = c,
+            None => return false,
+        }
+    }
+    level.superusers && level.restricted.get(*last).copied().unwrap_or(false)
+}
+
+/// The initial variables, as GRUB's kernel and normal mode set them before reading
+/// `grub.cfg` (`kern/main.c`, `normal/main.c`, `read_config_file`).
+fn initial_vars(ctx: &EvalContext) -> Result<Vars, String> {
+    let limits = &ctx.limits;
+    let mut v = Vars::default();
+    let dir = match ctx.config.path.rfind('/') {
+        Some(i) => ctx.config.path.get(..i).unwrap_or_default(),
+        None => "",
+    };
+    let dev = &ctx.config.device;
+    let prefix = format!("({dev}){dir}");
+    let exported: [(&str, String); 9] = [
+        ("root", dev.clone()),
+        ("prefix", prefix.clone()),
+        ("cmdpath", prefix.clone()),
+        ("config_file", ctx.config.to_string()),
+        ("config_directory", prefix),
+        ("grub_cpu", ctx.grub_cpu.clone()),
+        ("grub_platform", ctx.grub_platform.clone()),
+        ("color_normal", String::from("light-gray/black")),
+        ("color_highlight", String::from("black/light-gray")),
+    ];
+    for (k, val) in exported.iter() {
+        v.set(k, val, limits)?;
+        v.export(k, limits)?;
+    }
+    v.export("pager", limits)?;
+    // GRUB 2.06's feature list (normal/main.c `features`).
+    for f in [
+        "feature_chainloader_bpb",
+        "feature_ntldr",
+        "feature_platform_search_hint",
+        "feature_default_font_path",
+        "feature_all_video_module",
+        "feature_menuentry_id",
+        "feature_menuentry_options",
+        "feature_200_final",
+        "feature_nativedisk_cmd",
+        "feature_timeout_style",
+    ] {
+        v.set(f, "y", limits)?;
+        v.export(f, limits)?;
+    }
+    Ok(v)
+}
+
+/// Evaluates a config: see [`super::evaluate`].
+pub(crate) fn run(
+    source: &[u8],
+    ctx: &EvalContext,
+    host: &dyn ConfigHost,
+) -> Result<Evaluated, ConfigError> {
+    let file = ctx.config.to_string();
+    let vars = initial_vars(ctx).map_err(|m| ConfigError {
+        file: file.clone(),
+        line: 0,
+        kind: ConfigErrorKind::Limit,
+        message: m,
+    })?;
+    let mut it = Interp {
+        host,
+        limits: ctx.limits.clone(),
+        notes: Vec::new(),
+        functions: BTreeMap::new(),
+        vars,
+        scope: None,
+        menu: Vec::new(),
+        loader: None,
+        file: file.clone(),
+        mode: Mode::Config,
+        commands: 0,
+        loop_iterations: 0,
+        exec_depth: 0,
+        call_depth: 0,
+        source_depth: 0,
+        function_return: false,
+        active_loops: 0,
+        active_breaks: 0,
+        is_continue: false,
+        unknown_status: None,
+        devices: None,
+    };
+    let cmds = it.parse(source, &file)?;
+    it.exec_list(&cmds)?;
+    let top_vars = it.vars.clone();
+    let pending = core::mem::take(&mut it.menu);
+    let (items, info) = it.build_level(pending, &top_vars, None, 0)?;
+    let default = resolve_default(&items, &info, 0);
+    if let Some(p) = &default {
+        if restricted_at(&info, p) {
+            it.note(String::from(
+                "`superusers' is set and the default entry is restricted: GRUB would ask for a password before booting it",
+            ));
+        }
+    }
+    let timeout = match top_vars.get("timeout").map(select::grub_int) {
+        Some(Ok(n)) => u64::try_from(n).ok(),
+        _ => None,
+    };
+    Ok(Evaluated {
+        menu: Menu {
+            items,
+            default,
+            timeout,
+        },
+        notes: it.notes,
+    })
+}

@@ -1,0 +1,119 @@
+//! GRUB 2 configs (`grub.cfg`), evaluated as GRUB 2 evaluates them.
+//!
+//! The script is lexed ([`lexer`]) and parsed ([`parser`]) following GRUB's own flex
+//! and bison grammars, then run by an interpreter ([`eval`], built-in commands in
+//! [`commands`]) that keeps GRUB's variable contexts, function table, positional
+//! parameters and `$?`. Running the top level registers menu entries and submenus;
+//! then, as GRUB does when an entry is booted, each entry's body is run in the
+//! context GRUB would give it, to learn its kernel, initrds and command line; each
+//! submenu's body is run in a new context (exported variables only) to learn its
+//! items. Finally `default` (and `fallback`) are resolved as `grub-core/normal/menu.c`
+//! resolves them ([`crate::select`]).
+//!
+//! Nothing is ever executed on the host: the only effects are reads through
+//! [`ConfigHost`]. Every loop, recursion and allocation is bounded by [`Limits`].
+
+pub mod commands;
+pub mod eval;
+pub mod lexer;
+pub mod parser;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::error::ConfigError;
+use crate::host::{ConfigHost, FilePath};
+use crate::menu::Menu;
+
+/// Budgets for one evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest config (and `source`d file) accepted, in bytes.
+    pub max_config_size: usize,
+    /// Deepest nesting of blocks, `if`s and loops (parser), and of commands inside
+    /// commands (interpreter; GRUB itself stops at 64).
+    pub max_depth: usize,
+    /// Total loop iterations (all `for`/`while`/`until` loops together).
+    pub max_loop_iterations: u64,
+    /// Total commands executed (top level, entry and submenu bodies together).
+    pub max_commands: u64,
+    /// Deepest function call nesting.
+    pub max_call_depth: usize,
+    /// Deepest `source` nesting.
+    pub max_source_depth: usize,
+    /// Most menu items in one menu.
+    pub max_entries: usize,
+    /// Largest environment block (`load_env`) accepted, in bytes.
+    pub max_env_size: usize,
+    /// Longest single variable value or argument, in bytes.
+    pub max_value_len: usize,
+    /// Most bytes held in variables of one context.
+    pub max_env_bytes: usize,
+    /// Most arguments one command may expand to.
+    pub max_args: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_config_size: 4 << 20,
+            max_depth: 64,
+            max_loop_iterations: 100_000,
+            max_commands: 1_000_000,
+            max_call_depth: 32,
+            max_source_depth: 8,
+            max_entries: 4096,
+            max_env_size: 1 << 20,
+            max_value_len: 64 << 10,
+            max_env_bytes: 4 << 20,
+            max_args: 4096,
+        }
+    }
+}
+
+/// Where and how a config is evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalContext {
+    /// Where the config was found, e.g. `(hd0,msdos1)/boot/grub/grub.cfg`. GRUB's
+    /// `root` starts as its device, `prefix` as `(device)` + its directory.
+    pub config: FilePath,
+    /// Budgets.
+    pub limits: Limits,
+    /// `$grub_platform` (`xen` for the PV GRUB; `xen_pvh` for PVH).
+    pub grub_platform: String,
+    /// `$grub_cpu` (`x86_64` for the PV GRUB; `i386` for PVH).
+    pub grub_cpu: String,
+}
+
+impl EvalContext {
+    /// A context for the config at `config`, with default limits, as GRUB 2's
+    /// `x86_64-xen` platform.
+    pub fn new(config: FilePath) -> Self {
+        EvalContext {
+            config,
+            limits: Limits::default(),
+            grub_platform: String::from("xen"),
+            grub_cpu: String::from("x86_64"),
+        }
+    }
+}
+
+/// The result of evaluating a config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluated {
+    /// The menu, its default and timeout.
+    pub menu: Menu,
+    /// Remarks for `--debug`: commands not evaluated because they only affect the
+    /// display, writes not done (`save_env`), and the like. Deduplicated.
+    pub notes: Vec<String>,
+}
+
+/// Evaluates a GRUB 2 config as GRUB would, reading other files (`source`,
+/// `load_env`, `search`, kernels' existence) only through `host`.
+pub fn evaluate(
+    source: &[u8],
+    ctx: &EvalContext,
+    host: &dyn ConfigHost,
+) -> Result<Evaluated, ConfigError> {
+    eval::run(source, ctx, host)
+}
