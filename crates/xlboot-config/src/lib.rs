@@ -30,4 +30,4 @@ pub mod select;
 pub use error::{ConfigError, ConfigErrorKind};
 pub use grub2::{evaluate as evaluate_grub2, EvalContext, Evaluated, Limits};
 pub use host::{ConfigHost, Device, FilePath, HostError};
-pub use menu::{BootSpec, Entry, EntryPath, Menu, MenuItem};
+pub use menu::{BootSpec, Entry, EntryPath, FlatEntry, Menu, MenuItem};

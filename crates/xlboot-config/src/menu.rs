@@ -100,6 +100,18 @@ fn push_component(out: &mut String, title: &str) {
     }
 }
 
+/// One entry of [`Menu::flatten`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlatEntry<'a> {
+    /// Indices from the top menu down to the entry.
+    pub path: EntryPath,
+    /// Titles from the top menu down to the entry, joined by `>` (a `>` inside a title
+    /// doubled).
+    pub title_path: String,
+    /// The entry.
+    pub entry: &'a Entry,
+}
+
 impl Menu {
     /// Every entry (not submenus) in menu order, depth first, with its path and its
     /// title path (`Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux
@@ -107,7 +119,7 @@ impl Menu {
     ///
     /// This is the numbering `--entry N` and `-l` use (pygrub flattens submenus the same
     /// way). Submenus deeper than [`MAX_MENU_DEPTH`] are not listed.
-    pub fn flatten(&self) -> Vec<(EntryPath, String, &Entry)> {
+    pub fn flatten(&self) -> Vec<FlatEntry<'_>> {
         let mut out = Vec::new();
         // Explicit stack instead of recursion: (items, next index, path, title prefix).
         let mut stack: Vec<(&[MenuItem], usize, EntryPath, String)> =
@@ -123,7 +135,11 @@ impl Menu {
             }
             push_component(&mut title, item.title());
             match item {
-                MenuItem::Entry(e) => out.push((p, title, e)),
+                MenuItem::Entry(e) => out.push(FlatEntry {
+                    path: p,
+                    title_path: title,
+                    entry: e,
+                }),
                 MenuItem::Submenu { items: sub, .. } => {
                     if p.len() < MAX_MENU_DEPTH {
                         stack.push((sub.as_slice(), 0, p, title));

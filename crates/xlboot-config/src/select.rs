@@ -166,16 +166,16 @@ pub fn find_entry(menu: &Menu, spec: &str) -> Option<EntryPath> {
     let flat = menu.flatten();
     if !spec.is_empty() && spec.bytes().all(|c| c.is_ascii_digit()) {
         let n: usize = spec.parse().ok()?;
-        return flat.get(n).map(|(p, _, _)| p.clone());
+        return flat.get(n).map(|f| f.path.clone());
     }
-    if let Some((p, _, _)) = flat.iter().find(|(_, t, _)| t == spec) {
-        return Some(p.clone());
+    if let Some(f) = flat.iter().find(|f| f.title_path == spec) {
+        return Some(f.path.clone());
     }
-    if let Some((p, _, _)) = flat
+    if let Some(f) = flat
         .iter()
-        .find(|(_, _, e)| e.title == spec || e.id.as_deref() == Some(spec))
+        .find(|f| f.entry.title == spec || f.entry.id.as_deref() == Some(spec))
     {
-        return Some(p.clone());
+        return Some(f.path.clone());
     }
     path_lookup(&menu.items, spec)
 }

@@ -236,13 +236,13 @@ fn demo_config_and_listing() {
     let ev = eval(&data("demo.grub.cfg"), "hd0,msdos1", &host).unwrap();
     let flat = ev.menu.flatten();
     assert_eq!(flat.len(), 3);
-    assert_eq!(flat[0].1, "Debian GNU/Linux");
+    assert_eq!(flat[0].title_path, "Debian GNU/Linux");
     assert_eq!(
-        flat[1].1,
+        flat[1].title_path,
         "Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux 6.1.0-50-amd64"
     );
-    assert_eq!(flat[1].0, vec![1, 0]);
-    assert!(flat.iter().all(|(_, _, e)| e.boot.is_ok()));
+    assert_eq!(flat[1].path, vec![1, 0]);
+    assert!(flat.iter().all(|f| f.entry.boot.is_ok()));
 }
 
 #[test]
@@ -267,7 +267,7 @@ fn every_sample_evaluates() {
         assert!(ev.menu.default.is_some(), "{name}");
         // Kernels are missing on this host: entries are listed, not bootable.
         assert!(
-            ev.menu.flatten().iter().all(|(_, _, e)| e.boot.is_err()),
+            ev.menu.flatten().iter().all(|f| f.entry.boot.is_err()),
             "{name}"
         );
     }
