@@ -805,7 +805,11 @@ impl<'h> Interp<'h> {
         let syntax = |e: LexError| ConfigError {
             file: file.to_string(),
             line: e.line,
-            kind: ConfigErrorKind::Syntax,
+            kind: if e.limit {
+                ConfigErrorKind::Limit
+            } else {
+                ConfigErrorKind::Syntax
+            },
             message: e.message,
         };
         let toks = tokenize(&cleaned, 1, cleaned.len().saturating_add(16)).map_err(syntax)?;

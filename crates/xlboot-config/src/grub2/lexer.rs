@@ -95,6 +95,8 @@ pub struct LexError {
     pub line: u32,
     /// What went wrong.
     pub message: String,
+    /// A budget ran out (nesting, token count) rather than the syntax being wrong.
+    pub limit: bool,
 }
 
 /// Reserved words of GRUB's grammar.
@@ -157,6 +159,7 @@ impl Lexer<'_> {
         LexError {
             line: self.line,
             message: String::from(message),
+            limit: false,
         }
     }
 
@@ -210,6 +213,7 @@ impl Lexer<'_> {
                     return Err(LexError {
                         line: start_line,
                         message: String::from("unterminated single quote"),
+                        limit: false,
                     })
                 }
             }
@@ -245,6 +249,7 @@ impl Lexer<'_> {
                     return Err(LexError {
                         line: start_line,
                         message: String::from("unterminated double quote"),
+                        limit: false,
                     })
                 }
             }
@@ -278,6 +283,7 @@ impl Lexer<'_> {
                     return Err(LexError {
                         line: start_line,
                         message: String::from("unterminated $\"...\" string"),
+                        limit: false,
                     })
                 }
             }
@@ -403,7 +409,11 @@ impl Lexer<'_> {
                 let mut m = String::from("unexpected `");
                 m.push(char::from(c));
                 m.push_str("' (pipes, redirections and `&&'/`||' are not GRUB script)");
-                return Err(LexError { line, message: m });
+                return Err(LexError {
+                    line,
+                    message: m,
+                    limit: false,
+                });
             }
             Some(_) => {
                 let w = self.word()?;
@@ -411,6 +421,7 @@ impl Lexer<'_> {
                     return Err(LexError {
                         line,
                         message: String::from("`[[' and `]]' are not valid GRUB script"),
+                        limit: false,
                     });
                 }
                 TokKind::Word(w)
@@ -447,6 +458,7 @@ pub fn tokenize(src: &[u8], first_line: u32, max_tokens: usize) -> Result<Vec<To
             return Err(LexError {
                 line: lx.line,
                 message: String::from("too many tokens"),
+                limit: true,
             });
         }
     }

@@ -156,6 +156,7 @@ impl<'a> Parser<'a> {
         LexError {
             line: self.line(),
             message: String::from(message),
+            limit: false,
         }
     }
 
@@ -183,7 +184,9 @@ impl<'a> Parser<'a> {
 
     fn enter(&mut self) -> Result<(), ParseError> {
         if self.depth >= self.max_depth {
-            return Err(self.error("nesting too deep"));
+            let mut e = self.error("blocks, `if's and loops nested too deeply");
+            e.limit = true;
+            return Err(e);
         }
         self.depth = self.depth.saturating_add(1);
         Ok(())
