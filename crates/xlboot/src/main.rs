@@ -1,5 +1,50 @@
-//! xlboot: boots Xen guests from the kernel on their own disks.
+//! xlboot: boots Xen PV and PVH guests from the kernel on their own disks, as a drop-in
+//! for pygrub (`bootloader = "xlboot"` in xl.cfg).
+//!
+//! The binary holds everything that needs std: the command line, the disk image, the
+//! output files and the reply. Parsing of guest data lives in the `no_std` crates
+//! `xlboot-disk`, `xlboot-fs` and `xlboot-config`.
 
-fn main() {
-    std::process::exit(1);
+mod boot;
+mod cli;
+mod config_search;
+mod copy;
+mod diag;
+mod guest;
+mod host_config;
+mod image;
+mod listing;
+mod output;
+mod reply;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args_os();
+    let argv0 = args
+        .next()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "xlboot".into());
+    match cli::parse(args.collect()) {
+        Ok(cli::Command::Help) => {
+            println!("{}", cli::help(&argv0));
+            ExitCode::SUCCESS
+        }
+        Ok(cli::Command::Version) => {
+            println!("xlboot {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Ok(cli::Command::Run(opts)) => match boot::run(&opts) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(msg) => {
+                eprintln!("xlboot: {}", diag::sanitize(&msg));
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("xlboot: {}", e.0);
+            eprintln!("{}", cli::usage(&argv0));
+            ExitCode::FAILURE
+        }
+    }
 }

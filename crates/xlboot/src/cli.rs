@@ -1,0 +1,452 @@
+//! pygrub's command line, parsed the way pygrub's `getopt.gnu_getopt` parses it.
+//!
+//! libxl runs the bootloader as
+//! `LOADER [--kernel=K] [--ramdisk=R] [--args=A] [--runas=UID --quiet] --output=FILE
+//! --output-format=simple0 --output-directory=DIR [bootloader_args...] DISK`, and
+//! administrators have scripts that call pygrub directly, so every form pygrub accepts
+//! is accepted here with the same meaning: options after the image (GNU permutation),
+//! `--opt=value` and `--opt value`, unique prefixes of long options (`--ent=1`),
+//! clustered short options (`-qn`), `--` to end options, later options overriding
+//! earlier ones. What pygrub rejects is rejected, with a clearer message.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// How the reply to the toolstack is written (`--output-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `linux (kernel '...')(ramdisk '...')(args '...')`, values quoted as Python's
+    /// `repr()` quotes them (xend's format; pygrub's default).
+    Sxp,
+    /// `kernel ...\nramdisk ...\nargs ...\n\n`.
+    Simple,
+    /// As `Simple` with NUL instead of newline: what libxl asks for.
+    Simple0,
+}
+
+/// Everything the options ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The guest's disk (image file or block device), or with `--isconfig` a config file.
+    pub image: PathBuf,
+    /// Show the menu (pygrub's default; `-q` and `--entry` turn it off).
+    pub interactive: bool,
+    /// `-l`: list the entries instead of booting.
+    pub list_entries: bool,
+    /// `-n`: decide and check, but copy nothing out.
+    pub not_really: bool,
+    /// `--output`: an existing file to write the reply into; `None` is stdout.
+    pub output: Option<PathBuf>,
+    /// `--output-format`.
+    pub format: Format,
+    /// `--output-directory`: where the kernel and initrd copies go.
+    pub output_directory: Option<PathBuf>,
+    /// `--offset`: byte offset of the one filesystem to read, instead of partition
+    /// discovery.
+    pub offset: Option<u64>,
+    /// `--runas`: the uid to parse the disk as (0 means unset, as in pygrub).
+    pub runas: Option<u32>,
+    /// `--entry`: which entry to boot instead of the default.
+    pub entry: Option<String>,
+    /// `--kernel`: a kernel path in the guest; the config is then not read.
+    pub kernel: Option<String>,
+    /// `--ramdisk`: an initrd path in the guest, used with `--kernel`.
+    pub ramdisk: Option<String>,
+    /// `--args`: the command line with `--kernel`, else appended to the entry's.
+    pub args: String,
+    /// `--isconfig`: the image is a GRUB 2 config file on this host.
+    pub isconfig: bool,
+    /// `--debug`: say what is decided, and why, on stderr.
+    pub debug: bool,
+}
+
+/// What the command line asks xlboot to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Boot (or list, or check) as the options say.
+    Run(Box<Options>),
+    /// Print the usage text.
+    Help,
+    /// Print the version.
+    Version,
+}
+
+/// A command line pygrub would also refuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+/// The long options, as pygrub declares them (`name=` takes a value), plus
+/// `--version`.
+const LONG_OPTIONS: &[&str] = &[
+    "quiet",
+    "interactive",
+    "list-entries",
+    "not-really",
+    "help",
+    "output=",
+    "output-format=",
+    "output-directory=",
+    "offset=",
+    "runas=",
+    "entry=",
+    "kernel=",
+    "ramdisk=",
+    "args=",
+    "isconfig",
+    "debug",
+    "version",
+];
+
+/// One option as getopt returns it: the canonical name and its value.
+type RawOption = (String, Option<String>);
+
+/// Splits the arguments (without argv\[0\]) into options and operands exactly as
+/// Python's `getopt.gnu_getopt(args, "qilnh::", LONG_OPTIONS)` does, except that `-h`
+/// takes no value (pygrub requires one, which makes a bare `-h` an error).
+fn gnu_getopt(args: &[String]) -> Result<(Vec<RawOption>, Vec<String>), UsageError> {
+    let mut opts = Vec::new();
+    let mut operands = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--" {
+            operands.extend(rest.cloned());
+            break;
+        } else if let Some(long) = arg.strip_prefix("--") {
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (long, None),
+            };
+            let (canonical, takes_value) = match_long(name)?;
+            let value = match (takes_value, inline) {
+                (true, Some(v)) => Some(v),
+                (true, None) => Some(
+                    rest.next()
+                        .cloned()
+                        .ok_or_else(|| UsageError(format!("option --{canonical} requires argument")))?,
+                ),
+                (false, Some(_)) => {
+                    return Err(UsageError(format!("option --{canonical} must not have an argument")))
+                }
+                (false, None) => None,
+            };
+            opts.push((canonical.to_string(), value));
+        } else if arg.len() > 1 && arg.starts_with('-') {
+            for c in arg.chars().skip(1) {
+                match c {
+                    'q' | 'i' | 'l' | 'n' => opts.push((short_name(c).to_string(), None)),
+                    // pygrub's "h::" makes -h swallow a value; help ignores it anyway.
+                    'h' => {
+                        opts.push(("help".to_string(), None));
+                        break;
+                    }
+                    _ => return Err(UsageError(format!("option -{c} not recognized"))),
+                }
+            }
+        } else {
+            operands.push(arg.clone());
+        }
+    }
+    Ok((opts, operands))
+}
+
+fn short_name(c: char) -> &'static str {
+    match c {
+        'q' => "quiet",
+        'i' => "interactive",
+        'l' => "list-entries",
+        _ => "not-really",
+    }
+}
+
+/// Python getopt's `long_has_args`: an exact name wins, else a unique prefix.
+fn match_long(name: &str) -> Result<(&'static str, bool), UsageError> {
+    let candidates: Vec<&'static str> = LONG_OPTIONS
+        .iter()
+        .copied()
+        .filter(|o| o.starts_with(name))
+        .collect();
+    if candidates.is_empty() {
+        return Err(UsageError(format!("option --{name} not recognized")));
+    }
+    if let Some(exact) = candidates.iter().find(|c| **c == name) {
+        return Ok((exact, false));
+    }
+    let with_value = format!("{name}=");
+    if let Some(c) = candidates.iter().find(|c| **c == with_value) {
+        return Ok((c.trim_end_matches('='), true));
+    }
+    match candidates.as_slice() {
+        [only] => Ok((only.trim_end_matches('='), only.ends_with('='))),
+        _ => Err(UsageError(format!("option --{name} not a unique prefix"))),
+    }
+}
+
+/// Parses the command line (without argv\[0\]).
+pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
+    let args: Vec<String> = args
+        .into_iter()
+        .map(|a| {
+            a.into_string()
+                .map_err(|a| UsageError(format!("argument {a:?} is not valid UTF-8")))
+        })
+        .collect::<Result<_, _>>()?;
+    let (opts, operands) = gnu_getopt(&args)?;
+
+    let mut o = Options {
+        image: PathBuf::new(),
+        interactive: true,
+        list_entries: false,
+        not_really: false,
+        output: None,
+        format: Format::Sxp,
+        output_directory: None,
+        offset: None,
+        runas: None,
+        entry: None,
+        kernel: None,
+        ramdisk: None,
+        args: String::new(),
+        isconfig: false,
+        debug: false,
+    };
+    for (name, value) in opts {
+        let value = value.unwrap_or_default();
+        match name.as_str() {
+            "quiet" => o.interactive = false,
+            "interactive" => o.interactive = true,
+            "list-entries" => o.list_entries = true,
+            "not-really" => o.not_really = true,
+            "help" => return Ok(Command::Help),
+            "version" => return Ok(Command::Version),
+            "output" => o.output = (value != "-").then(|| PathBuf::from(value)),
+            "output-format" => {
+                o.format = match value.as_str() {
+                    "sxp" => Format::Sxp,
+                    "simple" => Format::Simple,
+                    "simple0" => Format::Simple0,
+                    other => {
+                        return Err(UsageError(format!(
+                            "unknown output format {other} (sxp, simple or simple0)"
+                        )))
+                    }
+                }
+            }
+            "output-directory" => {
+                if !std::path::Path::new(&value).is_dir() {
+                    return Err(UsageError(format!("{value} is not an existing directory")));
+                }
+                o.output_directory = Some(PathBuf::from(value));
+            }
+            "offset" => {
+                o.offset = Some(parse_python_int(&value).ok_or_else(|| {
+                    UsageError(format!("offset value must be an integer (bytes), not {value:?}"))
+                })?)
+            }
+            "runas" => {
+                let uid = parse_python_int(&value).ok_or_else(|| {
+                    UsageError(format!("runas value must be an integer user id, not {value:?}"))
+                })?;
+                let uid = u32::try_from(uid)
+                    .map_err(|_| UsageError(format!("runas value {value} is not a valid user id")))?;
+                // pygrub treats uid 0 as "not set".
+                o.runas = (uid != 0).then_some(uid);
+            }
+            "entry" => {
+                o.entry = Some(value);
+                o.interactive = false;
+            }
+            "kernel" => o.kernel = Some(value),
+            "ramdisk" => o.ramdisk = Some(value),
+            "args" => o.args = value,
+            "isconfig" => o.isconfig = true,
+            "debug" => o.debug = true,
+            _ => return Err(UsageError(format!("option --{name} not recognized"))),
+        }
+    }
+    // Extra operands are ignored, as pygrub ignores them.
+    let image = operands
+        .into_iter()
+        .next()
+        .ok_or_else(|| UsageError("no disk image given".to_string()))?;
+    o.image = PathBuf::from(image);
+    if o.interactive && o.runas.is_some() {
+        return Err(UsageError(
+            "In order to use --runas, you must also set --entry or -q".to_string(),
+        ));
+    }
+    Ok(Command::Run(Box::new(o)))
+}
+
+/// Python's `int()` on a decimal string: surrounding whitespace, an optional sign and
+/// `_` between digits are allowed. Negative values are refused here (no option takes
+/// one).
+fn parse_python_int(s: &str) -> Option<u64> {
+    let t = s.trim();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if t.is_empty() || t.starts_with('_') || t.ends_with('_') || t.contains("__") {
+        return None;
+    }
+    if !t.chars().all(|c| c.is_ascii_digit() || c == '_') {
+        return None;
+    }
+    t.replace('_', "").parse().ok()
+}
+
+/// The usage line, as pygrub prints it, with xlboot's additions.
+pub fn usage(argv0: &str) -> String {
+    format!(
+        "Usage: {argv0} [-q|--quiet] [-i|--interactive] [-l|--list-entries] [-n|--not-really] \
+         [--output=] [--kernel=] [--ramdisk=] [--args=] [--entry=] [--output-directory=] \
+         [--output-format=sxp|simple|simple0] [--runas=] [--offset=] [--isconfig] [--debug] \
+         [--version] <image>"
+    )
+}
+
+/// The help text.
+pub fn help(argv0: &str) -> String {
+    format!(
+        "{usage}
+
+Boots a Xen PV or PVH guest from the kernel on its own disk: finds the guest's boot
+loader config, picks the entry the guest's boot loader would boot, copies its kernel
+and initrd into the output directory and writes the reply libxl reads. A drop-in for
+pygrub: use bootloader = \"xlboot\" in xl.cfg.
+
+Options:
+  -q, --quiet              do not show the menu; boot the default (or --entry)
+  -i, --interactive        show the menu (the default; not implemented yet: the
+                           default entry is booted at once)
+  -l, --list-entries       list the entries, in pygrub's format, and exit
+  -n, --not-really         choose and check the entry, but copy nothing out
+      --entry=E            boot entry E: an index in the -l list, a title, a
+                           menuentry id, or a GRUB path such as 1>2 or
+                           'Advanced options for Debian GNU/Linux>...'
+      --kernel=PATH        boot this kernel (a path in the guest); the config is
+                           not read
+      --ramdisk=PATH       the initrd to use with --kernel
+      --args=ARGS          the command line with --kernel, else appended to the
+                           entry's
+      --output=FILE        write the reply into FILE, which must exist (it is not
+                           created or truncated); - is stdout (the default)
+      --output-format=F    sxp (default), simple or simple0 (what libxl uses)
+      --output-directory=D where the kernel and initrd copies go (must exist;
+                           default /var/run/xen/xlboot, created if missing)
+      --offset=BYTES       read the one filesystem at this byte offset
+      --isconfig           IMAGE is a GRUB 2 config file on this host: print the
+                           entry it boots
+      --runas=UID          parse the disk as this user (not implemented yet:
+                           refused)
+      --debug              explain each decision on stderr
+  -h, --help               this text
+      --version            xlboot's version",
+        usage = usage(argv0)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Command, UsageError> {
+        parse(args.iter().map(OsString::from).collect())
+    }
+
+    fn opts(args: &[&str]) -> Options {
+        match run(args) {
+            Ok(Command::Run(o)) => *o,
+            other => panic!("{args:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn libxl_command_line() {
+        let o = opts(&[
+            "--kernel=/boot/vmlinuz",
+            "--args=root=/dev/xvda1 ro",
+            "--output=/tmp/out",
+            "--output-format=simple0",
+            "--output-directory=/tmp",
+            "/dev/vdb",
+        ]);
+        assert_eq!(o.kernel.as_deref(), Some("/boot/vmlinuz"));
+        assert_eq!(o.args, "root=/dev/xvda1 ro");
+        assert_eq!(o.output, Some(PathBuf::from("/tmp/out")));
+        assert_eq!(o.format, Format::Simple0);
+        assert_eq!(o.output_directory, Some(PathBuf::from("/tmp")));
+        assert_eq!(o.image, PathBuf::from("/dev/vdb"));
+        assert!(o.interactive);
+    }
+
+    #[test]
+    fn permutation_prefixes_and_separate_values() {
+        let o = opts(&["disk.img", "-q", "--ent", "1>2", "--output-form=simple", "--out=-"]);
+        assert_eq!(o.image, PathBuf::from("disk.img"));
+        assert!(!o.interactive);
+        assert_eq!(o.entry.as_deref(), Some("1>2"));
+        assert_eq!(o.format, Format::Simple);
+        assert_eq!(o.output, None);
+    }
+
+    #[test]
+    fn ambiguous_prefix_is_refused() {
+        let e = run(&["--outp=x", "disk"]).unwrap_err();
+        assert!(e.0.contains("not a unique prefix"), "{e:?}");
+    }
+
+    #[test]
+    fn flag_with_value_is_refused() {
+        assert!(run(&["--isconfig=1", "disk"]).is_err());
+        assert!(run(&["--quiet=yes", "disk"]).is_err());
+    }
+
+    #[test]
+    fn values_may_start_with_a_dash() {
+        let o = opts(&["--args", "-s", "disk"]);
+        assert_eq!(o.args, "-s");
+        let o = opts(&["--args=-s", "disk"]);
+        assert_eq!(o.args, "-s");
+    }
+
+    #[test]
+    fn clustered_shorts_and_double_dash() {
+        let o = opts(&["-qln", "--", "-weird-name"]);
+        assert!(!o.interactive && o.list_entries && o.not_really);
+        assert_eq!(o.image, PathBuf::from("-weird-name"));
+    }
+
+    #[test]
+    fn later_options_override_earlier_ones() {
+        let o = opts(&["--entry=2", "-i", "--output-format=sxp", "--output-format=simple0", "d"]);
+        assert!(o.interactive);
+        assert_eq!(o.format, Format::Simple0);
+    }
+
+    #[test]
+    fn runas_needs_quiet_or_entry() {
+        assert!(run(&["--runas=1000", "disk"]).is_err());
+        assert_eq!(opts(&["--runas=1000", "-q", "disk"]).runas, Some(1000));
+        assert_eq!(opts(&["--runas=0", "disk"]).runas, None);
+        assert!(run(&["--runas=nobody", "-q", "disk"]).is_err());
+    }
+
+    #[test]
+    fn offsets_are_python_ints() {
+        assert_eq!(opts(&["--offset= 1048576", "d"]).offset, Some(1_048_576));
+        assert_eq!(opts(&["--offset=+1_048_576", "d"]).offset, Some(1_048_576));
+        assert!(run(&["--offset=0x100000", "d"]).is_err());
+        assert!(run(&["--offset=-1", "d"]).is_err());
+    }
+
+    #[test]
+    fn errors() {
+        assert!(run(&[]).is_err());
+        assert!(run(&["--output-format=json", "d"]).is_err());
+        assert!(run(&["--output-directory=/nonexistent/dir", "d"]).is_err());
+        assert!(run(&["-x", "d"]).is_err());
+        assert!(run(&["--default_args=foo", "d"]).is_err());
+        assert!(run(&["d", "--entry"]).is_err());
+        assert_eq!(run(&["--help"]), Ok(Command::Help));
+        assert_eq!(run(&["-h"]), Ok(Command::Help));
+        assert_eq!(run(&["--vers"]), Ok(Command::Version));
+    }
+}

@@ -1,0 +1,47 @@
+//! `-l`: the entries in pygrub's listing format, which scripts parse.
+//!
+//! pygrub prints, for each entry, `title:`, `root:`, `kernel:`, `args:` and `initrd:`
+//! lines. xlboot prints the same lines for every bootable entry in menu order, with
+//! submenu entries titled by their GRUB path (`Advanced options>...`), and one more
+//! line, `  default: yes`, under the entry the guest's boot loader would boot.
+
+use std::fmt::Write;
+
+use xlboot_config::Menu;
+
+/// The listing, ready to print.
+pub fn render(menu: &Menu) -> String {
+    let mut out = String::new();
+    for e in menu.flatten() {
+        let (root, kernel, args, initrd) = match &e.entry.boot {
+            Ok(spec) => (
+                pygrub_root(&spec.kernel.device),
+                spec.kernel.path.clone(),
+                if spec.args.is_empty() { "None".to_string() } else { spec.args.clone() },
+                if spec.initrds.is_empty() {
+                    "None".to_string()
+                } else {
+                    spec.initrds.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join(" ")
+                },
+            ),
+            Err(_) => ("None".into(), "None".into(), "None".into(), "None".into()),
+        };
+        let _ = writeln!(out, "title: {}", crate::diag::sanitize(&e.title_path));
+        let _ = writeln!(out, "  root: {root}");
+        let _ = writeln!(out, "  kernel: {}", crate::diag::sanitize(&kernel));
+        let _ = writeln!(out, "  args: {}", crate::diag::sanitize(&args));
+        let _ = writeln!(out, "  initrd: {}", crate::diag::sanitize(&initrd));
+        if menu.default.as_ref() == Some(&e.path) {
+            let _ = writeln!(out, "  default: yes");
+        }
+    }
+    out
+}
+
+/// pygrub's spelling of a GRUB device: `d0p1` for `hd0,msdos1`, `d0` for `hd0`.
+fn pygrub_root(device: &str) -> String {
+    match device.split_once(',') {
+        Some((_, part)) => format!("d0p{}", part.trim_start_matches(|c: char| c.is_ascii_alphabetic())),
+        None => "d0".to_string(),
+    }
+}

@@ -1,0 +1,92 @@
+//! The command line's contract with libxl and with scripts: failures are one line on
+//! stderr and a non-zero exit, leave nothing behind, and never look like success.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn xlboot(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xlboot")).args(args).output().unwrap()
+}
+
+fn scratch(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("xlboot-cli-{tag}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&d);
+    fs::create_dir_all(d.join("out")).unwrap();
+    d
+}
+
+/// Asserts a clean failure: exit 1, one line on stderr naming the problem, nothing
+/// on stdout, no files left in the output directory.
+fn assert_clean_failure(out: &Output, dir: &PathBuf, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(out.stdout.is_empty(), "stdout: {:?}", out.stdout);
+    assert_eq!(stderr.lines().count(), 1, "want one line, got: {stderr}");
+    assert!(stderr.starts_with("xlboot: ") && stderr.contains(needle), "{stderr}");
+    let left: Vec<_> = fs::read_dir(dir.join("out")).unwrap().collect();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+}
+
+fn run_on(dir: &PathBuf, image: &str, extra: &[&str]) -> Output {
+    let out_dir = format!("--output-directory={}", dir.join("out").display());
+    let mut args = vec!["-q", "--output-format=simple0", out_dir.as_str()];
+    args.extend(extra);
+    args.push(image);
+    xlboot(&args)
+}
+
+#[test]
+fn missing_image() {
+    let d = scratch("missing");
+    let out = run_on(&d, "/nonexistent/disk.img", &[]);
+    assert_clean_failure(&out, &d, "cannot open the disk image /nonexistent/disk.img");
+}
+
+#[test]
+fn disk_without_filesystem() {
+    let d = scratch("zeros");
+    let img = d.join("zeros.img");
+    fs::write(&img, vec![0u8; 1 << 20]).unwrap();
+    let out = run_on(&d, img.to_str().unwrap(), &[]);
+    assert_clean_failure(&out, &d, "no volume holds a filesystem xlboot can read");
+}
+
+#[test]
+fn output_file_must_exist() {
+    let d = scratch("output");
+    let img = d.join("zeros.img");
+    fs::write(&img, vec![0u8; 4096]).unwrap();
+    let missing = format!("--output={}", d.join("no-such-file").display());
+    let out = run_on(&d, img.to_str().unwrap(), &[&missing]);
+    assert_clean_failure(&out, &d, "cannot open the output file");
+    assert!(!d.join("no-such-file").exists(), "the output file must not be created");
+}
+
+#[test]
+fn runas_is_refused_until_the_sandbox_exists() {
+    let d = scratch("runas");
+    let img = d.join("zeros.img");
+    fs::write(&img, vec![0u8; 4096]).unwrap();
+    let out = run_on(&d, img.to_str().unwrap(), &["--runas=65534"]);
+    assert_clean_failure(&out, &d, "--runas=65534");
+}
+
+#[test]
+fn usage_errors_exit_1() {
+    for args in [&[][..], &["--output-format=json", "x"], &["--bogus", "x"], &["--outp=x", "x"]] {
+        let out = xlboot(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("Usage:"), "{args:?}");
+    }
+}
+
+#[test]
+fn help_and_version() {
+    let out = xlboot(&["--help"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--output-format"));
+    let out = xlboot(&["--version"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("xlboot "));
+}
