@@ -316,3 +316,29 @@ fn seeded_mutations_of_real_configs() {
     // Some mutations leave a valid config (comments, strings): the loop exercises both.
     assert!(ok > 0);
 }
+
+#[test]
+fn wide_expansions_and_many_copies_are_bounded() {
+    // 4096 words of 64 KiB each would be 256 MiB of arguments.
+    let cfg = format!(
+        "a=x\n{}\nmenuentry e {{ linux /k {} }}",
+        "a=$a$a\n".repeat(16),
+        "\"$a\" ".repeat(4000)
+    );
+    assert_eq!(kind(cfg.as_bytes()), ConfigErrorKind::Limit);
+    // Big titles on many entries.
+    let cfg = format!(
+        "a=x\n{}\n{}",
+        "a=$a$a\n".repeat(15),
+        "menuentry \"$a\" \"$a\" { linux /k }\n".repeat(400)
+    );
+    assert_eq!(kind(cfg.as_bytes()), ConfigErrorKind::Limit);
+    // A big environment copied into many entries.
+    let mut cfg = String::from("a=x\n");
+    cfg.push_str(&"a=$a$a\n".repeat(15));
+    for i in 0..60 {
+        cfg.push_str(&format!("v{i}=$a\n"));
+    }
+    cfg.push_str(&"menuentry e { linux /k }\n".repeat(4000));
+    assert_eq!(kind(cfg.as_bytes()), ConfigErrorKind::Limit);
+}

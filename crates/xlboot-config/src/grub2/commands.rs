@@ -544,6 +544,21 @@ fn cmd_menuentry(
             format!("more than {} menu entries", it.limits.max_entries),
         ));
     }
+    let size = parsed.positional.iter().map(String::len).fold(
+        parsed.value("id").map_or(0, str::len),
+        usize::saturating_add,
+    );
+    it.menu_bytes = it.menu_bytes.saturating_add(size);
+    if it.menu_bytes > it.limits.max_menu_bytes {
+        return Err(it.err(
+            ConfigErrorKind::Limit,
+            line,
+            format!(
+                "menu titles and arguments larger than {} bytes",
+                it.limits.max_menu_bytes
+            ),
+        ));
+    }
     let restricted = parsed.has("users") || !parsed.has("unrestricted");
     let file = it.file.clone();
     it.menu.push(Pending {

@@ -226,9 +226,12 @@ pub(crate) struct Interp<'h> {
     /// The last command's status came from a command xlboot does not evaluate.
     pub unknown_status: Option<String>,
     devices: Option<Vec<Device>>,
+    work_bytes: u64,
+    pub menu_bytes: usize,
 }
 
 const MAX_NOTES: usize = 512;
+const MAX_NOTE_LEN: usize = 400;
 
 impl<'h> Interp<'h> {
     pub fn err(&self, kind: ConfigErrorKind, line: u32, message: String) -> ConfigError {
@@ -240,7 +243,15 @@ impl<'h> Interp<'h> {
         }
     }
 
-    pub fn note(&mut self, s: String) {
+    pub fn note(&mut self, mut s: String) {
+        if s.len() > MAX_NOTE_LEN {
+            let mut cut = MAX_NOTE_LEN;
+            while !s.is_char_boundary(cut) {
+                cut = cut.saturating_sub(1);
+            }
+            s.truncate(cut);
+            s.push_str("...");
+        }
         if self.notes.len() < MAX_NOTES && !self.notes.contains(&s) {
             self.notes.push(s);
         }
@@ -303,6 +314,24 @@ impl<'h> Interp<'h> {
                 ConfigErrorKind::Limit,
                 line,
                 format!("more than {} commands executed", self.limits.max_commands),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Charges `bytes` of copying to the evaluation's work budget.
+    pub fn charge(&mut self, bytes: usize, line: u32) -> Result<(), ConfigError> {
+        self.work_bytes = self
+            .work_bytes
+            .saturating_add(u64::try_from(bytes).unwrap_or(u64::MAX));
+        if self.work_bytes > self.limits.max_work_bytes {
+            return Err(self.err(
+                ConfigErrorKind::Limit,
+                line,
+                format!(
+                    "more than {} bytes of expansion work",
+                    self.limits.max_work_bytes
+                ),
             ));
         }
         Ok(())
@@ -775,6 +804,21 @@ impl<'h> Interp<'h> {
         if matches!(out.last(), Some(None)) {
             out.pop();
         }
+        let total = out
+            .iter()
+            .map(|a| a.as_ref().map_or(0, String::len))
+            .fold(0usize, usize::saturating_add);
+        if total > self.limits.max_env_bytes {
+            return Err(self.err(
+                ConfigErrorKind::Limit,
+                line,
+                format!(
+                    "command expands to more than {} bytes",
+                    self.limits.max_env_bytes
+                ),
+            ));
+        }
+        self.charge(total, line)?;
         Ok(out.into_iter().map(Option::unwrap_or_default).collect())
     }
 
@@ -969,6 +1013,7 @@ impl Interp<'_> {
                         message: format!("submenus nested deeper than {MAX_MENU_DEPTH}"),
                     });
                 }
+                self.charge(level_vars.bytes, p.line)?;
                 let vars = self.prepare_vars(
                     level_vars.exported(),
                     &chosen,
@@ -990,6 +1035,7 @@ impl Interp<'_> {
                 });
                 info.children.push(Some(sub_info));
             } else {
+                self.charge(level_vars.bytes, p.line)?;
                 let vars =
                     self.prepare_vars(level_vars.clone(), &chosen, remainder.as_deref(), p.line)?;
                 let (r, _, _, loader) = self.run_body(&p, vars, Mode::Entry);
@@ -1205,6 +1251,8 @@ pub(crate) fn run(
         is_continue: false,
         unknown_status: None,
         devices: None,
+        work_bytes: 0,
+        menu_bytes: 0,
     };
     let cmds = it.parse(source, &file)?;
     it.exec_list(&cmds)?;

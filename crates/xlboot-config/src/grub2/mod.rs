@@ -49,8 +49,13 @@ pub struct Limits {
     pub max_value_len: usize,
     /// Most bytes held in variables of one context.
     pub max_env_bytes: usize,
-    /// Most arguments one command may expand to.
+    /// Most arguments one command may expand to (and most bytes: `max_env_bytes`).
     pub max_args: usize,
+    /// Most bytes of titles and arguments held by registered menu items, all menus.
+    pub max_menu_bytes: usize,
+    /// Most bytes copied while expanding words and entering entry/submenu contexts, for
+    /// the whole evaluation: bounds the time a hostile config can take.
+    pub max_work_bytes: u64,
 }
 
 impl Default for Limits {
@@ -67,6 +72,8 @@ impl Default for Limits {
             max_value_len: 64 << 10,
             max_env_bytes: 4 << 20,
             max_args: 4096,
+            max_menu_bytes: 16 << 20,
+            max_work_bytes: 256 << 20,
         }
     }
 }
