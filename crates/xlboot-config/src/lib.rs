@@ -1,6 +1,12 @@
 //! Boot loader configs, evaluated as the guest's own boot loader evaluates them, into
 //! one menu model ([`menu::Menu`]) from which the entry to boot is chosen.
 //!
+//! - [`grub2::evaluate`]: a GRUB 2 `grub.cfg`, run as GRUB 2 runs it (lexer, parser,
+//!   interpreter, built-in commands), into a [`Menu`] with its default resolved.
+//! - [`grubenv`]: GRUB's environment block, read as GRUB reads it.
+//! - [`select`]: GRUB's default rules and xlboot's `--entry` lookup
+//!   ([`select::find_entry`]); [`Menu::flatten`] lists entries for `-l`.
+//!
 //! Configs are hostile input: evaluation is bounded (sizes, nesting, loop iterations,
 //! `source` depth) and never runs anything. Files are reached only through
 //! [`host::ConfigHost`], which the binary implements over the guest's volumes.

@@ -84,9 +84,14 @@ pub struct Menu {
     /// Top-level items in menu order.
     pub items: Vec<MenuItem>,
     /// The entry the boot loader boots when nobody chooses, as the boot loader itself
-    /// resolves its default rules. `None` when there is no bootable entry at all.
+    /// resolves its default rules. For GRUB 2: `default` resolved at each menu level
+    /// (entry 0 when it names nothing); if that entry cannot be booted, the `fallback`
+    /// entries in order; if none of those can be booted either, the default entry
+    /// itself (its `boot` then says why it cannot boot). `None` only when the menu has
+    /// no entry to reach (empty menu, or a default submenu with no items).
     pub default: Option<EntryPath>,
-    /// Seconds the boot loader waits before booting the default; `None` waits for ever.
+    /// Seconds the boot loader waits before booting the default; `None` waits for ever
+    /// (GRUB: `timeout` unset, negative or not a number).
     pub timeout: Option<u64>,
 }
 

@@ -339,6 +339,12 @@ pub(crate) fn builtin(
                 it.file,
                 args.join(" ")
             ));
+            if args.iter().any(|a| a == "next_entry") {
+                it.note(String::from(
+                    "next_entry is a one-time default: GRUB clears it in grubenv when it boots; \
+                     xlboot does not write, so it stays set until the guest clears it",
+                ));
+            }
             Ok(status::OK)
         }
         "search" => cmd_search(it, args, line),
