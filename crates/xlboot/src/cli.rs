@@ -379,7 +379,7 @@ mod tests {
 
     #[test]
     fn permutation_prefixes_and_separate_values() {
-        let o = opts(&["disk.img", "-q", "--ent", "1>2", "--output-form=simple", "--out=-"]);
+        let o = opts(&["disk.img", "-q", "--ent", "1>2", "--output-form=simple", "--output=-"]);
         assert_eq!(o.image, PathBuf::from("disk.img"));
         assert!(!o.interactive);
         assert_eq!(o.entry.as_deref(), Some("1>2"));
