@@ -43,6 +43,11 @@ fn unterminated_constructs() {
         "for x in a b; do true",
         "while true; do true",
         "function f { true",
+        "function f { true }",
+        "function f[[ { true; }",
+        "echo a ;;",
+        "echo a\n; echo b",
+        "echo a \\\n",
         "echo ${unterminated",
         "echo $",
         "menuentry a { }",
@@ -112,9 +117,9 @@ fn deep_nesting_is_a_limit() {
 
 #[test]
 fn recursion_and_loops_are_bounded() {
-    assert_eq!(kind(b"function f { f }\nf"), ConfigErrorKind::Limit);
+    assert_eq!(kind(b"function f { f; }\nf"), ConfigErrorKind::Limit);
     assert_eq!(
-        kind(b"function f { g }\nfunction g { f }\nf"),
+        kind(b"function f { g; }\nfunction g { f; }\nf"),
         ConfigErrorKind::Limit
     );
     assert_eq!(kind(b"while true; do true; done"), ConfigErrorKind::Limit);
@@ -126,7 +131,7 @@ fn recursion_and_loops_are_bounded() {
     );
     // Recursion inside an entry body hits the shared budget too.
     assert_eq!(
-        kind(b"function f { f }\nmenuentry a { f; linux /k }"),
+        kind(b"function f { f; }\nmenuentry a { f; linux /k }"),
         ConfigErrorKind::Limit
     );
 }

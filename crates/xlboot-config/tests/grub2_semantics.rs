@@ -102,7 +102,7 @@ fn no_boot_image_added_and_long_cmdline_cut_at_argument() {
 fn positional_parameters_in_entries_and_functions() {
     // An entry's parameters are its menuentry arguments, title first.
     assert_eq!(
-        args_of("function f { linux /k $# $1 \"$@\" }\nmenuentry t extra { f a 'b c' }"),
+        args_of("function f { linux /k $# $1 \"$@\"; }\nmenuentry t extra { f a 'b c' }"),
         r#"2 a a "b c""#
     );
     assert_eq!(
@@ -412,7 +412,7 @@ fn test_expressions() {
 
 #[test]
 fn functions_return_and_shift() {
-    let cfg = "function f { shift; r=$1; return 3; r=never }\nf a b\ns=$?\nmenuentry t { linux /k $r $s }";
+    let cfg = "function f { shift; r=$1; return 3; r=never; }\nf a b\ns=$?\nmenuentry t { linux /k $r $s }";
     assert_eq!(args_of(cfg), "b 3");
 }
 

@@ -7,7 +7,8 @@
 //!   own wherever they stand unquoted (`${name}` is part of a word).
 //! - `|`, `&`, `<`, `>`, `;;`, `||`, `&&`, `[[`, `]]` are tokens GRUB's grammar has no
 //!   rule for: they are syntax errors, as in GRUB (so `set default=1>2` must be quoted).
-//! - Unquoted `\c` is the character `c`; backslash-newline vanishes (line continuation).
+//! - Unquoted `\c` is the character `c`; backslash-newline vanishes (line continuation;
+//!   standing alone it is an empty word, which expands to nothing).
 //! - `'...'` is literal up to the next `'` (newlines included).
 //! - `"..."` knows the escapes `\$`, `\\`, `\"` and backslash-newline; any other `\c`
 //!   stays as the two characters. `$` inside starts a variable.
@@ -140,10 +141,6 @@ struct Lexer<'a> {
 impl Lexer<'_> {
     fn peek(&self) -> Option<u8> {
         self.src.get(self.pos).copied()
-    }
-
-    fn peek_at(&self, ahead: usize) -> Option<u8> {
-        self.src.get(self.pos.saturating_add(ahead)).copied()
     }
 
     fn bump(&mut self) -> Option<u8> {
@@ -308,7 +305,14 @@ impl Lexer<'_> {
                     bare = false;
                     self.bump();
                     match self.bump() {
-                        Some(b'\n') | None => {}
+                        // Line continuation: nothing (a word of its own if it stands
+                        // alone, as in GRUB, which then drops it as empty).
+                        Some(b'\n') => {
+                            if self.peek().is_none() {
+                                return Err(self.err("line continuation at end of file"));
+                            }
+                        }
+                        None => return Err(self.err("backslash at end of file")),
                         Some(d) => text.push(d),
                     }
                 }
@@ -364,11 +368,6 @@ impl Lexer<'_> {
         loop {
             match self.peek() {
                 Some(c) if is_blank(c) => {
-                    self.bump();
-                }
-                // Line continuation between words: nothing.
-                Some(b'\\') if self.peek_at(1) == Some(b'\n') => {
-                    self.bump();
                     self.bump();
                 }
                 Some(b'#') => {

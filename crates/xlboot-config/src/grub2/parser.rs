@@ -112,6 +112,16 @@ enum End {
     Words(&'static [&'static str]),
 }
 
+/// A `NAME` token: `[A-Za-z_][A-Za-z0-9_]*`, unquoted.
+fn is_name(w: &Word) -> bool {
+    w.bare.as_deref().is_some_and(|b| {
+        b.bytes()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+            && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    })
+}
+
 fn is_keyword(w: &Word) -> Option<&str> {
     let b = w.bare.as_deref()?;
     KEYWORDS.iter().copied().find(|k| *k == b)
@@ -167,13 +177,15 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Skips `;` and newlines; returns whether any was skipped.
+    /// Skips delimiters; returns whether any was skipped. With `newlines_only`, only
+    /// newlines (`newlines0`); otherwise GRUB's `delimiters1`: one `;` or newline, then
+    /// newlines only (so `;;`, `; ;` and a `;` at the start of a line are errors).
     fn skip_delimiters(&mut self, newlines_only: bool) -> bool {
         let mut any = false;
         while let Some(k) = self.peek_kind() {
             match k {
                 TokKind::Newline => {}
-                TokKind::Semi if !newlines_only => {}
+                TokKind::Semi if !newlines_only && !any => {}
                 _ => break,
             }
             self.pos = self.pos.saturating_add(1);
@@ -217,7 +229,7 @@ impl<'a> Parser<'a> {
         let mut cmds = Vec::new();
         // Statements are read one by one; each is separated from the next by a
         // delimiter. Bounded: every iteration consumes at least one token.
-        self.skip_delimiters(!top);
+        self.skip_delimiters(true);
         loop {
             let before = self.pos;
             match self.peek_kind() {
@@ -285,15 +297,7 @@ impl<'a> Parser<'a> {
             Some("for") => {
                 self.advance();
                 let var = match self.advance().map(|t| t.kind) {
-                    Some(TokKind::Word(w))
-                        if is_keyword(&w).is_none()
-                            && w.bare.as_deref().is_some_and(|b| {
-                                b.bytes()
-                                    .next()
-                                    .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
-                                    && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
-                            }) =>
-                    {
+                    Some(TokKind::Word(w)) if is_keyword(&w).is_none() && is_name(&w) => {
                         w.bare.unwrap_or_default()
                     }
                     _ => return Err(self.error("`for' needs a variable name")),
@@ -334,7 +338,7 @@ impl<'a> Parser<'a> {
             Some("function") if top => {
                 self.advance();
                 let name = match self.advance().map(|t| t.kind) {
-                    Some(TokKind::Word(w)) if w.bare.is_some() && is_keyword(&w).is_none() => {
+                    Some(TokKind::Word(w)) if is_keyword(&w).is_none() && is_name(&w) => {
                         w.bare.unwrap_or_default()
                     }
                     _ => return Err(self.error("`function' needs a name")),
@@ -347,6 +351,15 @@ impl<'a> Parser<'a> {
                 let body = self.list(End::Brace, false)?;
                 if body.is_empty() {
                     return Err(self.error("empty function body"));
+                }
+                // `commands1 delimiters1 "}"`: unlike a block, a function body needs a
+                // `;` or newline before its `}`.
+                let before = self.pos.checked_sub(1).and_then(|i| self.toks.get(i));
+                if !matches!(
+                    before.map(|t| &t.kind),
+                    Some(TokKind::Newline | TokKind::Semi)
+                ) {
+                    return Err(self.error("expected `;' or newline before `}'"));
                 }
                 match self.advance().map(|t| t.kind) {
                     Some(TokKind::RBrace) => {}
