@@ -93,10 +93,23 @@ pub fn resolve(fs: &dyn FileSystem, path: &[u8], limits: &PathLimits) -> Result<
     // symlink is followed, which spends the hop budget, so the loop is bounded by
     // max_hops * max_path_len passes.
     loop {
+        let before = pos;
         while pending.get(pos) == Some(&b'/') {
             pos = pos.saturating_add(1);
         }
         if pos >= pending.len() {
+            // A trailing slash asks for a directory, as in Linux: `/boot/vmlinuz/` is
+            // an error, not the kernel.
+            if pos > before {
+                if let Some(last) = stack.last() {
+                    if last.kind != FileKind::Directory {
+                        return Err(FsError::WrongKind(format!(
+                            "{whole}: {} is not a directory",
+                            walked(&stack)
+                        )));
+                    }
+                }
+            }
             break;
         }
         let end = pending
@@ -149,8 +162,9 @@ pub fn resolve(fs: &dyn FileSystem, path: &[u8], limits: &PathLimits) -> Result<
             if target.first() == Some(&b'/') {
                 stack.clear();
             }
+            // What followed the link (slashes included) is appended to its target.
             let rest = pending.get(pos..).unwrap_or(&[]);
-            let new_len = target.len().saturating_add(1).saturating_add(rest.len());
+            let new_len = target.len().saturating_add(rest.len());
             if new_len > limits.max_path_len {
                 return Err(FsError::Limit(format!(
                     "{whole}: path grows past {} bytes through symbolic links",
@@ -159,7 +173,6 @@ pub fn resolve(fs: &dyn FileSystem, path: &[u8], limits: &PathLimits) -> Result<
             }
             let mut next = Vec::with_capacity(new_len);
             next.extend_from_slice(&target);
-            next.push(b'/');
             next.extend_from_slice(rest);
             pending = next;
             pos = 0;

@@ -186,8 +186,10 @@ pub(crate) fn walk(
         if ino != 0 {
             let name = slice(block, off.saturating_add(HEADER), name_len)
                 .ok_or_else(|| here("name past the block"))?;
-            if name.is_empty() {
-                return Err(here("empty name"));
+            // Linux never writes these; a name with `/` or NUL would let a listing
+            // smuggle a path into whoever builds paths from names.
+            if name.is_empty() || name.contains(&b'/') || name.contains(&0) {
+                return Err(here("empty name, or a name containing '/' or NUL"));
             }
             if f(name, ino)?.is_break() {
                 return Ok(ControlFlow::Break(()));
