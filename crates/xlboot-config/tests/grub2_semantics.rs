@@ -464,3 +464,71 @@ fn entry_using_unsupported_command_is_unbootable_only() {
 fn unquoted_greater_than_is_a_syntax_error_as_in_grub() {
     assert_eq!(err_kind("set default=1>2"), ConfigErrorKind::Syntax);
 }
+
+#[test]
+fn directory_tests_use_the_host() {
+    let h = host().dir("hd0,msdos1", "/boot");
+    let r = |cfg: &str| {
+        let e = eval(cfg.as_bytes(), "hd0,msdos1", &h).unwrap();
+        e.menu.entry(&[0]).unwrap().boot.clone().unwrap().args
+    };
+    assert_eq!(r("if [ -d /boot/ ]; then a=d; fi\nif [ -e /boot ]; then b=e; fi\nif [ -d /k ]; then c=no; fi\nmenuentry t { linux /k $a $b $c }"), "d e");
+}
+
+/// A host that cannot answer directory questions (the trait's default).
+struct NoDirs(FakeHost);
+impl xlboot_config::ConfigHost for NoDirs {
+    fn devices(&self) -> Vec<xlboot_config::Device> {
+        self.0.devices()
+    }
+    fn canonical_device(&self, d: &str) -> Option<String> {
+        self.0.canonical_device(d)
+    }
+    fn file_size(
+        &self,
+        f: &xlboot_config::FilePath,
+    ) -> Result<Option<u64>, xlboot_config::HostError> {
+        self.0.file_size(f)
+    }
+    fn read_file(
+        &self,
+        f: &xlboot_config::FilePath,
+        max: usize,
+    ) -> Result<Option<Vec<u8>>, xlboot_config::HostError> {
+        self.0.read_file(f, max)
+    }
+}
+
+#[test]
+fn directory_tests_without_host_support_are_refused_not_guessed() {
+    let h = NoDirs(host());
+    let ctx = common::ctx("hd0,msdos1", "/boot/grub/grub.cfg");
+    let r = xlboot_config::grub2::evaluate(b"if [ -d /boot ]; then set default=1; fi", &ctx, &h);
+    assert_eq!(r.unwrap_err().kind, ConfigErrorKind::Unsupported);
+    // -f and -s need only file lookups.
+    let r = xlboot_config::grub2::evaluate(
+        b"if [ -f /k -a -s /k ]; then a=1; fi\nmenuentry a { linux /k }",
+        &ctx,
+        &h,
+    );
+    assert!(r.is_ok());
+}
+
+#[test]
+fn source_and_setparams_inside_entries() {
+    let h = host().file(
+        "hd0,msdos1",
+        "/boot/grub/opts.cfg",
+        b"opts=\"$opts from-file\"\n",
+    );
+    let e = eval(
+        b"menuentry t a b { setparams x y z; opts=$3; source $prefix/opts.cfg; linux /k $opts $# }",
+        "hd0,msdos1",
+        &h,
+    )
+    .unwrap();
+    assert_eq!(
+        e.menu.entry(&[0]).unwrap().boot.clone().unwrap().args,
+        "z from-file 3"
+    );
+}
