@@ -59,21 +59,34 @@ pub fn run(opts: &Options) -> Result<(), String> {
              refusing rather than parsing a guest disk as root while claiming otherwise"
         ));
     }
-    let sink = ReplySink::open(opts.output.as_deref())
-        .map_err(|e| format!("cannot open the output file {}: {e}", show_path(opts.output.as_deref())))?;
+    let sink = ReplySink::open(opts.output.as_deref()).map_err(|e| {
+        format!(
+            "cannot open the output file {}: {e}",
+            show_path(opts.output.as_deref())
+        )
+    })?;
     if opts.isconfig {
         return run_isconfig(opts);
     }
-    let out_dir = output::output_directory(opts.output_directory.as_deref())
-        .map_err(|e| format!("cannot create the output directory {}: {e}", output::DEFAULT_OUTPUT_DIRECTORY))?;
+    let out_dir = output::output_directory(opts.output_directory.as_deref()).map_err(|e| {
+        format!(
+            "cannot create the output directory {}: {e}",
+            output::DEFAULT_OUTPUT_DIRECTORY
+        )
+    })?;
 
     let disk = DiskImage::open(&opts.image)
         .map_err(|e| format!("cannot open the disk image {}: {e}", opts.image.display()))?;
-    let guest = Guest::open(&disk, opts.offset)
-        .map_err(|e| format!("{}: {e}", opts.image.display()))?;
+    let guest =
+        Guest::open(&disk, opts.offset).map_err(|e| format!("{}: {e}", opts.image.display()))?;
     for v in &guest.volumes {
         match &v.fs {
-            Ok(fs) => diag.debug(format_args!("volume ({}) at byte {}: {:?}", v.name, v.start, fs.info())),
+            Ok(fs) => diag.debug(format_args!(
+                "volume ({}) at byte {}: {:?}",
+                v.name,
+                v.start,
+                fs.info()
+            )),
             Err(e) => diag.debug(format_args!("volume ({}) at byte {}: {e}", v.name, v.start)),
         }
     }
@@ -103,7 +116,11 @@ pub fn run(opts: &Options) -> Result<(), String> {
             diag::sanitize(&choice.title)
         ));
     }
-    diag.debug(format_args!("chose '{}': {:?}", diag::sanitize(&choice.title), choice.spec));
+    diag.debug(format_args!(
+        "chose '{}': {:?}",
+        diag::sanitize(&choice.title),
+        choice.spec
+    ));
 
     let mut files = OutputFiles::default();
     let reply = if opts.not_really {
@@ -111,7 +128,13 @@ pub fn run(opts: &Options) -> Result<(), String> {
         Reply {
             kernel: choice.spec.kernel.to_string(),
             ramdisk: (!choice.spec.initrds.is_empty()).then(|| {
-                choice.spec.initrds.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+                choice
+                    .spec
+                    .initrds
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
             }),
             args,
         }
@@ -119,7 +142,8 @@ pub fn run(opts: &Options) -> Result<(), String> {
         copy_out(&guest, &choice.spec, &out_dir, &mut files, args)?
     };
     let bytes = reply.render(opts.format).map_err(|e| e.0)?;
-    sink.write(&bytes).map_err(|e| format!("cannot write the reply: {e}"))?;
+    sink.write(&bytes)
+        .map_err(|e| format!("cannot write the reply: {e}"))?;
     files.keep();
     Ok(())
 }
@@ -131,7 +155,10 @@ fn given_kernel(guest: &Guest<'_>, kernel: &str, opts: &Options) -> Result<Choic
         .iter()
         .find(|v| v.fs.is_ok())
         .ok_or_else(|| no_filesystem(guest))?;
-    let on_volume = |path: &str| FilePath { device: volume.name.clone(), path: path.to_string() };
+    let on_volume = |path: &str| FilePath {
+        device: volume.name.clone(),
+        path: path.to_string(),
+    };
     Ok(Choice {
         title: format!("--kernel={kernel}"),
         spec: BootSpec {
@@ -161,7 +188,10 @@ fn find_config(guest: &Guest<'_>, diag: &Diag) -> Result<FoundConfig, String> {
             continue;
         }
         for (path, kind) in CONFIG_PATHS {
-            let file = FilePath { device: v.name.clone(), path: (*path).to_string() };
+            let file = FilePath {
+                device: v.name.clone(),
+                path: (*path).to_string(),
+            };
             match guest.file_size(&file) {
                 Ok(Some(_)) => {
                     diag.debug(format_args!("found {} config {file}", kind.name()));
@@ -178,7 +208,11 @@ fn find_config(guest: &Guest<'_>, diag: &Diag) -> Result<FoundConfig, String> {
     }
     Err(format!(
         "no boot config found on any volume (looked for {} on {})",
-        CONFIG_PATHS.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(", "),
+        CONFIG_PATHS
+            .iter()
+            .map(|(p, _)| *p)
+            .collect::<Vec<_>>()
+            .join(", "),
         guest
             .volumes
             .iter()
@@ -195,7 +229,10 @@ fn no_filesystem(guest: &Guest<'_>) -> String {
         .iter()
         .filter_map(|v| v.fs.as_ref().err().map(|e| format!("({}): {e}", v.name)))
         .collect();
-    format!("no volume holds a filesystem xlboot can read: {}", reasons.join("; "))
+    format!(
+        "no volume holds a filesystem xlboot can read: {}",
+        reasons.join("; ")
+    )
 }
 
 /// Evaluates the config into a menu.
@@ -234,12 +271,18 @@ fn choose(menu: &Menu, opts: &Options, diag: &Diag) -> Result<Choice, String> {
                     .join(", ")
             )
         })?,
-        None => menu.default.clone().ok_or("the config has no menu entries")?,
+        None => menu
+            .default
+            .clone()
+            .ok_or("the config has no menu entries")?,
     };
     diag.debug(format_args!("selected entry path {path:?}"));
     let (title, entry) = entry_at(menu, &path).ok_or("the selected entry does not exist")?;
     match &entry.boot {
-        Ok(spec) => Ok(Choice { title, spec: spec.clone() }),
+        Ok(spec) => Ok(Choice {
+            title,
+            spec: spec.clone(),
+        }),
         Err(why) => Err(format!(
             "entry '{}' cannot be booted by xlboot: {}",
             diag::sanitize(&title),
@@ -272,11 +315,14 @@ fn copy_out(
     files: &mut OutputFiles,
     args: String,
 ) -> Result<Reply, String> {
-    let kernel = guest.find(&spec.kernel).map_err(|e| format!("kernel: {e}"))?;
+    let kernel = guest
+        .find(&spec.kernel)
+        .map_err(|e| format!("kernel: {e}"))?;
     let (mut kfile, kpath) = files
         .create(dir, "boot_kernel.")
         .map_err(|e| format!("cannot create the kernel copy in {}: {e}", dir.display()))?;
-    copy::append(&kernel, &mut kfile, MAX_KERNEL).map_err(|e| copy_error(e, &spec.kernel, &kpath))?;
+    copy::append(&kernel, &mut kfile, MAX_KERNEL)
+        .map_err(|e| copy_error(e, &spec.kernel, &kpath))?;
 
     let ramdisk = if spec.initrds.is_empty() {
         None
@@ -292,14 +338,19 @@ fn copy_out(
         let mut total = 0u64;
         for (i, (f, name)) in found.iter().zip(&spec.initrds).enumerate() {
             if i > 0 {
-                total = copy::pad_to_4(&mut rfile, total).map_err(|e| copy_error(e, name, &rpath))?;
+                total =
+                    copy::pad_to_4(&mut rfile, total).map_err(|e| copy_error(e, name, &rpath))?;
             }
             total += copy::append(f, &mut rfile, MAX_INITRD.saturating_sub(total))
                 .map_err(|e| copy_error(e, name, &rpath))?;
         }
         Some(rpath.display().to_string())
     };
-    Ok(Reply { kernel: kpath.display().to_string(), ramdisk, args })
+    Ok(Reply {
+        kernel: kpath.display().to_string(),
+        ramdisk,
+        args,
+    })
 }
 
 fn copy_error(e: CopyError, from: &FilePath, to: &Path) -> String {
@@ -314,9 +365,14 @@ fn run_isconfig(opts: &Options) -> Result<(), String> {
     let source = std::fs::read(&opts.image)
         .map_err(|e| format!("cannot read {}: {e}", opts.image.display()))?;
     let host = crate::host_config::HostConfig;
-    let file = FilePath { device: "host".into(), path: opts.image.display().to_string() };
+    let file = FilePath {
+        device: "host".into(),
+        path: opts.image.display().to_string(),
+    };
     let ctx = EvalContext::new(file);
-    let menu = grub2::evaluate(&source, &ctx, &host).map_err(|e| e.to_string())?.menu;
+    let menu = grub2::evaluate(&source, &ctx, &host)
+        .map_err(|e| e.to_string())?
+        .menu;
     let choice = choose(&menu, opts, &Diag::new(opts.debug))?;
     let args = with_extra_args(&choice.spec.args, opts, false);
     println!("  kernel: {}", choice.spec.kernel.path);
@@ -328,5 +384,6 @@ fn run_isconfig(opts: &Options) -> Result<(), String> {
 }
 
 fn show_path(p: Option<&Path>) -> String {
-    p.map(|p| p.display().to_string()).unwrap_or_else(|| "-".into())
+    p.map(|p| p.display().to_string())
+        .unwrap_or_else(|| "-".into())
 }

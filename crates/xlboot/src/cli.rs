@@ -119,13 +119,13 @@ fn gnu_getopt(args: &[String]) -> Result<(Vec<RawOption>, Vec<String>), UsageErr
             let (canonical, takes_value) = match_long(name)?;
             let value = match (takes_value, inline) {
                 (true, Some(v)) => Some(v),
-                (true, None) => Some(
-                    rest.next()
-                        .cloned()
-                        .ok_or_else(|| UsageError(format!("option --{canonical} requires argument")))?,
-                ),
+                (true, None) => Some(rest.next().cloned().ok_or_else(|| {
+                    UsageError(format!("option --{canonical} requires argument"))
+                })?),
                 (false, Some(_)) => {
-                    return Err(UsageError(format!("option --{canonical} must not have an argument")))
+                    return Err(UsageError(format!(
+                        "option --{canonical} must not have an argument"
+                    )))
                 }
                 (false, None) => None,
             };
@@ -239,15 +239,20 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
             }
             "offset" => {
                 o.offset = Some(parse_python_int(&value).ok_or_else(|| {
-                    UsageError(format!("offset value must be an integer (bytes), not {value:?}"))
+                    UsageError(format!(
+                        "offset value must be an integer (bytes), not {value:?}"
+                    ))
                 })?)
             }
             "runas" => {
                 let uid = parse_python_int(&value).ok_or_else(|| {
-                    UsageError(format!("runas value must be an integer user id, not {value:?}"))
+                    UsageError(format!(
+                        "runas value must be an integer user id, not {value:?}"
+                    ))
                 })?;
-                let uid = u32::try_from(uid)
-                    .map_err(|_| UsageError(format!("runas value {value} is not a valid user id")))?;
+                let uid = u32::try_from(uid).map_err(|_| {
+                    UsageError(format!("runas value {value} is not a valid user id"))
+                })?;
                 // pygrub treats uid 0 as "not set".
                 o.runas = (uid != 0).then_some(uid);
             }
@@ -379,7 +384,14 @@ mod tests {
 
     #[test]
     fn permutation_prefixes_and_separate_values() {
-        let o = opts(&["disk.img", "-q", "--ent", "1>2", "--output-form=simple", "--output=-"]);
+        let o = opts(&[
+            "disk.img",
+            "-q",
+            "--ent",
+            "1>2",
+            "--output-form=simple",
+            "--output=-",
+        ]);
         assert_eq!(o.image, PathBuf::from("disk.img"));
         assert!(!o.interactive);
         assert_eq!(o.entry.as_deref(), Some("1>2"));
@@ -416,7 +428,13 @@ mod tests {
 
     #[test]
     fn later_options_override_earlier_ones() {
-        let o = opts(&["--entry=2", "-i", "--output-format=sxp", "--output-format=simple0", "d"]);
+        let o = opts(&[
+            "--entry=2",
+            "-i",
+            "--output-format=sxp",
+            "--output-format=simple0",
+            "d",
+        ]);
         assert!(o.interactive);
         assert_eq!(o.format, Format::Simple0);
     }

@@ -22,7 +22,11 @@ pub enum CopyError {
 /// Appends the whole of a guest file to `out`, refusing it before reading a byte if its
 /// size is over `max` (a sparse file can claim any size). Returns the bytes copied.
 pub fn append(found: &Found<'_, '_>, out: &mut File, max: u64) -> Result<u64, CopyError> {
-    let size = found.fs.metadata(found.node).map_err(CopyError::Guest)?.size;
+    let size = found
+        .fs
+        .metadata(found.node)
+        .map_err(CopyError::Guest)?
+        .size;
     if size > max {
         return Err(CopyError::Guest(FsError::Limit(format!(
             "file is {size} bytes, more than the {max} allowed"
@@ -31,7 +35,9 @@ pub fn append(found: &Found<'_, '_>, out: &mut File, max: u64) -> Result<u64, Co
     let mut buf = vec![0u8; CHUNK.min(usize::try_from(size).unwrap_or(CHUNK)).max(1)];
     let mut offset = 0u64;
     while offset < size {
-        let want = usize::try_from(size - offset).unwrap_or(usize::MAX).min(buf.len());
+        let want = usize::try_from(size - offset)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
         let n = found
             .fs
             .read_at(found.node, offset, &mut buf[..want])
@@ -51,6 +57,7 @@ pub fn append(found: &Found<'_, '_>, out: &mut File, max: u64) -> Result<u64, Co
 /// initrd of an entry at a 4-byte aligned address, one after the other.
 pub fn pad_to_4(out: &mut File, len: u64) -> Result<u64, CopyError> {
     let pad = (4 - len % 4) % 4;
-    out.write_all(&[0u8; 3][..pad as usize]).map_err(CopyError::Write)?;
+    out.write_all(&[0u8; 3][..pad as usize])
+        .map_err(CopyError::Write)?;
     Ok(len + pad)
 }

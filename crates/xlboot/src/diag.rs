@@ -49,6 +49,9 @@ pub fn sanitize(s: &str) -> String {
 mod tests {
     #[test]
     fn escapes_are_neutralised() {
-        assert_eq!(super::sanitize("a\x1b[2Jb\u{9b}c\td"), "a\\x1b[2Jb\\x9bc\\x09d");
+        assert_eq!(
+            super::sanitize("a\x1b[2Jb\u{9b}c\td"),
+            "a\\x1b[2Jb\\x9bc\\x09d"
+        );
     }
 }

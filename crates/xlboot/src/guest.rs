@@ -56,7 +56,10 @@ impl<'d> Guest<'d> {
     pub fn open(disk: &'d DiskImage, offset: Option<u64>) -> Result<Self, String> {
         let parts = volumes::discover(disk).map_err(|e| format!("partition table: {e}"))?;
         let chosen: Vec<(String, u64, u64)> = match offset {
-            None => parts.iter().map(|v| (v.grub_name(), v.start, v.len)).collect(),
+            None => parts
+                .iter()
+                .map(|v| (v.grub_name(), v.start, v.len))
+                .collect(),
             Some(off) => vec![offset_volume(&parts, off, disk)?],
         };
         let volumes = chosen
@@ -64,7 +67,7 @@ impl<'d> Guest<'d> {
             .map(|(name, start, len)| {
                 let fs = Window::new(disk, start, len)
                     .map_err(FsError::Io)
-                    .and_then(|w| xlboot_fs::probe(w))
+                    .and_then(xlboot_fs::probe)
                     .and_then(|fs| {
                         fs.ok_or_else(|| {
                             FsError::Unsupported("no filesystem xlboot can read".to_string())
@@ -73,7 +76,10 @@ impl<'d> Guest<'d> {
                 Volume { name, start, fs }
             })
             .collect();
-        Ok(Guest { volumes, limits: PathLimits::default() })
+        Ok(Guest {
+            volumes,
+            limits: PathLimits::default(),
+        })
     }
 
     /// The volume GRUB calls `device` (any of its spellings).
@@ -88,11 +94,17 @@ impl<'d> Guest<'d> {
             .volume(&file.device)
             .ok_or_else(|| FsError::NotFound(format!("device ({}) does not exist", file.device)))?;
         let fs = volume.fs.as_ref().map_err(|e| {
-            FsError::NotFound(format!("({}) holds no readable filesystem: {e}", file.device))
+            FsError::NotFound(format!(
+                "({}) holds no readable filesystem: {e}",
+                file.device
+            ))
         })?;
         let node = resolve_file(fs.as_ref(), file.path.as_bytes(), &self.limits)
             .map_err(|e| in_file(e, file))?;
-        Ok(Found { fs: fs.as_ref(), node })
+        Ok(Found {
+            fs: fs.as_ref(),
+            node,
+        })
     }
 }
 
@@ -121,7 +133,12 @@ fn offset_volume(
         .size()
         .checked_sub(offset)
         .filter(|l| *l > 0)
-        .ok_or_else(|| format!("offset {offset} is past the end of the disk ({} bytes)", disk.size()))?;
+        .ok_or_else(|| {
+            format!(
+                "offset {offset} is past the end of the disk ({} bytes)",
+                disk.size()
+            )
+        })?;
     Ok(("hd0".to_string(), offset, len))
 }
 
@@ -142,7 +159,11 @@ impl ConfigHost for Guest<'_> {
             .iter()
             .filter_map(|v| {
                 let info = v.fs.as_ref().ok()?.info();
-                Some(Device { name: v.name.clone(), fs_uuid: info.uuid, label: info.label })
+                Some(Device {
+                    name: v.name.clone(),
+                    fs_uuid: info.uuid,
+                    label: info.label,
+                })
             })
             .collect()
     }
@@ -153,21 +174,27 @@ impl ConfigHost for Guest<'_> {
         let wanted_scheme = part.map(|p| p.trim_end_matches(|c: char| c.is_ascii_digit()));
         self.volumes
             .iter()
-            .find(|v| match (v.name.split_once(','), wanted_number, wanted_scheme) {
-                (None, None, None) => true,
-                (Some((_, vp)), Some(n), Some(scheme)) => {
-                    let vn = vp.trim_start_matches(|c: char| c.is_ascii_alphabetic());
-                    let vs = vp.trim_end_matches(|c: char| c.is_ascii_digit());
-                    vn == n && (scheme.is_empty() || scheme == vs)
-                }
-                _ => false,
-            })
+            .find(
+                |v| match (v.name.split_once(','), wanted_number, wanted_scheme) {
+                    (None, None, None) => true,
+                    (Some((_, vp)), Some(n), Some(scheme)) => {
+                        let vn = vp.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+                        let vs = vp.trim_end_matches(|c: char| c.is_ascii_digit());
+                        vn == n && (scheme.is_empty() || scheme == vs)
+                    }
+                    _ => false,
+                },
+            )
             .map(|v| v.name.clone())
     }
 
     fn file_size(&self, file: &FilePath) -> Result<Option<u64>, HostError> {
         match self.find(file) {
-            Ok(f) => f.fs.metadata(f.node).map(|m| Some(m.size)).map_err(host_error),
+            Ok(f) => {
+                f.fs.metadata(f.node)
+                    .map(|m| Some(m.size))
+                    .map_err(host_error)
+            }
             Err(FsError::NotFound(_) | FsError::WrongKind(_)) => Ok(None),
             Err(e) => Err(host_error(e)),
         }
@@ -179,7 +206,9 @@ impl ConfigHost for Guest<'_> {
             Err(FsError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(host_error(e)),
         };
-        read_whole(&found, max).map(Some).map_err(|e| host_error(in_file(e, file)))
+        read_whole(&found, max)
+            .map(Some)
+            .map_err(|e| host_error(in_file(e, file)))
     }
 }
 
@@ -189,13 +218,19 @@ pub fn read_whole(found: &Found<'_, '_>, max: usize) -> Result<Vec<u8>, FsError>
     let size = usize::try_from(size)
         .ok()
         .filter(|s| *s <= max)
-        .ok_or_else(|| FsError::Limit(format!("file is {size} bytes, more than the {max} allowed")))?;
+        .ok_or_else(|| {
+            FsError::Limit(format!("file is {size} bytes, more than the {max} allowed"))
+        })?;
     let mut buf = vec![0u8; size];
     let mut done = 0;
     while done < size {
-        let n = found.fs.read_at(found.node, done as u64, &mut buf[done..])?;
+        let n = found
+            .fs
+            .read_at(found.node, done as u64, &mut buf[done..])?;
         if n == 0 {
-            return Err(FsError::Corrupt(format!("file ends at {done} bytes, before its size {size}")));
+            return Err(FsError::Corrupt(format!(
+                "file ends at {done} bytes, before its size {size}"
+            )));
         }
         done += n;
     }

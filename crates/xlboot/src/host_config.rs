@@ -1,5 +1,7 @@
-//! The view `--isconfig` gives a config evaluated on its own, outside any guest: no
-//! devices and no files, so `search` finds nothing and `load_env` reads nothing.
+//! The view `--isconfig` gives a config evaluated on its own, outside any guest, as
+//! pygrub's `--isconfig` reads it: no disk behind it, so `search` finds nothing and no
+//! file can be read, while every device name the config uses is taken as written and
+//! every file it names is taken to exist (empty), so that entries show their paths.
 
 use xlboot_config::{ConfigHost, Device, FilePath, HostError};
 
@@ -11,12 +13,12 @@ impl ConfigHost for HostConfig {
         Vec::new()
     }
 
-    fn canonical_device(&self, _device: &str) -> Option<String> {
-        None
+    fn canonical_device(&self, device: &str) -> Option<String> {
+        Some(device.to_string())
     }
 
     fn file_size(&self, _file: &FilePath) -> Result<Option<u64>, HostError> {
-        Ok(None)
+        Ok(Some(0))
     }
 
     fn read_file(&self, _file: &FilePath, _max: usize) -> Result<Option<Vec<u8>>, HostError> {

@@ -22,7 +22,10 @@ impl DiskImage {
         let mut file = File::open(path)?;
         let meta = file.metadata()?;
         if meta.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "is a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "is a directory",
+            ));
         }
         let size = file.seek(SeekFrom::End(0))?;
         Ok(DiskImage { file, size })
@@ -39,9 +42,17 @@ impl BlockDevice for DiskImage {
         self.file.read_exact_at(buf, offset).map_err(|e| {
             if e.kind() == io::ErrorKind::UnexpectedEof {
                 // The file shrank under us.
-                IoError::OutOfRange { offset, len: buf.len() as u64, size: self.size }
+                IoError::OutOfRange {
+                    offset,
+                    len: buf.len() as u64,
+                    size: self.size,
+                }
             } else {
-                IoError::Device { offset, len: buf.len() as u64, errno: e.raw_os_error() }
+                IoError::Device {
+                    offset,
+                    len: buf.len() as u64,
+                    errno: e.raw_os_error(),
+                }
             }
         })
     }

@@ -17,11 +17,19 @@ pub fn render(menu: &Menu) -> String {
             Ok(spec) => (
                 pygrub_root(&spec.kernel.device),
                 spec.kernel.path.clone(),
-                if spec.args.is_empty() { "None".to_string() } else { spec.args.clone() },
+                if spec.args.is_empty() {
+                    "None".to_string()
+                } else {
+                    spec.args.clone()
+                },
                 if spec.initrds.is_empty() {
                     "None".to_string()
                 } else {
-                    spec.initrds.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join(" ")
+                    spec.initrds
+                        .iter()
+                        .map(|i| i.path.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 },
             ),
             Err(_) => ("None".into(), "None".into(), "None".into(), "None".into()),
@@ -41,7 +49,10 @@ pub fn render(menu: &Menu) -> String {
 /// pygrub's spelling of a GRUB device: `d0p1` for `hd0,msdos1`, `d0` for `hd0`.
 fn pygrub_root(device: &str) -> String {
     match device.split_once(',') {
-        Some((_, part)) => format!("d0p{}", part.trim_start_matches(|c: char| c.is_ascii_alphabetic())),
+        Some((_, part)) => format!(
+            "d0p{}",
+            part.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        ),
         None => "d0".to_string(),
     }
 }

@@ -46,7 +46,10 @@ impl OutputFiles {
         }
         Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
-            format!("could not create a unique {prefix}* file in {}", dir.display()),
+            format!(
+                "could not create a unique {prefix}* file in {}",
+                dir.display()
+            ),
         ))
     }
 
@@ -93,7 +96,11 @@ pub fn output_directory(given: Option<&Path>) -> io::Result<PathBuf> {
         return Ok(d.to_path_buf());
     }
     let d = PathBuf::from(DEFAULT_OUTPUT_DIRECTORY);
-    match std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&d) {
+    match std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&d)
+    {
         Ok(()) => Ok(d),
         Err(_) if d.is_dir() => Ok(d),
         Err(e) => Err(e),

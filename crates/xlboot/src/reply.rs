@@ -55,7 +55,11 @@ impl Reply {
         for (key, value) in items {
             let Some(value) = value else { continue };
             if value.contains(sep) {
-                let what = if sep == '\0' { "a NUL byte" } else { "a newline" };
+                let what = if sep == '\0' {
+                    "a NUL byte"
+                } else {
+                    "a newline"
+                };
                 return Err(FormatError(format!(
                     "the {key} value contains {what}, which the {name} output format cannot represent"
                 )));
@@ -80,7 +84,11 @@ impl Reply {
 /// [`is_python_nonprintable`] are escaped the same way. Either way the quoting cannot be
 /// broken out of, which is what XSA-198 asks.
 pub fn python_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len().saturating_add(2));
     out.push(quote);
     for c in s.chars() {
@@ -176,8 +184,14 @@ mod tests {
         assert_eq!(python_repr("a\0b"), r"'a\x00b'");
         assert_eq!(python_repr("it's"), r#""it's""#);
         assert_eq!(python_repr(r#"it's "x""#), r#"'it\'s "x"'"#);
-        assert_eq!(python_repr("a\\b\tc\nd\x7f\u{85}é"), r"'a\\b\tc\nd\x7f\x85é'");
-        assert_eq!(python_repr("')(kernel '/etc/shadow"), r#""')(kernel '/etc/shadow""#);
+        assert_eq!(
+            python_repr("a\\b\tc\nd\x7f\u{85}é"),
+            r"'a\\b\tc\nd\x7f\x85é'"
+        );
+        assert_eq!(
+            python_repr("')(kernel '/etc/shadow"),
+            r#""')(kernel '/etc/shadow""#
+        );
         assert_eq!(python_repr("\u{2028}"), r"'\u2028'");
     }
 }

@@ -2,11 +2,14 @@
 //! stderr and a non-zero exit, leave nothing behind, and never look like success.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn xlboot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xlboot")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_xlboot"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn scratch(tag: &str) -> PathBuf {
@@ -18,17 +21,20 @@ fn scratch(tag: &str) -> PathBuf {
 
 /// Asserts a clean failure: exit 1, one line on stderr naming the problem, nothing
 /// on stdout, no files left in the output directory.
-fn assert_clean_failure(out: &Output, dir: &PathBuf, needle: &str) {
+fn assert_clean_failure(out: &Output, dir: &Path, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
     assert!(out.stdout.is_empty(), "stdout: {:?}", out.stdout);
     assert_eq!(stderr.lines().count(), 1, "want one line, got: {stderr}");
-    assert!(stderr.starts_with("xlboot: ") && stderr.contains(needle), "{stderr}");
+    assert!(
+        stderr.starts_with("xlboot: ") && stderr.contains(needle),
+        "{stderr}"
+    );
     let left: Vec<_> = fs::read_dir(dir.join("out")).unwrap().collect();
     assert!(left.is_empty(), "files left behind: {left:?}");
 }
 
-fn run_on(dir: &PathBuf, image: &str, extra: &[&str]) -> Output {
+fn run_on(dir: &Path, image: &str, extra: &[&str]) -> Output {
     let out_dir = format!("--output-directory={}", dir.join("out").display());
     let mut args = vec!["-q", "--output-format=simple0", out_dir.as_str()];
     args.extend(extra);
@@ -60,7 +66,10 @@ fn output_file_must_exist() {
     let missing = format!("--output={}", d.join("no-such-file").display());
     let out = run_on(&d, img.to_str().unwrap(), &[&missing]);
     assert_clean_failure(&out, &d, "cannot open the output file");
-    assert!(!d.join("no-such-file").exists(), "the output file must not be created");
+    assert!(
+        !d.join("no-such-file").exists(),
+        "the output file must not be created"
+    );
 }
 
 #[test]
@@ -74,10 +83,18 @@ fn runas_is_refused_until_the_sandbox_exists() {
 
 #[test]
 fn usage_errors_exit_1() {
-    for args in [&[][..], &["--output-format=json", "x"], &["--bogus", "x"], &["--outp=x", "x"]] {
+    for args in [
+        &[][..],
+        &["--output-format=json", "x"],
+        &["--bogus", "x"],
+        &["--outp=x", "x"],
+    ] {
         let out = xlboot(args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("Usage:"), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("Usage:"),
+            "{args:?}"
+        );
     }
 }
 

@@ -47,23 +47,38 @@ fn expectations() -> Vec<Expect> {
         .unwrap()
         .filter_map(|e| {
             let path = e.unwrap().path();
-            let name = path.file_name()?.to_str()?.strip_suffix(".expect")?.to_string();
+            let name = path
+                .file_name()?
+                .to_str()?
+                .strip_suffix(".expect")?
+                .to_string();
             let fields = fs::read_to_string(&path)
                 .unwrap()
                 .lines()
                 .filter_map(|l| l.split_once('='))
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-            Some(Expect { image: dir.join(format!("{name}.img")), name, fields })
+            Some(Expect {
+                image: dir.join(format!("{name}.img")),
+                name,
+                fields,
+            })
         })
         .collect();
     all.sort_by(|a, b| a.name.cmp(&b.name));
-    assert!(all.len() >= 5, "expected several fixture images, found {}", all.len());
+    assert!(
+        all.len() >= 5,
+        "expected several fixture images, found {}",
+        all.len()
+    );
     all
 }
 
 fn xlboot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xlboot")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_xlboot"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn sha256_file(path: &Path) -> String {
@@ -84,7 +99,10 @@ fn libxl_dirs(tag: &str) -> (PathBuf, PathBuf) {
 
 /// Parses a simple0 reply into its items.
 fn parse_simple0(reply: &[u8]) -> BTreeMap<String, String> {
-    assert!(reply.ends_with(b"\0\0"), "reply not terminated by an empty item: {reply:?}");
+    assert!(
+        reply.ends_with(b"\0\0"),
+        "reply not terminated by an empty item: {reply:?}"
+    );
     let text = std::str::from_utf8(reply).unwrap();
     text.split('\0')
         .filter(|i| !i.is_empty())
@@ -96,7 +114,12 @@ fn parse_simple0(reply: &[u8]) -> BTreeMap<String, String> {
 }
 
 /// Runs a boot loader the way libxl does and returns (kernel sha, initrd sha, args).
-fn boot_like_libxl(loader: &[&str], image: &Path, tag: &str, extra: &[&str]) -> (String, Option<String>, String) {
+fn boot_like_libxl(
+    loader: &[&str],
+    image: &Path,
+    tag: &str,
+    extra: &[&str],
+) -> (String, Option<String>, String) {
     let (out_dir, out_file) = libxl_dirs(tag);
     let out_arg = format!("--output={}", out_file.display());
     let dir_arg = format!("--output-directory={}", out_dir.display());
@@ -115,9 +138,15 @@ fn boot_like_libxl(loader: &[&str], image: &Path, tag: &str, extra: &[&str]) -> 
     let kernel = PathBuf::from(&reply["kernel"]);
     assert_eq!(kernel.parent().unwrap(), out_dir);
     let kernel_name = kernel.file_name().unwrap().to_str().unwrap();
-    assert!(kernel_name.starts_with("boot_kernel.") && kernel_name.len() == "boot_kernel.".len() + 8);
+    assert!(
+        kernel_name.starts_with("boot_kernel.") && kernel_name.len() == "boot_kernel.".len() + 8
+    );
     let initrd = reply.get("ramdisk").map(|r| sha256_file(Path::new(r)));
-    let result = (sha256_file(&kernel), initrd, reply.get("args").cloned().unwrap_or_default());
+    let result = (
+        sha256_file(&kernel),
+        initrd,
+        reply.get("args").cloned().unwrap_or_default(),
+    );
     let _ = fs::remove_dir_all(out_dir.parent().unwrap());
     result
 }
@@ -128,7 +157,12 @@ fn boots_the_entry_grub_boots_on_every_image() {
         let (kernel, initrd, args) =
             boot_like_libxl(&[env!("CARGO_BIN_EXE_xlboot")], &e.image, &e.name, &[]);
         assert_eq!(kernel, e.get("kernel_sha256"), "{}: kernel", e.name);
-        assert_eq!(initrd.as_deref(), Some(e.get("initrd_sha256")), "{}: initrd", e.name);
+        assert_eq!(
+            initrd.as_deref(),
+            Some(e.get("initrd_sha256")),
+            "{}: initrd",
+            e.name
+        );
         assert_eq!(args, e.get("args"), "{}: args", e.name);
     }
 }
@@ -137,14 +171,26 @@ fn boots_the_entry_grub_boots_on_every_image() {
 fn lists_entries_and_marks_the_default() {
     for e in expectations() {
         let out = xlboot(&["-l", e.image.to_str().unwrap()]);
-        assert!(out.status.success(), "{}: {}", e.name, String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            e.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
         let listing = String::from_utf8(out.stdout).unwrap();
         let blocks: Vec<&str> = listing.split("title: ").skip(1).collect();
-        let defaults: Vec<&&str> = blocks.iter().filter(|b| b.contains("\n  default: yes\n")).collect();
+        let defaults: Vec<&&str> = blocks
+            .iter()
+            .filter(|b| b.contains("\n  default: yes\n"))
+            .collect();
         assert_eq!(defaults.len(), 1, "{}: one default in\n{listing}", e.name);
         let title = defaults[0].lines().next().unwrap();
         assert_eq!(title, e.get("title"), "{}: default title", e.name);
-        assert!(defaults[0].contains(&format!("\n  kernel: {}\n", e.get("kernel"))), "{}", e.name);
+        assert!(
+            defaults[0].contains(&format!("\n  kernel: {}\n", e.get("kernel"))),
+            "{}",
+            e.name
+        );
     }
 }
 
@@ -153,10 +199,19 @@ fn entry_option_selects_by_title_path() {
     // Booting the expected entry by naming it must give the same answer as the default.
     for e in expectations() {
         let entry = format!("--entry={}", e.get("title"));
-        let (kernel, initrd, args) =
-            boot_like_libxl(&[env!("CARGO_BIN_EXE_xlboot")], &e.image, &format!("{}-entry", e.name), &[&entry]);
+        let (kernel, initrd, args) = boot_like_libxl(
+            &[env!("CARGO_BIN_EXE_xlboot")],
+            &e.image,
+            &format!("{}-entry", e.name),
+            &[&entry],
+        );
         assert_eq!(kernel, e.get("kernel_sha256"), "{}: kernel", e.name);
-        assert_eq!(initrd.as_deref(), Some(e.get("initrd_sha256")), "{}: initrd", e.name);
+        assert_eq!(
+            initrd.as_deref(),
+            Some(e.get("initrd_sha256")),
+            "{}: initrd",
+            e.name
+        );
         assert_eq!(args, e.get("args"), "{}", e.name);
     }
 }
@@ -167,16 +222,116 @@ fn entry_option_selects_by_title_path() {
 #[test]
 fn matches_debian_pygrub_where_pygrub_is_right() {
     let pygrub = "/usr/lib/xen-4.17/bin/pygrub";
-    assert!(Path::new(pygrub).exists(), "Debian's pygrub is missing: apt-get install xen-utils-4.17");
+    assert!(
+        Path::new(pygrub).exists(),
+        "Debian's pygrub is missing: apt-get install xen-utils-4.17"
+    );
     let mut compared = 0;
-    for e in expectations().into_iter().filter(|e| e.get("pygrub_ok") == "yes") {
-        let ours = boot_like_libxl(&[env!("CARGO_BIN_EXE_xlboot")], &e.image, &format!("{}-x", e.name), &[]);
+    for e in expectations()
+        .into_iter()
+        .filter(|e| e.get("pygrub_ok") == "yes")
+    {
+        let ours = boot_like_libxl(
+            &[env!("CARGO_BIN_EXE_xlboot")],
+            &e.image,
+            &format!("{}-x", e.name),
+            &[],
+        );
         let theirs = boot_like_libxl(&[pygrub], &e.image, &format!("{}-p", e.name), &[]);
         assert_eq!(ours.0, theirs.0, "{}: kernel differs from pygrub's", e.name);
         assert_eq!(ours.1, theirs.1, "{}: initrd differs from pygrub's", e.name);
         let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert_eq!(ours.2, words(&theirs.2), "{}: args differ from pygrub's", e.name);
+        assert_eq!(
+            ours.2,
+            words(&theirs.2),
+            "{}: args differ from pygrub's",
+            e.name
+        );
         compared += 1;
     }
     assert!(compared >= 2, "only {compared} images compared with pygrub");
+}
+
+fn expectation(name: &str) -> Expect {
+    expectations()
+        .into_iter()
+        .find(|e| e.name == name)
+        .unwrap_or_else(|| panic!("no fixture {name}"))
+}
+
+/// `--kernel`/`--ramdisk`/`--args`: the config is not read, the files come from the
+/// first volume with a filesystem, the command line is `--args` verbatim.
+#[test]
+fn given_kernel_and_ramdisk() {
+    let e = expectation("sepboot");
+    let kernel = format!("--kernel={}", e.get("kernel"));
+    let ramdisk = format!("--ramdisk={}", e.get("initrd"));
+    let (k, r, args) = boot_like_libxl(
+        &[env!("CARGO_BIN_EXE_xlboot")],
+        &e.image,
+        "given",
+        &[&kernel, &ramdisk, "--args=root=/dev/xvda2 ro  single"],
+    );
+    assert_eq!(k, e.get("kernel_sha256"));
+    assert_eq!(r.as_deref(), Some(e.get("initrd_sha256")));
+    assert_eq!(args, "root=/dev/xvda2 ro  single");
+}
+
+/// `--args` without `--kernel` is appended to the entry's command line.
+#[test]
+fn args_are_appended_to_the_entry() {
+    let e = expectation("mbr-title");
+    let (_, _, args) = boot_like_libxl(
+        &[env!("CARGO_BIN_EXE_xlboot")],
+        &e.image,
+        "append",
+        &["--args=xen_extra=1"],
+    );
+    assert_eq!(args, format!("{} xen_extra=1", e.get("args")));
+}
+
+/// `-n` checks without copying; `--offset` reads the one filesystem at that offset;
+/// `sxp` quotes as pygrub does.
+#[test]
+fn not_really_offset_and_sxp() {
+    let e = expectation("sepboot");
+    let out = xlboot(&["-q", "-n", "--offset=1048576", e.image.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "linux (kernel '(hd0,msdos1){}')(ramdisk '(hd0,msdos1){}')(args '{}')",
+            e.get("kernel"),
+            e.get("initrd"),
+            e.get("args")
+        )
+    );
+    let out = xlboot(&["-q", "-n", "--offset=4096", e.image.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// `--isconfig` evaluates a config file on the host and prints its default entry.
+#[test]
+fn isconfig_prints_the_default_entry() {
+    let e = expectation("mbr-title");
+    let cfg = fixtures().join("cfg").join("mbr-title.grub.cfg");
+    let out = xlboot(&["--isconfig", "-q", cfg.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "  kernel: {}\n  initrd: {}\n  args: {}\n",
+            e.get("kernel"),
+            e.get("initrd"),
+            e.get("args")
+        )
+    );
 }

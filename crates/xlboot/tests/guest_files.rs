@@ -1,0 +1,240 @@
+//! Boot files and configs a guest chooses, on filesystems made by the real `mke2fs -d`:
+//! several initrds, boot files that are not regular files, symlinks that try to climb
+//! out of the guest, and guest text built to break the reply or the terminal.
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Guest {
+    dir: PathBuf,
+    image: PathBuf,
+}
+
+/// Stages `files` (path, contents) plus `/boot/grub/grub.cfg` and makes an ext4 image
+/// of them with mke2fs.
+fn guest(tag: &str, grub_cfg: &str, files: &[(&str, &[u8])], prepare: impl FnOnce(&Path)) -> Guest {
+    let dir = std::env::temp_dir().join(format!("xlboot-guest-{tag}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let root = dir.join("root");
+    fs::create_dir_all(root.join("boot/grub")).unwrap();
+    fs::create_dir_all(dir.join("out")).unwrap();
+    fs::write(root.join("boot/grub/grub.cfg"), grub_cfg).unwrap();
+    for (path, data) in files {
+        let p = root.join(path.trim_start_matches('/'));
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, data).unwrap();
+    }
+    prepare(&root);
+    let image = dir.join("disk.img");
+    let out = Command::new("mke2fs")
+        .args(["-q", "-F", "-t", "ext4", "-d"])
+        .arg(&root)
+        .arg(&image)
+        .arg("8M")
+        .output()
+        .expect("mke2fs (e2fsprogs) is needed for these tests");
+    assert!(
+        out.status.success(),
+        "mke2fs: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Guest { dir, image }
+}
+
+impl Guest {
+    fn run(&self, args: &[&str]) -> Output {
+        let out_dir = format!("--output-directory={}", self.dir.join("out").display());
+        Command::new(env!("CARGO_BIN_EXE_xlboot"))
+            .args(["-q", &out_dir])
+            .args(args)
+            .arg(&self.image)
+            .output()
+            .unwrap()
+    }
+
+    fn output_files(&self) -> Vec<PathBuf> {
+        let mut v: Vec<_> = fs::read_dir(self.dir.join("out"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Asserts a clean failure mentioning `needle` that left no files behind.
+    fn assert_fails(&self, args: &[&str], needle: &str) {
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(needle), "want {needle:?} in {stderr}");
+        assert!(self.output_files().is_empty(), "{:?}", self.output_files());
+    }
+}
+
+impl Drop for Guest {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn reply_items(stdout: &[u8]) -> Vec<(String, String)> {
+    let text = std::str::from_utf8(stdout).unwrap();
+    assert!(text.ends_with("\n\n"), "{text:?}");
+    text.trim_end_matches('\n')
+        .split('\n')
+        .map(|l| {
+            let (k, v) = l.split_once(' ').unwrap();
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+/// GRUB loads several initrds as one: each after the first starts 4-byte aligned.
+#[test]
+fn several_initrds_are_concatenated_as_grub_loads_them() {
+    let g = guest(
+        "initrds",
+        "menuentry 'x' {\n  linux /boot/k root=/dev/xvda\n  initrd /boot/a /boot/b /boot/c\n}\n",
+        &[
+            ("/boot/k", b"KERNEL"),
+            ("/boot/a", b"AAAAA"),
+            ("/boot/b", b"BBBBBB"),
+            ("/boot/c", b"CCC"),
+        ],
+        |_| {},
+    );
+    let out = g.run(&["--output-format=simple"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let items = reply_items(&out.stdout);
+    assert_eq!(items[0].0, "kernel");
+    assert_eq!(fs::read(&items[0].1).unwrap(), b"KERNEL");
+    assert_eq!(items[1].0, "ramdisk");
+    assert_eq!(fs::read(&items[1].1).unwrap(), b"AAAAA\0\0\0BBBBBB\0\0CCC");
+    assert_eq!(items[2], ("args".to_string(), "root=/dev/xvda".to_string()));
+}
+
+/// Only regular files are boot files.
+#[test]
+fn boot_files_must_be_regular_files() {
+    let g = guest(
+        "kinds",
+        "menuentry 'dir' { linux /boot/dir }\nmenuentry 'fifo' { linux /boot/fifo }\n\
+         menuentry 'initrd dir' { linux /boot/k\n initrd /boot/dir }\n",
+        &[("/boot/k", b"KERNEL"), ("/boot/dir/file", b"x")],
+        |root| {
+            let status = Command::new("mkfifo")
+                .arg(root.join("boot/fifo"))
+                .status()
+                .unwrap();
+            assert!(status.success());
+        },
+    );
+    g.assert_fails(&["--entry=dir"], "/boot/dir");
+    g.assert_fails(&["--entry=fifo"], "/boot/fifo");
+    g.assert_fails(&["--entry=initrd dir"], "/boot/dir");
+}
+
+/// Absolute and `..`-laden symlinks resolve inside the guest's filesystem, never the
+/// host's: a link to `/../../../etc/hostname` looks for the guest's /etc/hostname.
+#[test]
+fn symlinks_stay_inside_the_guest() {
+    let g = guest(
+        "links",
+        "menuentry 'in' { linux /vmlinuz }\nmenuentry 'out' { linux /boot/escape }\n\
+         menuentry 'loop' { linux /boot/loop1 }\n",
+        &[("/boot/vmlinuz-6", b"REAL KERNEL")],
+        |root| {
+            symlink("boot/vmlinuz-6", root.join("vmlinuz")).unwrap();
+            symlink("/../../../../etc/hostname", root.join("boot/escape")).unwrap();
+            symlink("loop2", root.join("boot/loop1")).unwrap();
+            symlink("/boot/loop1", root.join("boot/loop2")).unwrap();
+        },
+    );
+    let out = g.run(&["--entry=in", "--output-format=simple"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read(&reply_items(&out.stdout)[0].1).unwrap(),
+        b"REAL KERNEL"
+    );
+    for f in g.output_files() {
+        fs::remove_file(f).unwrap();
+    }
+    g.assert_fails(&["--entry=out"], "not found");
+    g.assert_fails(&["--entry=loop"], "limit");
+}
+
+/// Titles, defaults and arguments full of shell and Python syntax are inert text:
+/// nothing runs and every reply format stays well formed.
+#[test]
+fn metacharacters_are_inert() {
+    let marker = std::env::temp_dir().join(format!("xlboot-pwned-{}", std::process::id()));
+    let m = marker.display();
+    let cfg = format!(
+        "set default='$(touch {m}); `touch {m}`'\n\
+         menuentry \"'; __import__('os').system('touch {m}') #\" {{\n\
+           linux /boot/k \"')(kernel '/etc/shadow\" `touch {m}` \"a\\\"b\"\n\
+         }}\n"
+    );
+    let g = guest("meta", &cfg, &[("/boot/k", b"KERNEL")], |_| {});
+    let out = g.run(&["--output-format=sxp"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sxp = String::from_utf8(out.stdout).unwrap();
+    assert!(sxp.starts_with("linux (kernel '"), "{sxp}");
+    // GRUB's command line escapes the quotes; sxp then quotes it as repr() would.
+    assert!(
+        sxp.ends_with(&format!(
+            r#"(args '"\\\')(kernel \\\'/etc/shadow" `touch {m}` a\\"b')"#
+        )),
+        "{sxp}"
+    );
+    assert!(!marker.exists(), "something was executed");
+}
+
+/// Escape sequences in guest text never reach the terminal raw.
+#[test]
+fn escape_sequences_are_sanitised() {
+    let g = guest(
+        "escapes",
+        "menuentry \"evil\x1b]0;owned\x07\x1b[2J\" { linux /boot/missing }\n",
+        &[],
+        |_| {},
+    );
+    let out = g.run(&["-l"]);
+    assert!(out.status.success());
+    assert!(
+        !out.stdout.contains(&0x1b),
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = g.run(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !out.stderr.contains(&0x1b),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A command line a PV guest cannot take is refused, not cut.
+#[test]
+fn overlong_command_lines_are_refused() {
+    let long = "x".repeat(600);
+    let cfg = format!("menuentry 'long' {{ linux /boot/k a={long} }}\n");
+    let g = guest("long", &cfg, &[("/boot/k", b"KERNEL")], |_| {});
+    g.assert_fails(&[&format!("--args=b={long}")], "more than the 1023");
+}
