@@ -369,11 +369,23 @@ fn ext4_csum_seed_and_orphan_file_after_uuid_change() {
 }
 
 #[test]
-fn inline_data_is_refused_by_name() {
+fn ext4_inline_data() {
+    // Small files, symlinks and directories live inside their inodes.
+    let o = TreeOpts {
+        many: 300,
+        ..TreeOpts::default()
+    };
+    full_check("ext4-inline", &["-t", "ext4", "-O", "inline_data"], o, true);
+}
+
+#[test]
+fn ext4_inline_data_really_inline() {
     let tmp = TempDir::new("inline");
     let src = tmp.path().join("src");
-    fs::create_dir(&src).unwrap();
-    fs::write(src.join("f"), b"x").unwrap();
+    fs::create_dir_all(src.join("d/sub")).unwrap();
+    fs::write(src.join("d/small"), b"hi\n").unwrap();
+    fs::write(src.join("d/mid"), vec![0x5a; 100]).unwrap();
+    fs::write(src.join("d/sub/x"), b"x").unwrap();
     let img = mkfs(
         tmp.path(),
         "inline",
@@ -381,11 +393,13 @@ fn inline_data_is_refused_by_name() {
         &src,
         "8M",
     );
-    let dev = FileDev::open(&img);
-    match ext4::probe(&dev) {
-        Err(FsError::Unsupported(m)) => assert!(m.contains("inline_data"), "{m}"),
-        other => panic!("{:?}", other.map(|_| ())),
+    for p in ["/d/small", "/d/mid", "/d/sub"] {
+        let st = debugfs(&img, &format!("stat {p}"));
+        assert!(st.contains("Flags: 0x10000000"), "{p} is not inline:\n{st}");
     }
+    let dev = FileDev::open(&img);
+    let fs = ext4::probe(&dev).unwrap().unwrap();
+    diff_tree(&fs, &src, fs.root(), "");
 }
 
 #[test]

@@ -478,3 +478,19 @@ fn random_flips_ext4_without_checksums() {
 fn random_flips_ext2() {
     flip_loop("flip-ext2", &["-t", "ext2", "-b", "1024"], 600);
 }
+
+#[test]
+fn random_flips_ext4_inline_data() {
+    flip_loop(
+        "flip-ext4-inline",
+        &[
+            "-t",
+            "ext4",
+            "-b",
+            "1024",
+            "-O",
+            "inline_data,^metadata_csum",
+        ],
+        400,
+    );
+}

@@ -42,15 +42,22 @@ pub(crate) enum BlockKind {
 pub(crate) struct Place {
     pub ino: u32,
     pub lblk: u64,
-    pub phys: u64,
+    /// Physical block, or `None` for inline data held in the inode.
+    pub phys: Option<u64>,
 }
 
 impl Place {
     fn err(&self, what: &str) -> FsError {
-        FsError::Corrupt(format!(
-            "ext4: directory inode {}, block {} (physical {}): {what}",
-            self.ino, self.lblk, self.phys
-        ))
+        match self.phys {
+            Some(p) => FsError::Corrupt(format!(
+                "ext4: directory inode {}, block {} (physical {p}): {what}",
+                self.ino, self.lblk
+            )),
+            None => FsError::Corrupt(format!(
+                "ext4: directory inode {}, inline data: {what}",
+                self.ino
+            )),
+        }
     }
 }
 

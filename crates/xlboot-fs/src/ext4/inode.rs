@@ -3,10 +3,11 @@
 
 use alloc::format;
 use alloc::vec;
+use alloc::vec::Vec;
 
 use super::checksum::crc32c;
 use super::group_desc;
-use super::superblock::Superblock;
+use super::superblock::{Superblock, INCOMPAT_INLINE_DATA};
 use crate::bytes::{le16, le32, slice};
 use crate::{FileKind, FsError};
 use xlboot_disk::BlockDevice;
@@ -45,6 +46,9 @@ pub(crate) struct Inode {
     /// Seed for checksums of blocks owned by this inode (extent nodes, dir blocks):
     /// crc32c(fs seed, inode number, generation).
     pub csum_seed: Option<u32>,
+    /// With `inline_data`: the bytes after the first 60 (the `system.data` xattr
+    /// value, kept in the inode's extra space). `None` for ordinary inodes.
+    pub inline_tail: Option<Vec<u8>>,
 }
 
 impl Inode {
@@ -91,11 +95,6 @@ impl Inode {
         if self.flags & ENCRYPT_FL != 0 {
             return Err(FsError::Unsupported(format!(
                 "ext4 inode {ino} is encrypted"
-            )));
-        }
-        if self.flags & INLINE_DATA_FL != 0 {
-            return Err(FsError::Unsupported(format!(
-                "ext4 inode {ino} stores its data inline (inline_data)"
             )));
         }
         if self.flags & COMPR_FL != 0 {
@@ -206,16 +205,73 @@ fn parse(sb: &Superblock, ino: u32, raw: &[u8], off: u64) -> Result<Inode, FsErr
     let blocks_hi = f16(0x74)?;
     let acl_lo = f32(0x68)?;
     let acl_hi = f16(0x76)?;
+    let flags = f32(0x20)?;
+    let inline_tail = if flags & INLINE_DATA_FL != 0 {
+        if !sb.has_incompat(INCOMPAT_INLINE_DATA) {
+            return Err(bad(
+                "inline data flag set, but the filesystem lacks inline_data",
+            ));
+        }
+        let xattrs = raw.get(extra_end..).unwrap_or(&[]);
+        Some(inline_data_xattr(xattrs).map_err(|m| bad(&m))?.to_vec())
+    } else {
+        None
+    };
     let mut i_block = [0u8; I_BLOCK_LEN];
     i_block.copy_from_slice(slice(raw, 0x28, I_BLOCK_LEN).ok_or_else(|| bad("short inode"))?);
     Ok(Inode {
         ino,
         mode,
         size: (u64::from(size_hi) << 32) | u64::from(size_lo),
-        flags: f32(0x20)?,
+        flags,
         blocks: (u64::from(blocks_hi) << 32) | u64::from(blocks_lo),
         file_acl: (u64::from(acl_hi) << 32) | u64::from(acl_lo),
         i_block,
         csum_seed,
+        inline_tail,
     })
+}
+
+/// `ext4_xattr_ibody_header` magic, at the start of the in-inode xattr area.
+const XATTR_MAGIC: u32 = 0xEA02_0000;
+/// Name index of `system.` attributes.
+const XATTR_INDEX_SYSTEM: u8 = 7;
+/// Size of an xattr entry before its name.
+const XATTR_ENTRY: usize = 16;
+
+/// Finds the `system.data` xattr (the inline data past the first 60 bytes) in the
+/// in-inode xattr area `area` (the bytes after `i_extra_isize`). Absent means the
+/// data fits in `i_block`. The entry walk advances by at least 16 bytes each step and
+/// stops at the end of the area, so it ends.
+fn inline_data_xattr(area: &[u8]) -> Result<&[u8], alloc::string::String> {
+    if le32(area, 0) != Some(XATTR_MAGIC) {
+        return Ok(&[]);
+    }
+    let entries = area.get(4..).unwrap_or(&[]);
+    let mut off = 0usize;
+    while off.saturating_add(4) <= entries.len() {
+        if le32(entries, off) == Some(0) {
+            break;
+        }
+        let name_len = usize::from(entries.get(off).copied().unwrap_or(0));
+        let index = entries.get(off.saturating_add(1)).copied().unwrap_or(0);
+        let value_offs = usize::from(le16(entries, off.saturating_add(2)).unwrap_or(0));
+        let value_inum = le32(entries, off.saturating_add(4)).unwrap_or(0);
+        let value_size = le32(entries, off.saturating_add(8)).unwrap_or(0);
+        let name = slice(entries, off.saturating_add(XATTR_ENTRY), name_len)
+            .ok_or_else(|| format!("xattr entry at byte {off} runs past the inode"))?;
+        if index == XATTR_INDEX_SYSTEM && name == b"data" {
+            if value_inum != 0 {
+                return Err("inline data stored in an xattr inode".into());
+            }
+            let size = usize::try_from(value_size).unwrap_or(usize::MAX);
+            return slice(entries, value_offs, size).ok_or_else(|| {
+                format!("inline data value ({size} bytes at {value_offs}) runs past the inode")
+            });
+        }
+        // Entries are padded to 4 bytes.
+        let step = XATTR_ENTRY.saturating_add(name_len).saturating_add(3) & !3;
+        off = off.saturating_add(step);
+    }
+    Ok(&[])
 }

@@ -137,6 +137,9 @@ impl<D: BlockDevice> Ext4<D> {
         let Some(buf) = buf.get_mut(..want) else {
             return Ok(0);
         };
+        if let Some(tail) = &inode.inline_tail {
+            return read_inline(inode, tail, offset, buf);
+        }
         let bs = u64::from(self.sb.block_size);
         let mut scratch = Vec::new();
         let mut done = 0usize;
@@ -193,11 +196,33 @@ impl<D: BlockDevice> Ext4<D> {
                 dir.size
             )));
         }
+        let filetype = self.sb.has_incompat(INCOMPAT_FILETYPE);
+        if let Some(tail) = &dir.inline_tail {
+            // An inline directory: i_block starts with the parent's inode number (the
+            // only trace of `..`; there is no `.`), then entries fill the rest of
+            // i_block and, separately, the system.data value.
+            let at = Place {
+                ino,
+                lblk: 0,
+                phys: None,
+            };
+            let parent = crate::bytes::le32(&dir.i_block, 0).unwrap_or(0);
+            if f(b"..", parent)?.is_break() {
+                return Ok(());
+            }
+            let head = dir.i_block.get(4..).unwrap_or(&[]);
+            if dir_entry::walk(head, head.len(), filetype, &at, f)?.is_break() {
+                return Ok(());
+            }
+            if !tail.is_empty() {
+                let _ = dir_entry::walk(tail, tail.len(), filetype, &at, f)?;
+            }
+            return Ok(());
+        }
         let bs = u64::from(self.sb.block_size);
         let nblocks = dir.size.div_ceil(bs);
         let mut block = vec![0u8; usize::try_from(bs).unwrap_or(4096)];
         let mut scratch = Vec::new();
-        let filetype = self.sb.has_incompat(INCOMPAT_FILETYPE);
         let mut lblk = 0u64;
         while lblk < nblocks {
             let run = self.map_run(dir, lblk, nblocks.saturating_sub(lblk), &mut scratch)?;
@@ -205,7 +230,11 @@ impl<D: BlockDevice> Ext4<D> {
                 for k in 0..run.len {
                     let phys = phys0.saturating_add(k);
                     let l = lblk.saturating_add(k);
-                    let at = Place { ino, lblk: l, phys };
+                    let at = Place {
+                        ino,
+                        lblk: l,
+                        phys: Some(phys),
+                    };
                     self.dev
                         .read_exact_at(phys.saturating_mul(bs), &mut block)
                         .map_err(|e| {
@@ -244,6 +273,42 @@ impl<D: BlockDevice> Ext4<D> {
         }
         Ok(ino)
     }
+}
+
+/// Reads inline data: the first 60 bytes from `i_block`, the rest from the
+/// `system.data` value. `buf` is already clamped to the file size.
+fn read_inline(inode: &Inode, tail: &[u8], offset: u64, buf: &mut [u8]) -> Result<usize, FsError> {
+    let ino = inode.ino;
+    let short = || {
+        FsError::Corrupt(format!(
+            "ext4: inode {ino}: size {} exceeds its inline data ({} bytes)",
+            inode.size,
+            inode.i_block.len().saturating_add(tail.len())
+        ))
+    };
+    let start = usize::try_from(offset).map_err(|_| short())?;
+    let end = start.checked_add(buf.len()).ok_or_else(short)?;
+    let mut done = 0usize;
+    for (seg, seg_start) in [(&inode.i_block[..], 0usize), (tail, inode.i_block.len())] {
+        let seg_end = seg_start.saturating_add(seg.len());
+        let from = start.max(seg_start);
+        let to = end.min(seg_end);
+        if from >= to {
+            continue;
+        }
+        let src = seg
+            .get(from.saturating_sub(seg_start)..to.saturating_sub(seg_start))
+            .ok_or_else(short)?;
+        let dst = buf
+            .get_mut(from.saturating_sub(start)..to.saturating_sub(start))
+            .ok_or_else(short)?;
+        dst.copy_from_slice(src);
+        done = done.saturating_add(src.len());
+    }
+    if done != buf.len() {
+        return Err(short());
+    }
+    Ok(done)
 }
 
 impl<D: BlockDevice> FileSystem for Ext4<D> {

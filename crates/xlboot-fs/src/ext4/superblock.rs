@@ -38,7 +38,7 @@ const INCOMPAT_EA_INODE: u32 = 0x400;
 const INCOMPAT_DIRDATA: u32 = 0x1000;
 pub(crate) const INCOMPAT_CSUM_SEED: u32 = 0x2000;
 const INCOMPAT_LARGEDIR: u32 = 0x4000;
-const INCOMPAT_INLINE_DATA: u32 = 0x8000;
+pub(crate) const INCOMPAT_INLINE_DATA: u32 = 0x8000;
 const INCOMPAT_ENCRYPT: u32 = 0x10000;
 const INCOMPAT_CASEFOLD: u32 = 0x20000;
 
@@ -51,6 +51,7 @@ const INCOMPAT_CASEFOLD: u32 = 0x20000;
 /// - ea_inode: large xattrs live in inodes; file data is not affected;
 /// - csum_seed: the checksum seed is stored rather than derived from the UUID;
 /// - largedir: bigger htrees, which the linear leaf scan reads the same way;
+/// - inline_data: small files and directories kept inside the inode (see `inode`);
 /// - encrypt: only encrypted inodes are unreadable, and those are refused one by one.
 const INCOMPAT_SUPPORTED: u32 = INCOMPAT_FILETYPE
     | INCOMPAT_META_BG
@@ -61,6 +62,7 @@ const INCOMPAT_SUPPORTED: u32 = INCOMPAT_FILETYPE
     | INCOMPAT_EA_INODE
     | INCOMPAT_CSUM_SEED
     | INCOMPAT_LARGEDIR
+    | INCOMPAT_INLINE_DATA
     | INCOMPAT_ENCRYPT;
 
 /// Names of INCOMPAT bits, for error messages.
