@@ -347,3 +347,26 @@ fn wide_expansions_and_many_copies_are_bounded() {
     cfg.push_str(&"menuentry e { linux /k }\n".repeat(4000));
     assert_eq!(kind(cfg.as_bytes()), ConfigErrorKind::Limit);
 }
+
+#[test]
+fn repeated_reads_and_parses_are_bounded() {
+    let big = format!("{}\n", "# comment line\n".repeat(60_000));
+    let h = host()
+        .file("hd0,msdos1", "/boot/grub/big.cfg", big.as_bytes())
+        .file("hd0,msdos1", "/boot/grub/grubenv", &data("saved.grubenv"));
+    // A smaller work budget keeps the test quick; the default (256 MiB) ends the same way.
+    let mut ctx = common::ctx("hd0,msdos1", "/boot/grub/grub.cfg");
+    ctx.limits.max_work_bytes = 16 << 20;
+    let e = evaluate(b"while true; do source /boot/grub/big.cfg; done", &ctx, &h).unwrap_err();
+    assert_eq!(e.kind, ConfigErrorKind::Limit);
+    assert!(e.message.contains("work"), "{e}");
+    let e = evaluate(
+        b"for i in 1; do while true; do search --file --set /nope; done; done",
+        &ctx,
+        &h,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ConfigErrorKind::Limit);
+    let words = "a ".repeat(300_000);
+    assert_eq!(kind(words.as_bytes()), ConfigErrorKind::Limit);
+}

@@ -538,6 +538,7 @@ fn cmd_menuentry(
     let body = match (block, parsed.value("source")) {
         (Some(b), None) => Rc::clone(&b.body),
         (None, Some(src)) => {
+            it.charge(src.len(), line)?;
             let file = it.file.clone();
             Rc::new(it.parse(src.as_bytes(), &file)?)
         }
@@ -598,6 +599,7 @@ fn cmd_source(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, Co
             format!("`source' nested deeper than {}", it.limits.max_source_depth),
         ));
     }
+    it.host_call(line)?;
     let data = match it.host.read_file(&fp, it.limits.max_config_size) {
         Ok(Some(d)) => d,
         Ok(None) => {
@@ -608,6 +610,7 @@ fn cmd_source(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, Co
             return Err(it.err(ConfigErrorKind::Host, line, format!("{fp}: {e}")));
         }
     };
+    it.charge(data.len(), line)?;
     let name = fp.to_string();
     let cmds = it.parse(&data, &name)?;
     let dir = match fp.path.rfind('/') {
@@ -666,6 +669,7 @@ fn cmd_load_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, 
             return Ok(status::FILE_NOT_FOUND);
         }
     };
+    it.host_call(line)?;
     let data = match it.host.read_file(&fp, it.limits.max_env_size) {
         Ok(Some(d)) => d,
         Ok(None) => {
@@ -674,6 +678,7 @@ fn cmd_load_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, 
         }
         Err(e) => return Err(it.err(ConfigErrorKind::Host, line, format!("{fp}: {e}"))),
     };
+    it.charge(data.len(), line)?;
     let block = match grubenv::parse(&data) {
         Ok(b) => b,
         Err(_) => {
@@ -805,6 +810,9 @@ fn do_search(
     let mut found = None;
     for i in order {
         let Some(d) = devices.get(i) else { continue };
+        if kind == SearchKind::File {
+            it.host_call(line)?;
+        }
         let hit = match kind {
             SearchKind::Uuid => d
                 .fs_uuid
@@ -883,6 +891,7 @@ fn cmd_linux(
         }
         Some(Ok(fp)) => fp,
     };
+    it.host_call(line)?;
     match it.host.file_size(&fp) {
         Ok(Some(_)) => {}
         Ok(None) => {
@@ -936,7 +945,7 @@ fn cmd_initrd(
         }
         match it.resolve_file(a) {
             Err(m) => problems.push(format!("initrd: {m}")),
-            Ok(fp) => match it.host.file_size(&fp) {
+            Ok(fp) => match it.host_call(line).map(|()| it.host.file_size(&fp))? {
                 Ok(Some(_)) => files.push(fp),
                 Ok(None) => problems.push(format!(
                     "initrd {fp} not found (GRUB would boot without any initrd)"
@@ -1066,6 +1075,8 @@ fn file_info(it: &mut Interp<'_>, path: &str, line: u32) -> Result<FileInfo, Con
         device: fp.device,
         path: trimmed.to_string(),
     };
+    it.host_call(line)?;
+    it.host_call(line)?;
     match it.host.file_size(&fp) {
         Ok(Some(_)) => Ok(FileInfo {
             exists: true,
@@ -1153,7 +1164,7 @@ fn test_parse(
                 "-e" => Some(file_info(it, &a1, line)?.exists),
                 // A regular file: the host's `file_size` answers that alone.
                 "-f" => Some(match it.resolve_file(&a1) {
-                    Ok(fp) => match it.host.file_size(&fp) {
+                    Ok(fp) => match it.host_call(line).map(|()| it.host.file_size(&fp))? {
                         Ok(s) => s.is_some(),
                         Err(e) => {
                             return Err(it.err(ConfigErrorKind::Host, line, format!("{fp}: {e}")))
@@ -1162,7 +1173,7 @@ fn test_parse(
                     Err(_) => false,
                 }),
                 "-s" => Some(match it.resolve_file(&a1) {
-                    Ok(fp) => match it.host.file_size(&fp) {
+                    Ok(fp) => match it.host_call(line).map(|()| it.host.file_size(&fp))? {
                         Ok(s) => s.is_some_and(|s| s != 0),
                         Err(e) => {
                             return Err(it.err(ConfigErrorKind::Host, line, format!("{fp}: {e}")))

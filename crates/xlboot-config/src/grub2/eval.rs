@@ -232,6 +232,8 @@ pub(crate) struct Interp<'h> {
 
 const MAX_NOTES: usize = 512;
 const MAX_NOTE_LEN: usize = 400;
+/// Work charged for one question to the host, so that loops cannot make unbounded I/O.
+const HOST_CALL_COST: usize = 4096;
 
 impl<'h> Interp<'h> {
     pub fn err(&self, kind: ConfigErrorKind, line: u32, message: String) -> ConfigError {
@@ -335,6 +337,11 @@ impl<'h> Interp<'h> {
             ));
         }
         Ok(())
+    }
+
+    /// Charges one question to the host (a file lookup or read) to the work budget.
+    pub fn host_call(&mut self, line: u32) -> Result<(), ConfigError> {
+        self.charge(HOST_CALL_COST, line)
     }
 
     fn tick_loop(&mut self, line: u32) -> Result<(), ConfigError> {
@@ -856,7 +863,7 @@ impl<'h> Interp<'h> {
             },
             message: e.message,
         };
-        let toks = tokenize(&cleaned, 1, cleaned.len().saturating_add(16)).map_err(syntax)?;
+        let toks = tokenize(&cleaned, 1, self.limits.max_tokens).map_err(syntax)?;
         let mut p = Parser::new(&cleaned, toks, self.limits.max_depth);
         p.script().map_err(syntax)
     }

@@ -30,6 +30,8 @@ use crate::menu::Menu;
 pub struct Limits {
     /// Largest config (and `source`d file) accepted, in bytes.
     pub max_config_size: usize,
+    /// Most tokens (words, braces, delimiters) in one parsed script.
+    pub max_tokens: usize,
     /// Deepest nesting of blocks, `if`s and loops (parser), and of commands inside
     /// commands (interpreter; GRUB itself stops at 64).
     pub max_depth: usize,
@@ -62,6 +64,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_config_size: 4 << 20,
+            max_tokens: 256 << 10,
             max_depth: 64,
             max_loop_iterations: 100_000,
             max_commands: 1_000_000,
@@ -73,7 +76,7 @@ impl Default for Limits {
             max_env_bytes: 4 << 20,
             max_args: 4096,
             max_menu_bytes: 16 << 20,
-            max_work_bytes: 256 << 20,
+            max_work_bytes: 64 << 20,
         }
     }
 }
