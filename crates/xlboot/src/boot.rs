@@ -13,14 +13,13 @@
 
 use std::path::Path;
 
-use xlboot_config::grub2::{self, EvalContext};
-use xlboot_config::{BootSpec, ConfigHost, EntryPath, FilePath, Menu};
+use xlboot_boot::decide;
+use xlboot_boot::{Decider, Guest};
+use xlboot_config::{BootSpec, FilePath};
 
 use crate::cli::Options;
-use crate::config_search::{ConfigKind, CONFIG_PATHS};
 use crate::copy::{self, CopyError};
 use crate::diag::{self, Diag};
-use crate::guest::{self, Guest};
 use crate::image::DiskImage;
 use crate::output::{self, OutputFiles, ReplySink};
 use crate::reply::Reply;
@@ -34,21 +33,6 @@ pub const MAX_KERNEL: u64 = 512 << 20;
 
 /// Largest total of initrds copied out (libxenguest's own cap is 1 GiB).
 pub const MAX_INITRD: u64 = 1 << 30;
-
-/// The outcome of deciding: which entry, from where, with what.
-#[derive(Debug)]
-struct Choice {
-    /// Title (an `a>b` path for submenu entries), for messages.
-    title: String,
-    /// Kernel, initrds and command line.
-    spec: BootSpec,
-}
-
-/// A boot config found on a volume.
-struct FoundConfig {
-    file: FilePath,
-    kind: ConfigKind,
-}
 
 /// Runs xlboot with parsed options. `Err` carries the one line to print.
 pub fn run(opts: &Options) -> Result<(), String> {
@@ -79,28 +63,28 @@ pub fn run(opts: &Options) -> Result<(), String> {
         .map_err(|e| format!("cannot open the disk image {}: {e}", opts.image.display()))?;
     let guest =
         Guest::open(&disk, opts.offset).map_err(|e| format!("{}: {e}", opts.image.display()))?;
-    for v in &guest.volumes {
-        match &v.fs {
-            Ok(fs) => diag.debug(format_args!(
-                "volume ({}) at byte {}: {:?}",
-                v.name,
-                v.start,
-                fs.info()
-            )),
-            Err(e) => diag.debug(format_args!("volume ({}) at byte {}: {e}", v.name, v.start)),
-        }
-    }
-
+    let mut decider = Decider::new(&guest);
     let choice = if let Some(kernel) = &opts.kernel {
-        given_kernel(&guest, kernel, opts)?
+        decider
+            .given_kernel(kernel, opts.ramdisk.as_deref())
+            .map(Some)
     } else {
-        let found = find_config(&guest, &diag)?;
-        let menu = evaluate(&guest, &found, &diag)?;
-        if opts.list_entries {
-            print!("{}", crate::listing::render(&menu));
-            return Ok(());
-        }
-        choose(&menu, opts, &diag)?
+        decider
+            .find_config()
+            .and_then(|found| decider.evaluate(&found))
+            .and_then(|menu| {
+                if opts.list_entries {
+                    print!("{}", crate::listing::render(&menu));
+                    return Ok(None);
+                }
+                decide::choose(&menu, opts.entry.as_deref()).map(Some)
+            })
+    };
+    for note in &decider.notes {
+        diag.debug(format_args!("{}", diag::sanitize(note)));
+    }
+    let Some(choice) = choice.map_err(|e| e.to_string())? else {
+        return Ok(());
     };
     let args = with_extra_args(&choice.spec.args, opts, opts.kernel.is_some());
     if args.len() > MAX_CMDLINE {
@@ -148,27 +132,6 @@ pub fn run(opts: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// `--kernel`: the first volume with a filesystem, the given paths, `--args` verbatim.
-fn given_kernel(guest: &Guest<'_>, kernel: &str, opts: &Options) -> Result<Choice, String> {
-    let volume = guest
-        .volumes
-        .iter()
-        .find(|v| v.fs.is_ok())
-        .ok_or_else(|| no_filesystem(guest))?;
-    let on_volume = |path: &str| FilePath {
-        device: volume.name.clone(),
-        path: path.to_string(),
-    };
-    Ok(Choice {
-        title: format!("--kernel={kernel}"),
-        spec: BootSpec {
-            kernel: on_volume(kernel),
-            initrds: opts.ramdisk.iter().map(|r| on_volume(r)).collect(),
-            args: String::new(),
-        },
-    })
-}
-
 /// pygrub's `--args`: with `--kernel` it is the whole command line; otherwise it is
 /// appended to the entry's after a space.
 fn with_extra_args(entry_args: &str, opts: &Options, given_kernel: bool) -> String {
@@ -179,124 +142,6 @@ fn with_extra_args(entry_args: &str, opts: &Options, given_kernel: bool) -> Stri
     } else {
         format!("{entry_args} {}", opts.args)
     }
-}
-
-/// The first config on the first volume that has one, in pygrub's order.
-fn find_config(guest: &Guest<'_>, diag: &Diag) -> Result<FoundConfig, String> {
-    for v in &guest.volumes {
-        if v.fs.is_err() {
-            continue;
-        }
-        for (path, kind) in CONFIG_PATHS {
-            let file = FilePath {
-                device: v.name.clone(),
-                path: (*path).to_string(),
-            };
-            match guest.file_size(&file) {
-                Ok(Some(_)) => {
-                    diag.debug(format_args!("found {} config {file}", kind.name()));
-                    return Ok(FoundConfig { file, kind: *kind });
-                }
-                Ok(None) => {}
-                Err(e) => return Err(format!("{file}: {e}")),
-            }
-        }
-        diag.debug(format_args!("({}): no boot config", v.name));
-    }
-    if guest.volumes.iter().all(|v| v.fs.is_err()) {
-        return Err(no_filesystem(guest));
-    }
-    Err(format!(
-        "no boot config found on any volume (looked for {} on {})",
-        CONFIG_PATHS
-            .iter()
-            .map(|(p, _)| *p)
-            .collect::<Vec<_>>()
-            .join(", "),
-        guest
-            .volumes
-            .iter()
-            .filter(|v| v.fs.is_ok())
-            .map(|v| format!("({})", v.name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
-}
-
-fn no_filesystem(guest: &Guest<'_>) -> String {
-    let reasons: Vec<String> = guest
-        .volumes
-        .iter()
-        .filter_map(|v| v.fs.as_ref().err().map(|e| format!("({}): {e}", v.name)))
-        .collect();
-    format!(
-        "no volume holds a filesystem xlboot can read: {}",
-        reasons.join("; ")
-    )
-}
-
-/// Evaluates the config into a menu.
-fn evaluate(guest: &Guest<'_>, found: &FoundConfig, diag: &Diag) -> Result<Menu, String> {
-    if found.kind != ConfigKind::Grub2 {
-        return Err(format!(
-            "{}: {} configs are not supported yet",
-            found.file,
-            found.kind.name()
-        ));
-    }
-    let source = guest
-        .read_file(&found.file, guest::MAX_CONFIG_FILE)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{}: disappeared while reading", found.file))?;
-    let ctx = EvalContext::new(found.file.clone());
-    let evaluated = grub2::evaluate(&source, &ctx, guest).map_err(|e| e.to_string())?;
-    for note in &evaluated.notes {
-        diag.debug(format_args!("{}", diag::sanitize(note)));
-    }
-    Ok(evaluated.menu)
-}
-
-/// The entry to boot: `--entry` if given, else the menu's default.
-fn choose(menu: &Menu, opts: &Options, diag: &Diag) -> Result<Choice, String> {
-    let path: EntryPath = match &opts.entry {
-        Some(spec) => xlboot_config::select::find_entry(menu, spec).ok_or_else(|| {
-            format!(
-                "no entry matches --entry={}; the entries are: {}",
-                diag::sanitize(spec),
-                menu.flatten()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| format!("{i}: '{}'", diag::sanitize(&e.title_path)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?,
-        None => menu
-            .default
-            .clone()
-            .ok_or("the config has no menu entries")?,
-    };
-    diag.debug(format_args!("selected entry path {path:?}"));
-    let (title, entry) = entry_at(menu, &path).ok_or("the selected entry does not exist")?;
-    match &entry.boot {
-        Ok(spec) => Ok(Choice {
-            title,
-            spec: spec.clone(),
-        }),
-        Err(why) => Err(format!(
-            "entry '{}' cannot be booted by xlboot: {}",
-            diag::sanitize(&title),
-            diag::sanitize(why)
-        )),
-    }
-}
-
-/// The entry at `path`, with its title path.
-fn entry_at<'m>(menu: &'m Menu, path: &[usize]) -> Option<(String, &'m xlboot_config::Entry)> {
-    menu.flatten()
-        .into_iter()
-        .find(|e| e.path.as_slice() == path)
-        .map(|e| (e.title_path, e.entry))
 }
 
 /// `-n`: the files must exist and be regular files.
@@ -364,16 +209,18 @@ fn copy_error(e: CopyError, from: &FilePath, to: &Path) -> String {
 fn run_isconfig(opts: &Options) -> Result<(), String> {
     let source = std::fs::read(&opts.image)
         .map_err(|e| format!("cannot read {}: {e}", opts.image.display()))?;
-    let host = crate::host_config::HostConfig;
     let file = FilePath {
         device: "host".into(),
         path: opts.image.display().to_string(),
     };
-    let ctx = EvalContext::new(file);
-    let menu = grub2::evaluate(&source, &ctx, &host)
-        .map_err(|e| e.to_string())?
-        .menu;
-    let choice = choose(&menu, opts, &Diag::new(opts.debug))?;
+    let mut notes = Vec::new();
+    let menu = decide::evaluate_grub2(&source, file, &crate::host_config::HostConfig, &mut notes)
+        .map_err(|e| e.to_string())?;
+    let diag = Diag::new(opts.debug);
+    for note in &notes {
+        diag.debug(format_args!("{}", diag::sanitize(note)));
+    }
+    let choice = decide::choose(&menu, opts.entry.as_deref()).map_err(|e| e.to_string())?;
     let args = with_extra_args(&choice.spec.args, opts, false);
     println!("  kernel: {}", choice.spec.kernel.path);
     for initrd in &choice.spec.initrds {

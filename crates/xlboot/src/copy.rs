@@ -5,7 +5,7 @@ use std::io::Write;
 
 use xlboot_fs::FsError;
 
-use crate::guest::Found;
+use xlboot_boot::Found;
 
 /// Bytes read from the guest per call: large enough that the copy runs at disk speed.
 const CHUNK: usize = 4 << 20;

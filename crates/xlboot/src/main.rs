@@ -7,10 +7,8 @@
 
 mod boot;
 mod cli;
-mod config_search;
 mod copy;
 mod diag;
-mod guest;
 mod host_config;
 mod image;
 mod listing;

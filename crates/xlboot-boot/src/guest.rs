@@ -2,15 +2,23 @@
 //! boot loader names them; and the view of them that config evaluation gets
 //! ([`ConfigHost`]).
 
-use std::fmt;
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
 
 use xlboot_config::{ConfigHost, Device, FilePath, HostError};
 use xlboot_disk::volumes::{self, Volume as DiskVolume};
-use xlboot_disk::Window;
+use xlboot_disk::{BlockDevice, Window};
 use xlboot_fs::path::{resolve_file, PathLimits};
 use xlboot_fs::{FileSystem, FsError, NodeId};
 
-use crate::image::DiskImage;
+use crate::error::{BootError, ErrorKind};
+
+/// The disk as the guest's volumes read it.
+pub type Disk<'d> = &'d dyn BlockDevice;
 
 /// The largest config or environment file read (pygrub reads the first 1 MiB).
 pub const MAX_CONFIG_FILE: usize = 1 << 20;
@@ -53,8 +61,17 @@ pub struct Found<'g, 'd> {
 impl<'d> Guest<'d> {
     /// Finds the volumes of `disk` (or takes the one at `offset`) and probes each for a
     /// filesystem. A volume without one is kept, with the reason, for error messages.
-    pub fn open(disk: &'d DiskImage, offset: Option<u64>) -> Result<Self, String> {
-        let parts = volumes::discover(disk).map_err(|e| format!("partition table: {e}"))?;
+    pub fn open(disk: Disk<'d>, offset: Option<u64>) -> Result<Self, BootError> {
+        let parts = volumes::discover(disk).map_err(|e| {
+            let kind = if e.is_corrupt() {
+                ErrorKind::Corrupt
+            } else if e.is_unsupported() {
+                ErrorKind::Unsupported
+            } else {
+                ErrorKind::Io
+            };
+            BootError::new(kind, format!("partition table: {e}"))
+        })?;
         let chosen: Vec<(String, u64, u64)> = match offset {
             None => parts
                 .iter()
@@ -123,9 +140,8 @@ pub fn in_file(e: FsError, file: &FilePath) -> FsError {
 fn offset_volume(
     parts: &[DiskVolume],
     offset: u64,
-    disk: &DiskImage,
-) -> Result<(String, u64, u64), String> {
-    use xlboot_disk::BlockDevice;
+    disk: Disk<'_>,
+) -> Result<(String, u64, u64), BootError> {
     if let Some(v) = parts.iter().find(|v| v.start == offset) {
         return Ok((v.grub_name(), v.start, v.len));
     }
@@ -134,9 +150,12 @@ fn offset_volume(
         .checked_sub(offset)
         .filter(|l| *l > 0)
         .ok_or_else(|| {
-            format!(
-                "offset {offset} is past the end of the disk ({} bytes)",
-                disk.size()
+            BootError::new(
+                ErrorKind::Request,
+                format!(
+                    "offset {offset} is past the end of the disk ({} bytes)",
+                    disk.size()
+                ),
             )
         })?;
     Ok(("hd0".to_string(), offset, len))
@@ -222,17 +241,15 @@ pub fn read_whole(found: &Found<'_, '_>, max: usize) -> Result<Vec<u8>, FsError>
             FsError::Limit(format!("file is {size} bytes, more than the {max} allowed"))
         })?;
     let mut buf = vec![0u8; size];
-    let mut done = 0;
-    while done < size {
-        let n = found
-            .fs
-            .read_at(found.node, done as u64, &mut buf[done..])?;
+    let mut done = 0usize;
+    while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
+        let n = found.fs.read_at(found.node, done as u64, rest)?;
         if n == 0 {
             return Err(FsError::Corrupt(format!(
                 "file ends at {done} bytes, before its size {size}"
             )));
         }
-        done += n;
+        done = done.saturating_add(n);
     }
     Ok(buf)
 }

@@ -1,0 +1,223 @@
+//! Deciding what to boot: the config on the first volume that has one, evaluated, and
+//! the entry chosen from it.
+//!
+//! The first volume holding a config decides, as in pygrub; unlike pygrub, a config
+//! that fails to evaluate is an error, not a reason to try the next volume, since the
+//! guest's own boot loader would not boot some other volume's config either.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use xlboot_config::grub2::{self, EvalContext};
+use xlboot_config::{BootSpec, ConfigHost, Entry, EntryPath, FilePath, Menu};
+
+use crate::config_search::{ConfigKind, CONFIG_PATHS};
+use crate::error::{BootError, ErrorKind};
+use crate::guest::{self, Guest};
+
+/// The entry to boot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// Its title (an `a>b` path for a submenu entry).
+    pub title: String,
+    /// Kernel, initrds and command line, files still on the guest's volumes.
+    pub spec: BootSpec,
+}
+
+/// A boot config found on a volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundConfig {
+    /// Where it is.
+    pub file: FilePath,
+    /// Which boot loader's.
+    pub kind: ConfigKind,
+}
+
+/// Makes the decisions for one guest, keeping `--debug` notes on the way.
+pub struct Decider<'g, 'd> {
+    guest: &'g Guest<'d>,
+    /// What was decided and why, for `--debug`. Guest text in here is raw: escape it
+    /// before printing.
+    pub notes: Vec<String>,
+}
+
+impl<'g, 'd> Decider<'g, 'd> {
+    /// A decider over an opened guest.
+    pub fn new(guest: &'g Guest<'d>) -> Self {
+        let mut notes = Vec::new();
+        for v in &guest.volumes {
+            notes.push(match &v.fs {
+                Ok(fs) => format!("volume ({}) at byte {}: {:?}", v.name, v.start, fs.info()),
+                Err(e) => format!("volume ({}) at byte {}: {e}", v.name, v.start),
+            });
+        }
+        Decider { guest, notes }
+    }
+
+    /// The first config on the first volume that has one, in pygrub's order.
+    pub fn find_config(&mut self) -> Result<FoundConfig, BootError> {
+        for v in &self.guest.volumes {
+            if v.fs.is_err() {
+                continue;
+            }
+            for (path, kind) in CONFIG_PATHS {
+                let file = FilePath {
+                    device: v.name.clone(),
+                    path: (*path).to_string(),
+                };
+                match self.guest.file_size(&file) {
+                    Ok(Some(_)) => {
+                        self.notes
+                            .push(format!("found {} config {file}", kind.name()));
+                        return Ok(FoundConfig { file, kind: *kind });
+                    }
+                    Ok(None) => {}
+                    Err(e) => return Err(BootError::new(ErrorKind::Io, format!("{file}: {e}"))),
+                }
+            }
+            self.notes.push(format!("({}): no boot config", v.name));
+        }
+        if self.guest.volumes.iter().all(|v| v.fs.is_err()) {
+            return Err(self.no_filesystem());
+        }
+        let searched: Vec<String> = self
+            .guest
+            .volumes
+            .iter()
+            .filter(|v| v.fs.is_ok())
+            .map(|v| format!("({})", v.name))
+            .collect();
+        let paths: Vec<&str> = CONFIG_PATHS.iter().map(|(p, _)| *p).collect();
+        Err(BootError::new(
+            ErrorKind::NotFound,
+            format!(
+                "no boot config found on any volume (looked for {} on {})",
+                paths.join(", "),
+                searched.join(", ")
+            ),
+        ))
+    }
+
+    fn no_filesystem(&self) -> BootError {
+        let reasons: Vec<String> = self
+            .guest
+            .volumes
+            .iter()
+            .filter_map(|v| v.fs.as_ref().err().map(|e| format!("({}): {e}", v.name)))
+            .collect();
+        BootError::new(
+            ErrorKind::NotFound,
+            format!(
+                "no volume holds a filesystem xlboot can read: {}",
+                reasons.join("; ")
+            ),
+        )
+    }
+
+    /// Evaluates a config into a menu.
+    pub fn evaluate(&mut self, found: &FoundConfig) -> Result<Menu, BootError> {
+        if found.kind != ConfigKind::Grub2 {
+            return Err(BootError::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "{}: {} configs are not supported yet",
+                    found.file,
+                    found.kind.name()
+                ),
+            ));
+        }
+        let source = self
+            .guest
+            .read_file(&found.file, guest::MAX_CONFIG_FILE)
+            .map_err(|e| BootError::new(ErrorKind::Io, e.0))?
+            .ok_or_else(|| {
+                BootError::new(
+                    ErrorKind::NotFound,
+                    format!("{}: disappeared while reading", found.file),
+                )
+            })?;
+        evaluate_grub2(&source, found.file.clone(), self.guest, &mut self.notes)
+    }
+
+    /// `--kernel`: the first volume with a filesystem, the given paths.
+    pub fn given_kernel(&self, kernel: &str, ramdisk: Option<&str>) -> Result<Choice, BootError> {
+        let volume = self
+            .guest
+            .volumes
+            .iter()
+            .find(|v| v.fs.is_ok())
+            .ok_or_else(|| self.no_filesystem())?;
+        let on_volume = |path: &str| FilePath {
+            device: volume.name.clone(),
+            path: path.to_string(),
+        };
+        Ok(Choice {
+            title: format!("--kernel={kernel}"),
+            spec: BootSpec {
+                kernel: on_volume(kernel),
+                initrds: ramdisk.into_iter().map(on_volume).collect(),
+                args: String::new(),
+            },
+        })
+    }
+}
+
+/// Evaluates GRUB 2 config text found at `file`, reading other files through `host`.
+pub fn evaluate_grub2(
+    source: &[u8],
+    file: FilePath,
+    host: &dyn ConfigHost,
+    notes: &mut Vec<String>,
+) -> Result<Menu, BootError> {
+    let ctx = EvalContext::new(file);
+    let evaluated = grub2::evaluate(source, &ctx, host)?;
+    notes.extend(evaluated.notes);
+    Ok(evaluated.menu)
+}
+
+/// The entry to boot: the one `entry` names (see [`xlboot_config::select::find_entry`]),
+/// else the menu's default.
+pub fn choose(menu: &Menu, entry: Option<&str>) -> Result<Choice, BootError> {
+    let path: EntryPath = match entry {
+        Some(spec) => xlboot_config::select::find_entry(menu, spec).ok_or_else(|| {
+            let entries: Vec<String> = menu
+                .flatten()
+                .iter()
+                .enumerate()
+                .map(|(i, e)| format!("{i}: '{}'", e.title_path))
+                .collect();
+            BootError::new(
+                ErrorKind::Request,
+                format!(
+                    "no entry matches --entry={spec}; the entries are: {}",
+                    entries.join(", ")
+                ),
+            )
+        })?,
+        None => menu
+            .default
+            .clone()
+            .ok_or_else(|| BootError::new(ErrorKind::NotFound, "the config has no menu entries"))?,
+    };
+    let (title, entry) = entry_at(menu, &path)
+        .ok_or_else(|| BootError::new(ErrorKind::NotFound, "the selected entry does not exist"))?;
+    match &entry.boot {
+        Ok(spec) => Ok(Choice {
+            title,
+            spec: spec.clone(),
+        }),
+        Err(why) => Err(BootError::new(
+            ErrorKind::Unsupported,
+            format!("entry '{title}' cannot be booted by xlboot: {why}"),
+        )),
+    }
+}
+
+/// The entry at `path`, with its title path.
+fn entry_at<'m>(menu: &'m Menu, path: &[usize]) -> Option<(String, &'m Entry)> {
+    menu.flatten()
+        .into_iter()
+        .find(|e| e.path.as_slice() == path)
+        .map(|e| (e.title_path, e.entry))
+}
