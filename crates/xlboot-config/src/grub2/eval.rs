@@ -331,7 +331,7 @@ impl<'h> Interp<'h> {
                 ConfigErrorKind::Limit,
                 line,
                 format!(
-                    "more than {} bytes of expansion work",
+                    "more than {} bytes of work (expansions, copies, reads)",
                     self.limits.max_work_bytes
                 ),
             ));
