@@ -471,3 +471,110 @@ fn htree_with_interior_nodes() {
         assert_eq!(&b[..k], b"1499\n");
     }
 }
+
+#[test]
+fn unusual_layouts() {
+    // Layouts mke2fs can make but does not by default: descriptors per meta group
+    // (64 small groups of 8 inodes, so that inodes live in groups whose descriptors
+    // are in the second meta group), backups only where
+    // sparse_super2 says, no sparse_super, no filetype (16-bit name lengths), revision
+    // 0 (128-byte inodes), bigalloc clusters, 128-byte inodes with metadata_csum
+    // (16-bit inode checksums), 32-bit descriptors.
+    let tmp = TempDir::new("layouts");
+    let src = tmp.path().join("src");
+    fs::create_dir(&src).unwrap();
+    let o = TreeOpts {
+        many: 100,
+        kernel_size: 600_000,
+        sparse_far: 3 << 20,
+    };
+    build_tree(&src, &o);
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "meta_bg",
+            &[
+                "-t",
+                "ext4",
+                "-b",
+                "1024",
+                "-g",
+                "1024",
+                "-O",
+                "meta_bg,^resize_inode",
+                "-N",
+                "512",
+            ],
+        ),
+        (
+            "meta_bg_ext2",
+            &[
+                "-t",
+                "ext2",
+                "-b",
+                "1024",
+                "-g",
+                "1024",
+                "-O",
+                "meta_bg,^resize_inode",
+                "-N",
+                "512",
+            ],
+        ),
+        (
+            "sparse_super2",
+            &[
+                "-t",
+                "ext4",
+                "-b",
+                "1024",
+                "-g",
+                "1024",
+                "-O",
+                "sparse_super2",
+            ],
+        ),
+        (
+            "no_sparse_super",
+            &[
+                "-t",
+                "ext2",
+                "-b",
+                "1024",
+                "-g",
+                "1024",
+                "-O",
+                "^sparse_super,^resize_inode",
+            ],
+        ),
+        ("no_filetype", &["-t", "ext2", "-O", "^filetype"]),
+        ("rev0", &["-t", "ext2", "-r", "0"]),
+        ("bigalloc", &["-t", "ext4", "-O", "bigalloc", "-C", "16384"]),
+        ("inode128_csum", &["-t", "ext4", "-I", "128"]),
+        ("no_64bit", &["-t", "ext4", "-O", "^64bit"]),
+        ("no_extents_ext4", &["-t", "ext4", "-O", "^extents,^64bit"]),
+        (
+            "no_flex_bg",
+            &["-t", "ext4", "-b", "1024", "-g", "1024", "-O", "^flex_bg"],
+        ),
+    ];
+    for (name, args) in cases {
+        let img = mkfs(tmp.path(), name, args, &src, "64M");
+        fsck_clean(&img);
+        let dev = FileDev::open(&img);
+        let fs = ext4::probe(&dev)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .expect(name);
+        let n = diff_tree(&fs, &src, fs.root(), "");
+        assert!(n > 100, "{name}");
+        check_paths(&fs);
+        if name.starts_with("meta_bg") {
+            // 16 descriptors per block: inode 129+ is in group 16+, meta group 1+.
+            let last = node(&fs, "/many/file_00099_with_some_padding");
+            assert!(
+                last.0 > 128,
+                "{name}: inode {} does not reach meta group 1",
+                last.0
+            );
+        }
+    }
+}

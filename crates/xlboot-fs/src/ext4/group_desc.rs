@@ -69,14 +69,22 @@ fn location(sb: &Superblock, group: u32) -> Option<u64> {
         let first = meta_group.checked_mul(per_block)?;
         let group_start = u64::from(sb.first_data_block)
             .checked_add(u64::from(first).checked_mul(u64::from(sb.blocks_per_group))?)?;
-        let block = group_start.checked_add(u64::from(has_super(sb, first)))?;
+        let mut skip = u64::from(has_super(sb, first));
+        // As Linux: with 1 KiB blocks and a first data block of 0 (bigalloc), group 0
+        // starts at the boot block, and the superblock is one block further in.
+        if bs == 1024 && first == 0 && sb.first_data_block == 0 {
+            skip = skip.checked_add(1)?;
+        }
+        let block = group_start.checked_add(skip)?;
         let idx = u64::from(group.checked_rem(per_block)?);
         block.checked_mul(bs)?.checked_add(idx.checked_mul(ds)?)
     } else {
-        // The classic table right after the superblock's block.
-        let start = u64::from(sb.first_data_block)
-            .checked_add(1)?
-            .checked_mul(bs)?;
+        // The classic table starts in the block after the one holding the superblock
+        // (block 2 with 1 KiB blocks, else block 1). Not first_data_block + 1: with
+        // bigalloc and 1 KiB blocks the first data block is 0 but the superblock
+        // still sits in block 1.
+        let sb_block = super::superblock::SUPERBLOCK_OFFSET.checked_div(bs)?;
+        let start = sb_block.checked_add(1)?.checked_mul(bs)?;
         start.checked_add(u64::from(group).checked_mul(ds)?)
     }
 }
