@@ -420,11 +420,16 @@ fn functions_return_and_shift() {
 
 #[test]
 fn unsupported_commands_name_file_and_line() {
-    let e = eval(b"set a=1\n\nconfigfile /x.cfg\n", "hd0,msdos1", &host()).unwrap_err();
+    let e = eval(
+        b"set a=1\n\nprobe -u $root --set=u\n",
+        "hd0,msdos1",
+        &host(),
+    )
+    .unwrap_err();
     assert_eq!(e.kind, ConfigErrorKind::Unsupported);
     assert_eq!(e.line, 3);
     assert_eq!(e.file, "(hd0,msdos1)/boot/grub/grub.cfg");
-    assert!(e.to_string().contains("configfile"));
+    assert!(e.to_string().contains("probe"));
     assert_eq!(
         err_kind("regexp --set=v x y\nmenuentry a { linux /k }"),
         ConfigErrorKind::Unsupported
@@ -531,4 +536,53 @@ fn source_and_setparams_inside_entries() {
         e.menu.entry(&[0]).unwrap().boot.clone().unwrap().args,
         "z from-file 3"
     );
+}
+
+#[test]
+fn configfile_menu_replaces_the_stub() {
+    // The shape of an EFI stub grub.cfg (Fedora/RHEL): find the real config and open it.
+    let stub = "search --no-floppy --fs-uuid --set=dev 2222-bbbb
+set prefix=($dev)/grub2
+export $prefix
+configfile $prefix/grub.cfg
+menuentry never { linux /k }
+";
+    let real = b"set default=1\nset timeout=3\nmenuentry one { linux /k2 one }\nmenuentry two { linux /k2 two $dev }\n";
+    let h = host().file("hd0,msdos2", "/grub2/grub.cfg", real);
+    let e = eval(stub.as_bytes(), "hd0,msdos1", &h).unwrap();
+    assert_eq!(e.menu.items.len(), 2);
+    assert_eq!(e.menu.default, Some(vec![1]));
+    assert_eq!(e.menu.timeout, Some(3));
+    // `dev` was not exported: the new context does not see it. `root` is exported but
+    // still the stub's, so /k2 is looked up there (and is not on msdos1).
+    assert!(e.menu.entry(&[1]).unwrap().boot.is_err());
+    let real2 = b"set root=(hd0,msdos2)\nmenuentry two { linux /k2 two $dev $config_file }\n";
+    let h = host().file("hd0,msdos2", "/grub2/grub.cfg", real2);
+    let e = eval(stub.as_bytes(), "hd0,msdos1", &h).unwrap();
+    assert_eq!(
+        e.menu.entry(&[0]).unwrap().boot.clone().unwrap().args,
+        "two (hd0,msdos2)/grub2/grub.cfg"
+    );
+}
+
+#[test]
+fn configfile_without_entries_returns_and_in_entries_is_unbootable() {
+    let h = host().file("hd0,msdos1", "/empty.cfg", b"set x=1\n");
+    let e = eval(
+        b"configfile /empty.cfg\nmenuentry a { linux /k $x }\nmenuentry b { configfile /empty.cfg }",
+        "hd0,msdos1",
+        &h,
+    )
+    .unwrap();
+    assert_eq!(e.menu.items.len(), 2);
+    // The new context is closed again: `x` is gone.
+    assert_eq!(e.menu.entry(&[0]).unwrap().boot.clone().unwrap().args, "");
+    assert!(e
+        .menu
+        .entry(&[1])
+        .unwrap()
+        .boot
+        .clone()
+        .unwrap_err()
+        .contains("configfile"));
 }

@@ -11,7 +11,8 @@
 //! Commands that only change what is displayed get a note and status 0 (`loadfont`
 //! and `keystatus` report failure: no font is needed, no key is held). Commands that
 //! could change the entry chosen or its arguments and that xlboot does not evaluate
-//! (`configfile`, `regexp`, `blscfg` ...) are refused with `Unsupported`.
+//! (`regexp`, `probe`, `blscfg` ...) are refused with `Unsupported`. `configfile` at the
+//! top level is evaluated: its menu replaces the config's (see `Interp::configfile`).
 
 use alloc::format;
 use alloc::rc::Rc;
@@ -217,7 +218,6 @@ const DISPLAY_ONLY_FALSE: &[&str] = &["loadfont", "keystatus"];
 /// Commands that could change the menu, the chosen entry or its arguments, which xlboot
 /// does not evaluate.
 const UNSUPPORTED: &[&str] = &[
-    "configfile",
     "normal",
     "normal_exit",
     "blscfg",
@@ -332,6 +332,7 @@ pub(crate) fn builtin(
         "return" => cmd_return(it, args),
         "break" | "continue" => cmd_break(it, name == "continue", args),
         "source" | "." => cmd_source(it, args, line),
+        "configfile" => cmd_configfile(it, args, line),
         "load_env" => cmd_load_env(it, args, line),
         "save_env" => {
             it.note(format!(
@@ -638,6 +639,61 @@ fn cmd_source(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, Co
     }
     r?;
     Ok(status::OK)
+}
+
+fn cmd_configfile(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, ConfigError> {
+    match it.mode {
+        Mode::Config => {}
+        Mode::Entry => {
+            if let Some(l) = it.loader.as_mut() {
+                l.kernel = None;
+                l.initrds = None;
+                l.refused = Some(String::from(
+                    "the entry opens another config (`configfile'); choose an entry of that config instead",
+                ));
+            }
+            return Ok(status::OK);
+        }
+        Mode::Submenu => {
+            return Err(it.err(
+                ConfigErrorKind::Unsupported,
+                line,
+                String::from("`configfile' inside a submenu is not evaluated"),
+            ))
+        }
+    }
+    let [name] = args else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let fp = match it.resolve_file(name) {
+        Ok(f) => f,
+        Err(m) => {
+            it.note(format!("{}:{line}: configfile: {m}", it.file));
+            return Ok(status::FILE_NOT_FOUND);
+        }
+    };
+    if it.source_depth >= it.limits.max_source_depth {
+        return Err(it.err(
+            ConfigErrorKind::Limit,
+            line,
+            format!(
+                "`configfile' nested deeper than {}",
+                it.limits.max_source_depth
+            ),
+        ));
+    }
+    it.host_call(line)?;
+    let data = match it.host.read_file(&fp, it.limits.max_config_size) {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            it.note(format!("{}:{line}: configfile: {fp} not found", it.file));
+            return Ok(status::FILE_NOT_FOUND);
+        }
+        Err(e) => return Err(it.err(ConfigErrorKind::Host, line, format!("{fp}: {e}"))),
+    };
+    it.charge(data.len(), line)?;
+    let cmds = it.parse(&data, &fp.to_string())?;
+    it.configfile(&cmds, &fp, line)
 }
 
 fn cmd_load_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, ConfigError> {

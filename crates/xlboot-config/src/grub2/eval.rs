@@ -226,6 +226,8 @@ pub(crate) struct Interp<'h> {
     /// The last command's status came from a command xlboot does not evaluate.
     pub unknown_status: Option<String>,
     devices: Option<Vec<Device>>,
+    /// A `configfile` produced the menu GRUB shows instead of this one.
+    replaced: Option<Replaced>,
     work_bytes: u64,
     pub menu_bytes: usize,
 }
@@ -364,7 +366,62 @@ impl<'h> Interp<'h> {
     }
 
     fn stopped(&self) -> bool {
-        self.loader.as_ref().is_some_and(|l| l.booted)
+        self.loader.as_ref().is_some_and(|l| l.booted) || self.replaced.is_some()
+    }
+
+    /// `configfile` at the top level (`commands/configfile.c`): GRUB opens a new
+    /// context (exported variables only) and a new menu, runs the file, and shows that
+    /// menu at once; booting its default never returns. So when the file yields a
+    /// menu, it replaces everything, and the rest of this config is not run; when it
+    /// yields none, GRUB comes back and goes on.
+    pub fn configfile(
+        &mut self,
+        cmds: &[Cmd],
+        fp: &FilePath,
+        line: u32,
+    ) -> Result<i32, ConfigError> {
+        let name = fp.to_string();
+        let dir = match fp.path.rfind('/') {
+            Some(i) => format!("({}){}", fp.device, fp.path.get(..i).unwrap_or_default()),
+            None => format!("({})", fp.device),
+        };
+        self.charge(self.vars.bytes, line)?;
+        let mut vars = self.vars.exported();
+        let limits = self.limits.clone();
+        for (k, v) in [
+            ("config_file", name.as_str()),
+            ("config_directory", dir.as_str()),
+        ] {
+            vars.set(k, v, &limits)
+                .and_then(|()| vars.export(k, &limits))
+                .map_err(|m| self.err(ConfigErrorKind::Limit, line, m))?;
+        }
+        let saved_vars = core::mem::replace(&mut self.vars, vars);
+        let saved_menu = core::mem::take(&mut self.menu);
+        let saved_file = core::mem::replace(&mut self.file, name);
+        let saved_scope = self.scope.take();
+        self.source_depth = self.source_depth.saturating_add(1);
+        let r = self.exec_list(cmds);
+        self.source_depth = self.source_depth.saturating_sub(1);
+        let r = r.and_then(|_| {
+            if self.replaced.is_some() {
+                return Ok(());
+            }
+            let pending = core::mem::take(&mut self.menu);
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let vars = self.vars.clone();
+            let (items, info) = self.build_level(pending, &vars, None, 0)?;
+            self.replaced = Some(Replaced { items, info, vars });
+            Ok(())
+        });
+        self.file = saved_file;
+        self.scope = saved_scope;
+        self.menu = saved_menu;
+        self.vars = saved_vars;
+        r?;
+        Ok(status::OK)
     }
 
     /// `grub_script_execute_cmdlist`.
@@ -909,6 +966,14 @@ pub(crate) fn loader_cmdline(args: &[String]) -> String {
     parts.join(" ")
 }
 
+/// The menu of a `configfile`, which replaces the config's own.
+#[derive(Debug, Clone)]
+struct Replaced {
+    items: Vec<MenuItem>,
+    info: LevelInfo,
+    vars: Vars,
+}
+
 /// Per-level facts needed to resolve the default after the items are built.
 #[derive(Debug, Clone, Default)]
 struct LevelInfo {
@@ -1258,14 +1323,26 @@ pub(crate) fn run(
         is_continue: false,
         unknown_status: None,
         devices: None,
+        replaced: None,
         work_bytes: 0,
         menu_bytes: 0,
     };
     let cmds = it.parse(source, &file)?;
     it.exec_list(&cmds)?;
-    let top_vars = it.vars.clone();
-    let pending = core::mem::take(&mut it.menu);
-    let (items, info) = it.build_level(pending, &top_vars, None, 0)?;
+    let (items, info, top_vars) = match it.replaced.take() {
+        Some(r) => {
+            it.note(String::from(
+                "the menu comes from a `configfile'; GRUB shows it instead of the first config's",
+            ));
+            (r.items, r.info, r.vars)
+        }
+        None => {
+            let top_vars = it.vars.clone();
+            let pending = core::mem::take(&mut it.menu);
+            let (items, info) = it.build_level(pending, &top_vars, None, 0)?;
+            (items, info, top_vars)
+        }
+    };
     let default = resolve_default(&items, &info, 0);
     if let Some(p) = &default {
         if restricted_at(&info, p) {
