@@ -303,3 +303,26 @@ fn find_entry_forms() {
     assert_eq!(find_entry(m, "nothing"), None);
     assert_eq!(find_entry(m, "1"), Some(vec![1, 0]));
 }
+
+#[test]
+fn grubenv_next_to_a_config_in_a_separate_boot_partition() {
+    // /boot is its own file system: GRUB's prefix is (hd0,msdos1)/grub there.
+    let boot_uuid = "94c6302f-184a-4536-ab91-08bc7b10bfe5";
+    let host = FakeHost::new()
+        .device("hd0", None, None)
+        .device("hd0,msdos1", Some(boot_uuid), None)
+        .device(
+            "hd0,msdos2",
+            Some("897e0cee-5cd0-4f02-aa29-b7ee26eb70e9"),
+            None,
+        )
+        .debian_kernels("hd0,msdos1", "")
+        .file("hd0,msdos1", "/grub/grubenv", &data("reboot.grubenv"));
+    let ctx = common::ctx("hd0,msdos1", "/grub/grub.cfg");
+    let ev = xlboot_config::grub2::evaluate(&data("sepboot.grub.cfg"), &ctx, &host).unwrap();
+    assert_eq!(ev.menu.default, Some(vec![1, 3]));
+    assert_eq!(
+        boot_of(&ev.menu).kernel,
+        fp("hd0,msdos1", "/vmlinuz-6.1.0-50-amd64")
+    );
+}
