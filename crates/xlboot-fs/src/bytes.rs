@@ -24,3 +24,15 @@ pub(crate) fn le32(b: &[u8], off: usize) -> Option<u32> {
 pub(crate) fn slice(b: &[u8], off: usize, len: usize) -> Option<&[u8]> {
     b.get(off..off.checked_add(len)?)
 }
+
+/// The big-endian `u32` at `off` (the jbd2 journal is big-endian).
+pub(crate) fn be32(b: &[u8], off: usize) -> Option<u32> {
+    let s = b.get(off..off.checked_add(4)?)?;
+    Some(u32::from_be_bytes(s.try_into().ok()?))
+}
+
+/// The big-endian `u16` at `off`.
+pub(crate) fn be16(b: &[u8], off: usize) -> Option<u16> {
+    let s = b.get(off..off.checked_add(2)?)?;
+    Some(u16::from_be_bytes(s.try_into().ok()?))
+}

@@ -13,7 +13,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::fs;
 use std::ops::ControlFlow;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -400,29 +399,6 @@ fn ext4_inline_data_really_inline() {
     let dev = FileDev::open(&img);
     let fs = ext4::probe(&dev).unwrap().unwrap();
     diff_tree(&fs, &src, fs.root(), "");
-}
-
-#[test]
-fn needs_recovery_is_refused() {
-    let tmp = TempDir::new("recover");
-    let src = tmp.path().join("src");
-    fs::create_dir(&src).unwrap();
-    fs::write(src.join("f"), b"x").unwrap();
-    let img = mkfs(tmp.path(), "recover", &["-t", "ext3"], &src, "8M");
-    let f = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&img)
-        .unwrap();
-    let mut b = [0u8; 4];
-    f.read_exact_at(&mut b, 1024 + 0x60).unwrap();
-    let v = u32::from_le_bytes(b) | 0x4;
-    f.write_all_at(&v.to_le_bytes(), 1024 + 0x60).unwrap();
-    let dev = FileDev::open(&img);
-    match ext4::probe(&dev) {
-        Err(FsError::Unsupported(m)) => assert!(m.contains("journal needs replay"), "{m}"),
-        other => panic!("{:?}", other.map(|_| ())),
-    }
 }
 
 #[test]

@@ -19,6 +19,7 @@ mod dir_entry;
 mod extent;
 mod group_desc;
 mod inode;
+mod journal;
 mod superblock;
 
 use alloc::format;
@@ -49,7 +50,9 @@ pub(crate) struct Run {
 
 /// An open ext2/3/4 filesystem.
 pub struct Ext4<D> {
-    dev: D,
+    /// The volume, with journal copies replacing home blocks when the journal needed
+    /// replay (a plain pass-through otherwise).
+    dev: journal::Overlay<D>,
     sb: Superblock,
 }
 
@@ -76,8 +79,26 @@ pub fn probe<D: BlockDevice>(dev: D) -> Result<Option<Ext4<D>>, FsError> {
     if !Superblock::has_magic(&raw) {
         return Ok(None);
     }
-    let sb = Superblock::parse(&raw, dev.size())?;
-    let fs = Ext4 { dev, sb };
+    let size = dev.size();
+    let sb = Superblock::parse(&raw, size)?;
+    let bs = u64::from(sb.block_size);
+    let mut fs = Ext4 {
+        dev: journal::Overlay::new(dev, bs),
+        sb,
+    };
+    if fs.sb.needs_recovery {
+        // Replay in memory, then take the superblock as the journal left it.
+        let map = journal::replay_map(&fs)?;
+        fs.dev.set_map(map);
+        fs.dev.read_exact_at(SUPERBLOCK_OFFSET, &mut raw)?;
+        let sb = Superblock::parse(&raw, size)?;
+        if u64::from(sb.block_size) != bs {
+            return Err(FsError::Corrupt(
+                "ext4: the journal changes the block size".into(),
+            ));
+        }
+        fs.sb = sb;
+    }
     let root = fs.inode(ROOT_INO)?;
     if root.kind() != FileKind::Directory {
         return Err(FsError::Corrupt(
@@ -96,6 +117,13 @@ impl<D: BlockDevice> Ext4<D> {
     /// Filesystem block size in bytes.
     pub fn block_size(&self) -> u32 {
         self.sb.block_size
+    }
+
+    /// Number of blocks read from the journal instead of their home location: non-zero
+    /// when the filesystem was not cleanly unmounted and its journal was replayed (in
+    /// memory; the disk is never written).
+    pub fn replayed_blocks(&self) -> usize {
+        self.dev.replayed_blocks()
     }
 
     fn ino_of(&self, node: NodeId) -> Result<u32, FsError> {

@@ -43,6 +43,7 @@ const INCOMPAT_ENCRYPT: u32 = 0x10000;
 const INCOMPAT_CASEFOLD: u32 = 0x20000;
 
 /// INCOMPAT features this reader handles. Each is listed with why it is safe:
+/// - needs_recovery: the journal is replayed in memory (see `journal`);
 /// - filetype: dirents carry a type byte (name length is then one byte);
 /// - meta_bg: group descriptors are placed per meta group (see `group_desc`);
 /// - extents, 64bit, flex_bg: implemented (flex_bg only moves tables around, and the
@@ -53,7 +54,8 @@ const INCOMPAT_CASEFOLD: u32 = 0x20000;
 /// - largedir: bigger htrees, which the linear leaf scan reads the same way;
 /// - inline_data: small files and directories kept inside the inode (see `inode`);
 /// - encrypt: only encrypted inodes are unreadable, and those are refused one by one.
-const INCOMPAT_SUPPORTED: u32 = INCOMPAT_FILETYPE
+const INCOMPAT_SUPPORTED: u32 = INCOMPAT_RECOVER
+    | INCOMPAT_FILETYPE
     | INCOMPAT_META_BG
     | INCOMPAT_EXTENTS
     | INCOMPAT_64BIT
@@ -117,6 +119,11 @@ pub(crate) struct Superblock {
     pub group_count: u32,
     /// The `metadata_csum` seed, if the filesystem has metadata checksums.
     pub csum_seed: Option<u32>,
+    /// `needs_recovery`: the journal holds committed transactions not yet written
+    /// to their home blocks.
+    pub needs_recovery: bool,
+    /// `s_journal_inum`: the journal's inode (0 for an external journal).
+    pub journal_inum: u32,
 }
 
 fn field<T>(v: Option<T>, what: &str) -> Result<T, FsError> {
@@ -167,13 +174,6 @@ impl Superblock {
             }
         }
 
-        if incompat & INCOMPAT_RECOVER != 0 {
-            return Err(FsError::Unsupported(
-                "ext4 journal needs replay (needs_recovery is set: the filesystem was not \
-                 cleanly unmounted); journal replay is not supported yet"
-                    .into(),
-            ));
-        }
         if incompat & INCOMPAT_JOURNAL_DEV != 0 {
             return Err(FsError::Unsupported(
                 "this volume is an external ext4 journal device, not a filesystem".into(),
@@ -319,6 +319,8 @@ impl Superblock {
             backup_bgs,
             group_count,
             csum_seed,
+            needs_recovery: incompat & INCOMPAT_RECOVER != 0,
+            journal_inum: field(le32(raw, 0xE0), "s_journal_inum")?,
         })
     }
 

@@ -1,0 +1,258 @@
+//! Journal replay: images left with committed transactions in their journal (written
+//! with debugfs's journal writer, as a crash would leave them) must read as e2fsck
+//! leaves them after replaying.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use xlboot_fs::{ext4, resolve, FileSystem, FsError, PathLimits};
+
+fn needs_recovery(img: &Path) -> bool {
+    let b = fs::read(img).unwrap();
+    u32::from_le_bytes(b[1024 + 0x60..1024 + 0x64].try_into().unwrap()) & 0x4 != 0
+}
+
+/// Runs debugfs commands (one per line) with the image open read-write.
+fn debugfs_w(img: &Path, dir: &Path, cmds: &str) {
+    let f = dir.join("cmds");
+    fs::write(&f, cmds).unwrap();
+    let out = Command::new("debugfs")
+        .arg("-w")
+        .arg("-f")
+        .arg(&f)
+        .arg(img)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "debugfs: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A copy of `img` replayed by e2fsck: the oracle.
+fn replayed_by_e2fsck(img: &Path) -> PathBuf {
+    let copy = img.with_extension("fsck.img");
+    fs::copy(img, &copy).unwrap();
+    let out = Command::new("e2fsck")
+        .arg("-fy")
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().unwrap_or(8) <= 1,
+        "e2fsck: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!needs_recovery(&copy));
+    copy
+}
+
+fn read_path(fs: &dyn FileSystem, p: &str) -> Vec<u8> {
+    let n =
+        resolve(fs, p.as_bytes(), &PathLimits::default()).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let size = fs.metadata(n).unwrap().size as usize;
+    let mut b = vec![0u8; size];
+    assert_eq!(fs.read_at(n, 0, &mut b).unwrap(), size);
+    b
+}
+
+fn block_image(bs: usize, text: &[u8]) -> Vec<u8> {
+    let mut v = text.to_vec();
+    v.resize(bs, 0);
+    v
+}
+
+fn setup(tmp: &TempDir, name: &str, args: &[&str]) -> (PathBuf, u64, usize) {
+    let src = tmp.path().join(format!("src-{name}"));
+    fs::create_dir_all(src.join("boot/grub")).unwrap();
+    fs::write(src.join("small"), b"original content\n").unwrap();
+    fs::write(src.join("boot/grub/grub.cfg"), b"set default=0\n").unwrap();
+    let img = mkfs(tmp.path(), name, args, &src, "8M");
+    let b: u64 = debugfs(&img, "bmap /small 0").trim().parse().unwrap();
+    let bs: usize = if args.contains(&"4096") { 4096 } else { 1024 };
+    (img, b, bs)
+}
+
+#[test]
+fn committed_data_block_is_replayed() {
+    let tmp = TempDir::new("jdata");
+    for (name, args, open) in [
+        ("plain", &["-t", "ext4"][..], "jo"),
+        ("csum3", &["-t", "ext4", "-b", "4096"][..], "jo -c"),
+        ("ext3", &["-t", "ext3"][..], "jo"),
+    ] {
+        let (img, b, bs) = setup(&tmp, name, args);
+        let blk = tmp.path().join(format!("{name}.blk"));
+        fs::write(&blk, block_image(bs, b"replayed content\n")).unwrap();
+        debugfs_w(
+            &img,
+            tmp.path(),
+            &format!("{open}\njw -b {b} {}\njc\n", blk.display()),
+        );
+        assert!(needs_recovery(&img), "{name}: debugfs left no transaction");
+
+        let oracle = replayed_by_e2fsck(&img);
+        let odev = FileDev::open(&oracle);
+        let ofs = ext4::probe(&odev).unwrap().unwrap();
+        assert_eq!(
+            read_path(&ofs, "/small"),
+            b"replayed content\n",
+            "{name}: oracle"
+        );
+
+        let dev = FileDev::open(&img);
+        let fs = ext4::probe(&dev)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .unwrap();
+        assert_eq!(fs.replayed_blocks(), 1, "{name}");
+        assert_eq!(read_path(&fs, "/small"), b"replayed content\n", "{name}");
+        assert_eq!(
+            read_path(&fs, "/boot/grub/grub.cfg"),
+            b"set default=0\n",
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn revoked_block_is_not_replayed() {
+    let tmp = TempDir::new("jrevoke");
+    let (img, b, bs) = setup(&tmp, "revoke", &["-t", "ext4"]);
+    let blk = tmp.path().join("blk");
+    fs::write(&blk, block_image(bs, b"replayed content\n")).unwrap();
+    debugfs_w(
+        &img,
+        tmp.path(),
+        &format!(
+            "jo\njw -b {b} {}\njc\njo\njw -r {b} /dev/null\njc\n",
+            blk.display()
+        ),
+    );
+    assert!(needs_recovery(&img));
+    let oracle = replayed_by_e2fsck(&img);
+    let odev = FileDev::open(&oracle);
+    let ofs = ext4::probe(&odev).unwrap().unwrap();
+    assert_eq!(read_path(&ofs, "/small"), b"original content\n");
+    let dev = FileDev::open(&img);
+    let fs = ext4::probe(&dev).unwrap().unwrap();
+    assert_eq!(fs.replayed_blocks(), 0);
+    assert_eq!(read_path(&fs, "/small"), b"original content\n");
+}
+
+#[test]
+fn escaped_block_gets_its_magic_back() {
+    let tmp = TempDir::new("jescape");
+    let (img, b, bs) = setup(&tmp, "escape", &["-t", "ext4"]);
+    let blk = tmp.path().join("blk");
+    let mut content = vec![0xC0, 0x3B, 0x39, 0x98];
+    content.extend_from_slice(b"after the magic\n");
+    fs::write(&blk, block_image(bs, &content)).unwrap();
+    debugfs_w(
+        &img,
+        tmp.path(),
+        &format!("jo\njw -b {b} {}\njc\n", blk.display()),
+    );
+    let oracle = replayed_by_e2fsck(&img);
+    let ofs_dev = FileDev::open(&oracle);
+    let ofs = ext4::probe(&ofs_dev).unwrap().unwrap();
+    let want = read_path(&ofs, "/small");
+    assert_eq!(&want[..4], &[0xC0, 0x3B, 0x39, 0x98]);
+    let dev = FileDev::open(&img);
+    let fs = ext4::probe(&dev).unwrap().unwrap();
+    assert_eq!(read_path(&fs, "/small"), want);
+}
+
+#[test]
+fn replayed_directory_block() {
+    // Metadata too: a directory block whose journal copy renames grub.cfg.
+    let tmp = TempDir::new("jdir");
+    let (img, _, bs) = setup(&tmp, "dir", &["-t", "ext3"]);
+    let d: u64 = debugfs(&img, "bmap /boot/grub 0").trim().parse().unwrap();
+    let mut all = fs::read(&img).unwrap();
+    let start = d as usize * bs;
+    let blockdata = &mut all[start..start + bs];
+    let pos = blockdata
+        .windows(8)
+        .position(|w| w == b"grub.cfg")
+        .expect("entry");
+    blockdata[pos..pos + 8].copy_from_slice(b"grub.new");
+    let blk = tmp.path().join("blk");
+    fs::write(&blk, &blockdata[..]).unwrap();
+    debugfs_w(
+        &img,
+        tmp.path(),
+        &format!("jo\njw -b {d} {}\njc\n", blk.display()),
+    );
+    let dev = FileDev::open(&img);
+    let fs = ext4::probe(&dev).unwrap().unwrap();
+    assert_eq!(read_path(&fs, "/boot/grub/grub.new"), b"set default=0\n");
+    assert!(matches!(
+        resolve(&fs, b"/boot/grub/grub.cfg", &PathLimits::default()),
+        Err(FsError::NotFound(_))
+    ));
+    let oracle = replayed_by_e2fsck(&img);
+    let odev = FileDev::open(&oracle);
+    let ofs = ext4::probe(&odev).unwrap().unwrap();
+    assert_eq!(read_path(&ofs, "/boot/grub/grub.new"), b"set default=0\n");
+}
+
+#[test]
+fn damaged_journals_do_not_panic() {
+    let tmp = TempDir::new("jflip");
+    let (img, b, bs) = setup(&tmp, "flip", &["-t", "ext4", "-O", "^metadata_csum"]);
+    let blk = tmp.path().join("blk");
+    fs::write(&blk, block_image(bs, b"replayed content\n")).unwrap();
+    // Three transactions: a write, its revoke, and a new write of the same block.
+    debugfs_w(
+        &img,
+        tmp.path(),
+        &format!(
+            "jo\njw -b {b} {}\njc\njo\njw -r {b} /dev/null\njc\njo\njw -b {b} {}\njc\n",
+            blk.display(),
+            blk.display()
+        ),
+    );
+    let clean = fs::read(&img).unwrap();
+    {
+        let fs = ext4::probe(clean.as_slice()).unwrap().unwrap();
+        assert_eq!(read_path(&fs, "/small"), b"replayed content\n");
+    }
+    // The journal's first blocks: find them through debugfs.
+    let jblocks: Vec<u64> = debugfs(&img, "bmap <8> 0")
+        .trim()
+        .parse::<u64>()
+        .map(|j0| (j0..j0 + 8).collect())
+        .unwrap();
+    let mut rng = Rng(0x10_6a1);
+    let mut img2 = clean.clone();
+    for it in 0..400 {
+        img2.copy_from_slice(&clean);
+        let mut log = Vec::new();
+        for _ in 0..1 + rng.below(4) {
+            let blk = jblocks[rng.below(jblocks.len() as u64) as usize];
+            let at = blk as usize * bs + rng.below(64) as usize;
+            img2[at] ^= (rng.next() as u8) | 1;
+            log.push(at);
+        }
+        let r = std::panic::catch_unwind(|| {
+            if let Ok(Some(fs)) = ext4::probe(img2.as_slice()) {
+                let _ = resolve(&fs, b"/small", &PathLimits::default())
+                    .and_then(|n| fs.read_at(n, 0, &mut [0u8; 64]));
+            }
+        });
+        if r.is_err() {
+            panic!("iteration {it}: panic with flips at {log:?}");
+        }
+    }
+}
