@@ -1,19 +1,20 @@
-//! One run of xlboot: from the options to the reply, in pygrub's order.
+//! One run of xlboot: from the options to the reply, in pygrub's order, split between a
+//! privileged parent and a sandboxed child (see [`crate::sandbox`]).
 //!
-//! 1. open the reply file and the output directory (failures here touch nothing);
-//! 2. open the disk, find its volumes and their filesystems;
-//! 3. on the first volume that holds a boot config, evaluate it as the guest's boot
-//!    loader would and choose the entry (the default, or `--entry`); or with `--kernel`
-//!    take the first volume with a filesystem;
-//! 4. copy kernel and initrds into fresh files in the output directory;
-//! 5. write the reply in one call.
+//! Parent, before any guest byte is read:
+//! 1. open the reply file (`--output`), make the output directory;
+//! 2. open the disk (or read the `--isconfig` file);
+//! 3. create the kernel and initrd copies, empty, mode 0600.
 //!
-//! Any failure ends the run with one line on stderr and a non-zero exit, after the
-//! files it created are removed.
+//! Child, confined: find the volumes and filesystems, evaluate the config on the first
+//! volume that has one, choose the entry, copy kernel and initrds into the copies, and
+//! send the decision back. Parent: write the reply, or on any failure remove the copies.
+//! Every failure ends with one line on stderr and exit status 1.
 
-use std::path::Path;
+use std::fs::File;
+use std::os::fd::AsFd;
 
-use xlboot_boot::decide;
+use xlboot_boot::decide::{self, Choice};
 use xlboot_boot::{Decider, Guest};
 use xlboot_config::{BootSpec, FilePath};
 
@@ -21,48 +22,176 @@ use crate::cli::Options;
 use crate::copy::{self, CopyError};
 use crate::diag::{self, Diag};
 use crate::image::DiskImage;
+use crate::outcome::{Outcome, Ramdisk};
 use crate::output::{self, OutputFiles, ReplySink};
 use crate::reply::Reply;
+use crate::sandbox::{self, ChildFailure, Policy};
 
 /// The longest command line a PV guest accepts: Xen's `MAX_GUEST_CMDLINE` is 1024
 /// bytes including the terminating NUL.
 pub const MAX_CMDLINE: usize = 1023;
 
-/// Largest kernel copied out (libxenguest refuses more than 1 GiB decompressed).
-pub const MAX_KERNEL: u64 = 512 << 20;
+/// How a run failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The one line to print.
+    Message(String),
+    /// The sandboxed child already printed its line.
+    Reported,
+}
 
-/// Largest total of initrds copied out (libxenguest's own cap is 1 GiB).
-pub const MAX_INITRD: u64 = 1 << 30;
-
-/// Runs xlboot with parsed options. `Err` carries the one line to print.
-pub fn run(opts: &Options) -> Result<(), String> {
-    let diag = Diag::new(opts.debug);
-    if let Some(uid) = opts.runas {
-        return Err(format!(
-            "--runas={uid}: running the disk parsers as another user is not implemented yet; \
-             refusing rather than parsing a guest disk as root while claiming otherwise"
-        ));
+impl From<String> for Failure {
+    fn from(m: String) -> Self {
+        Failure::Message(m)
     }
+}
+
+/// The copies the child writes into, created by the parent.
+struct Copies {
+    kernel: File,
+    ramdisk: File,
+}
+
+/// Runs xlboot with parsed options.
+pub fn run(opts: &Options) -> Result<(), Failure> {
+    let diag = Diag::new(opts.debug);
     let sink = ReplySink::open(opts.output.as_deref()).map_err(|e| {
+        let name = opts.output.as_ref().map(|p| p.display().to_string());
         format!(
             "cannot open the output file {}: {e}",
-            show_path(opts.output.as_deref())
+            name.unwrap_or_else(|| "-".into())
         )
     })?;
-    if opts.isconfig {
-        return run_isconfig(opts);
-    }
     let out_dir = output::output_directory(opts.output_directory.as_deref()).map_err(|e| {
         format!(
             "cannot create the output directory {}: {e}",
             output::DEFAULT_OUTPUT_DIRECTORY
         )
     })?;
+    let (uid, gid) = Policy::user(opts.runas);
+    let policy = Policy {
+        uid,
+        gid,
+        max_file_size: opts.budgets.max_kernel.max(opts.budgets.max_initrd),
+        max_memory: sandbox::DEFAULT_MAX_MEMORY,
+        timeout: opts.budgets.timeout,
+        strictness: opts.sandbox,
+        scratch_dir: out_dir.clone(),
+    };
+
+    if opts.isconfig {
+        let source = std::fs::read(&opts.image)
+            .map_err(|e| format!("cannot read {}: {e}", opts.image.display()))?;
+        let message = sandbox::run_confined(&policy, &[], &diag, || isconfig(&source, opts))
+            .map_err(child_failure)?;
+        return match Outcome::decode(&message) {
+            Some(Outcome::Printed) => Ok(()),
+            _ => Err(Failure::Message(
+                "the sandboxed child sent a malformed answer".into(),
+            )),
+        };
+    }
 
     let disk = DiskImage::open(&opts.image)
         .map_err(|e| format!("cannot open the disk image {}: {e}", opts.image.display()))?;
+    let mut files = OutputFiles::default();
+    let mut created = None;
+    if !opts.not_really && !opts.list_entries {
+        let (kernel, kernel_path) = files.create(&out_dir, "boot_kernel.").map_err(|e| {
+            format!(
+                "cannot create the kernel copy in {}: {e}",
+                out_dir.display()
+            )
+        })?;
+        let (ramdisk, ramdisk_path) = files.create(&out_dir, "boot_ramdisk.").map_err(|e| {
+            format!(
+                "cannot create the initrd copy in {}: {e}",
+                out_dir.display()
+            )
+        })?;
+        created = Some((Copies { kernel, ramdisk }, kernel_path, ramdisk_path));
+    }
+
+    let mut keep = vec![disk.as_fd()];
+    if let Some((copies, _, _)) = &created {
+        keep.extend([copies.kernel.as_fd(), copies.ramdisk.as_fd()]);
+    }
+    let message = sandbox::run_confined(&policy, &keep, &diag, || {
+        decide_and_copy(&disk, opts, created.as_ref().map(|(c, _, _)| c), &diag)
+    })
+    .map_err(child_failure)?;
+
+    let (kernel, ramdisk, args) = match Outcome::decode(&message) {
+        Some(Outcome::Printed) => return Ok(()),
+        Some(Outcome::Boot {
+            kernel,
+            ramdisk,
+            args,
+        }) => (kernel, ramdisk, args),
+        None => {
+            return Err(Failure::Message(
+                "the sandboxed child sent a malformed answer".into(),
+            ))
+        }
+    };
+    if args.len() > MAX_CMDLINE {
+        return Err(Failure::Message(
+            "the sandboxed child sent an over-long command line".into(),
+        ));
+    }
+    let reply = match (created, kernel, ramdisk) {
+        (None, Some(kernel), Ramdisk::Named(r)) => Reply {
+            kernel,
+            ramdisk: Some(r),
+            args,
+        },
+        (None, Some(kernel), Ramdisk::None) => Reply {
+            kernel,
+            ramdisk: None,
+            args,
+        },
+        (Some((_, kernel_path, ramdisk_path)), None, Ramdisk::Copied) => Reply {
+            kernel: kernel_path.display().to_string(),
+            ramdisk: Some(ramdisk_path.display().to_string()),
+            args,
+        },
+        (Some((_, kernel_path, ramdisk_path)), None, Ramdisk::None) => {
+            files.remove(&ramdisk_path);
+            Reply {
+                kernel: kernel_path.display().to_string(),
+                ramdisk: None,
+                args,
+            }
+        }
+        _ => {
+            return Err(Failure::Message(
+                "the sandboxed child sent an inconsistent answer".into(),
+            ))
+        }
+    };
+    let bytes = reply.render(opts.format).map_err(|e| e.0)?;
+    sink.write(&bytes)
+        .map_err(|e| format!("cannot write the reply: {e}"))?;
+    files.keep();
+    Ok(())
+}
+
+fn child_failure(f: ChildFailure) -> Failure {
+    match f {
+        ChildFailure::Reported => Failure::Reported,
+        ChildFailure::Other(m) => Failure::Message(m),
+    }
+}
+
+/// The child's work: decide, check or list, copy, and say what to reply.
+fn decide_and_copy(
+    disk: &DiskImage,
+    opts: &Options,
+    copies: Option<&Copies>,
+    diag: &Diag,
+) -> Result<Vec<u8>, String> {
     let guest =
-        Guest::open(&disk, opts.offset).map_err(|e| format!("{}: {e}", opts.image.display()))?;
+        Guest::open(disk, opts.offset).map_err(|e| format!("{}: {e}", opts.image.display()))?;
     let mut decider = Decider::new(&guest);
     let choice = if let Some(kernel) = &opts.kernel {
         decider
@@ -84,16 +213,9 @@ pub fn run(opts: &Options) -> Result<(), String> {
         diag.debug(format_args!("{}", diag::sanitize(note)));
     }
     let Some(choice) = choice.map_err(|e| e.to_string())? else {
-        return Ok(());
+        return Ok(Outcome::Printed.encode());
     };
-    let args = with_extra_args(&choice.spec.args, opts, opts.kernel.is_some());
-    if args.len() > MAX_CMDLINE {
-        return Err(format!(
-            "the command line of '{}' is {} bytes, more than the {MAX_CMDLINE} a Xen PV guest accepts",
-            diag::sanitize(&choice.title),
-            args.len()
-        ));
-    }
+    let args = checked_args(&choice, opts, opts.kernel.is_some())?;
     if opts.interactive {
         diag.say(format_args!(
             "booting '{}' (the interactive menu is not implemented yet)",
@@ -106,131 +228,120 @@ pub fn run(opts: &Options) -> Result<(), String> {
         choice.spec
     ));
 
-    let mut files = OutputFiles::default();
-    let reply = if opts.not_really {
-        check_files(&guest, &choice.spec)?;
-        Reply {
-            kernel: choice.spec.kernel.to_string(),
-            ramdisk: (!choice.spec.initrds.is_empty()).then(|| {
-                choice
-                    .spec
-                    .initrds
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            }),
-            args,
+    let outcome = match copies {
+        None => {
+            for f in std::iter::once(&choice.spec.kernel).chain(&choice.spec.initrds) {
+                guest.find(f).map_err(|e| e.to_string())?;
+            }
+            let initrds: Vec<String> = choice
+                .spec
+                .initrds
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            Outcome::Boot {
+                kernel: Some(choice.spec.kernel.to_string()),
+                ramdisk: if initrds.is_empty() {
+                    Ramdisk::None
+                } else {
+                    Ramdisk::Named(initrds.join(" "))
+                },
+                args,
+            }
         }
-    } else {
-        copy_out(&guest, &choice.spec, &out_dir, &mut files, args)?
+        Some(copies) => {
+            let copied = copy_out(&guest, &choice.spec, copies, opts)?;
+            Outcome::Boot {
+                kernel: None,
+                ramdisk: if copied {
+                    Ramdisk::Copied
+                } else {
+                    Ramdisk::None
+                },
+                args,
+            }
+        }
     };
-    let bytes = reply.render(opts.format).map_err(|e| e.0)?;
-    sink.write(&bytes)
-        .map_err(|e| format!("cannot write the reply: {e}"))?;
-    files.keep();
-    Ok(())
+    Ok(outcome.encode())
 }
 
-/// pygrub's `--args`: with `--kernel` it is the whole command line; otherwise it is
-/// appended to the entry's after a space.
-fn with_extra_args(entry_args: &str, opts: &Options, given_kernel: bool) -> String {
-    if given_kernel {
+/// The command line to pass, `--args` included, refused if a PV guest cannot take it.
+fn checked_args(choice: &Choice, opts: &Options, given_kernel: bool) -> Result<String, String> {
+    // pygrub's `--args`: with `--kernel` it is the whole command line; otherwise it is
+    // appended to the entry's after a space.
+    let args = if given_kernel {
         opts.args.clone()
     } else if opts.args.is_empty() {
-        entry_args.to_string()
+        choice.spec.args.clone()
     } else {
-        format!("{entry_args} {}", opts.args)
+        format!("{} {}", choice.spec.args, opts.args)
+    };
+    if args.len() > MAX_CMDLINE {
+        return Err(format!(
+            "the command line of '{}' is {} bytes, more than the {MAX_CMDLINE} a Xen PV guest accepts",
+            diag::sanitize(&choice.title),
+            args.len()
+        ));
     }
+    Ok(args)
 }
 
-/// `-n`: the files must exist and be regular files.
-fn check_files(guest: &Guest<'_>, spec: &BootSpec) -> Result<(), String> {
-    for f in std::iter::once(&spec.kernel).chain(&spec.initrds) {
-        guest.find(f).map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
-
-/// Copies kernel and initrds into new files in `dir` and builds the reply.
+/// Copies kernel and initrds into the copies; returns whether there was an initrd.
 fn copy_out(
     guest: &Guest<'_>,
     spec: &BootSpec,
-    dir: &Path,
-    files: &mut OutputFiles,
-    args: String,
-) -> Result<Reply, String> {
+    copies: &Copies,
+    opts: &Options,
+) -> Result<bool, String> {
     let kernel = guest
         .find(&spec.kernel)
         .map_err(|e| format!("kernel: {e}"))?;
-    let (mut kfile, kpath) = files
-        .create(dir, "boot_kernel.")
-        .map_err(|e| format!("cannot create the kernel copy in {}: {e}", dir.display()))?;
-    copy::append(&kernel, &mut kfile, MAX_KERNEL)
-        .map_err(|e| copy_error(e, &spec.kernel, &kpath))?;
-
-    let ramdisk = if spec.initrds.is_empty() {
-        None
-    } else {
-        let found: Vec<_> = spec
-            .initrds
-            .iter()
-            .map(|f| guest.find(f).map_err(|e| format!("initrd: {e}")))
-            .collect::<Result<_, _>>()?;
-        let (mut rfile, rpath) = files
-            .create(dir, "boot_ramdisk.")
-            .map_err(|e| format!("cannot create the initrd copy in {}: {e}", dir.display()))?;
-        let mut total = 0u64;
-        for (i, (f, name)) in found.iter().zip(&spec.initrds).enumerate() {
-            if i > 0 {
-                total =
-                    copy::pad_to_4(&mut rfile, total).map_err(|e| copy_error(e, name, &rpath))?;
-            }
-            total += copy::append(f, &mut rfile, MAX_INITRD.saturating_sub(total))
-                .map_err(|e| copy_error(e, name, &rpath))?;
+    let mut kfile = &copies.kernel;
+    copy::append(&kernel, &mut kfile, opts.budgets.max_kernel)
+        .map_err(|e| copy_error(e, &spec.kernel))?;
+    let found: Vec<_> = spec
+        .initrds
+        .iter()
+        .map(|f| guest.find(f).map_err(|e| format!("initrd: {e}")))
+        .collect::<Result<_, _>>()?;
+    let mut rfile = &copies.ramdisk;
+    let mut total = 0u64;
+    for (i, (f, name)) in found.iter().zip(&spec.initrds).enumerate() {
+        if i > 0 {
+            total = copy::pad_to_4(&mut rfile, total).map_err(|e| copy_error(e, name))?;
         }
-        Some(rpath.display().to_string())
-    };
-    Ok(Reply {
-        kernel: kpath.display().to_string(),
-        ramdisk,
-        args,
-    })
+        total += copy::append(f, &mut rfile, opts.budgets.max_initrd.saturating_sub(total))
+            .map_err(|e| copy_error(e, name))?;
+    }
+    Ok(!spec.initrds.is_empty())
 }
 
-fn copy_error(e: CopyError, from: &FilePath, to: &Path) -> String {
+fn copy_error(e: CopyError, from: &FilePath) -> String {
     match e {
         CopyError::Guest(e) => format!("{from}: {e}"),
-        CopyError::Write(e) => format!("cannot write {}: {e}", to.display()),
+        CopyError::Write(e) => format!("cannot write the copy of {from}: {e}"),
     }
 }
 
 /// `--isconfig`: the image is a GRUB 2 config on this host; print what it boots.
-fn run_isconfig(opts: &Options) -> Result<(), String> {
-    let source = std::fs::read(&opts.image)
-        .map_err(|e| format!("cannot read {}: {e}", opts.image.display()))?;
+fn isconfig(source: &[u8], opts: &Options) -> Result<Vec<u8>, String> {
     let file = FilePath {
         device: "host".into(),
         path: opts.image.display().to_string(),
     };
     let mut notes = Vec::new();
-    let menu = decide::evaluate_grub2(&source, file, &crate::host_config::HostConfig, &mut notes)
+    let menu = decide::evaluate_grub2(source, file, &crate::host_config::HostConfig, &mut notes)
         .map_err(|e| e.to_string())?;
     let diag = Diag::new(opts.debug);
     for note in &notes {
         diag.debug(format_args!("{}", diag::sanitize(note)));
     }
     let choice = decide::choose(&menu, opts.entry.as_deref()).map_err(|e| e.to_string())?;
-    let args = with_extra_args(&choice.spec.args, opts, false);
+    let args = checked_args(&choice, opts, false)?;
     println!("  kernel: {}", choice.spec.kernel.path);
     for initrd in &choice.spec.initrds {
         println!("  initrd: {}", initrd.path);
     }
     println!("  args: {args}");
-    Ok(())
-}
-
-fn show_path(p: Option<&Path>) -> String {
-    p.map(|p| p.display().to_string())
-        .unwrap_or_else(|| "-".into())
+    Ok(Outcome::Printed.encode())
 }

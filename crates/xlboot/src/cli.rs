@@ -11,6 +11,32 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::sandbox::{self, Strictness};
+
+/// Limits on what a guest can make xlboot do, with defaults generous enough for real
+/// guests (Debian's initrds with every module run past 100 MiB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budgets {
+    /// Largest kernel copied out (`--max-kernel-size`). libxenguest itself refuses
+    /// kernels that decompress past 1 GiB.
+    pub max_kernel: u64,
+    /// Largest initrd, all files of an entry together (`--max-initrd-size`).
+    pub max_initrd: u64,
+    /// Wall-clock limit on reading the guest (`--timeout`).
+    pub timeout: Duration,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            max_kernel: 256 << 20,
+            max_initrd: 1 << 30,
+            timeout: sandbox::DEFAULT_TIMEOUT,
+        }
+    }
+}
 
 /// How the reply to the toolstack is written (`--output-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +84,10 @@ pub struct Options {
     pub isconfig: bool,
     /// `--debug`: say what is decided, and why, on stderr.
     pub debug: bool,
+    /// `--max-kernel-size`, `--max-initrd-size`, `--timeout`.
+    pub budgets: Budgets,
+    /// `--sandbox`.
+    pub sandbox: Strictness,
 }
 
 /// What the command line asks xlboot to do.
@@ -95,6 +125,10 @@ const LONG_OPTIONS: &[&str] = &[
     "isconfig",
     "debug",
     "version",
+    "sandbox=",
+    "timeout=",
+    "max-kernel-size=",
+    "max-initrd-size=",
 ];
 
 /// One option as getopt returns it: the canonical name and its value.
@@ -208,6 +242,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
         args: String::new(),
         isconfig: false,
         debug: false,
+        budgets: Budgets::default(),
+        sandbox: Strictness::BestEffort,
     };
     for (name, value) in opts {
         let value = value.unwrap_or_default();
@@ -265,6 +301,27 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
             "args" => o.args = value,
             "isconfig" => o.isconfig = true,
             "debug" => o.debug = true,
+            "sandbox" => {
+                o.sandbox = match value.as_str() {
+                    "best-effort" => Strictness::BestEffort,
+                    "strict" => Strictness::Strict,
+                    other => {
+                        return Err(UsageError(format!(
+                            "unknown sandbox mode {other} (best-effort or strict)"
+                        )))
+                    }
+                }
+            }
+            "timeout" => {
+                let secs = parse_python_int(&value).filter(|s| *s > 0).ok_or_else(|| {
+                    UsageError(format!(
+                        "timeout must be a number of seconds, not {value:?}"
+                    ))
+                })?;
+                o.budgets.timeout = Duration::from_secs(secs);
+            }
+            "max-kernel-size" => o.budgets.max_kernel = parse_size(&value)?,
+            "max-initrd-size" => o.budgets.max_initrd = parse_size(&value)?,
             _ => return Err(UsageError(format!("option --{name} not recognized"))),
         }
     }
@@ -280,6 +337,23 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
         ));
     }
     Ok(Command::Run(Box::new(o)))
+}
+
+/// A size in bytes, with an optional `K`, `M` or `G` suffix (powers of 1024).
+fn parse_size(value: &str) -> Result<u64, UsageError> {
+    let (digits, shift) = match value.strip_suffix(['K', 'k']) {
+        Some(d) => (d, 10),
+        None => match value.strip_suffix(['M', 'm']) {
+            Some(d) => (d, 20),
+            None => match value.strip_suffix(['G', 'g']) {
+                Some(d) => (d, 30),
+                None => (value, 0),
+            },
+        },
+    };
+    parse_python_int(digits)
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .ok_or_else(|| UsageError(format!("{value:?} is not a size in bytes (e.g. 512M)")))
 }
 
 /// Python's `int()` on a decimal string: surrounding whitespace, an optional sign and
@@ -303,6 +377,7 @@ pub fn usage(argv0: &str) -> String {
         "Usage: {argv0} [-q|--quiet] [-i|--interactive] [-l|--list-entries] [-n|--not-really] \
          [--output=] [--kernel=] [--ramdisk=] [--args=] [--entry=] [--output-directory=] \
          [--output-format=sxp|simple|simple0] [--runas=] [--offset=] [--isconfig] [--debug] \
+         [--sandbox=best-effort|strict] [--timeout=] [--max-kernel-size=] [--max-initrd-size=] \
          [--version] <image>"
     )
 }
@@ -339,8 +414,14 @@ Options:
       --offset=BYTES       read the one filesystem at this byte offset
       --isconfig           IMAGE is a GRUB 2 config file on this host: print the
                            entry it boots
-      --runas=UID          parse the disk as this user (not implemented yet:
-                           refused)
+      --runas=UID          parse the disk as this user (libxl's restricted mode);
+                           without it xlboot parses as the xlboot system user, or
+                           65534 when there is none
+      --sandbox=MODE       best-effort (default): apply every sandbox layer the
+                           host offers; strict: fail if any is missing
+      --timeout=SECONDS    give up reading the guest after this long (default 90)
+      --max-kernel-size=N  largest kernel copied out (default 256M)
+      --max-initrd-size=N  largest initrd, all files together (default 1G)
       --debug              explain each decision on stderr
   -h, --help               this text
       --version            xlboot's version",

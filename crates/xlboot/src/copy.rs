@@ -1,6 +1,5 @@
 //! Copying boot files out of the guest into dom0.
 
-use std::fs::File;
 use std::io::Write;
 
 use xlboot_fs::FsError;
@@ -21,7 +20,7 @@ pub enum CopyError {
 
 /// Appends the whole of a guest file to `out`, refusing it before reading a byte if its
 /// size is over `max` (a sparse file can claim any size). Returns the bytes copied.
-pub fn append(found: &Found<'_, '_>, out: &mut File, max: u64) -> Result<u64, CopyError> {
+pub fn append(found: &Found<'_, '_>, out: &mut impl Write, max: u64) -> Result<u64, CopyError> {
     let size = found
         .fs
         .metadata(found.node)
@@ -55,7 +54,7 @@ pub fn append(found: &Found<'_, '_>, out: &mut File, max: u64) -> Result<u64, Co
 
 /// Pads `out` with zeros from `len` bytes to the next multiple of 4: GRUB loads each
 /// initrd of an entry at a 4-byte aligned address, one after the other.
-pub fn pad_to_4(out: &mut File, len: u64) -> Result<u64, CopyError> {
+pub fn pad_to_4(out: &mut impl Write, len: u64) -> Result<u64, CopyError> {
     let pad = (4 - len % 4) % 4;
     out.write_all(&[0u8; 3][..pad as usize])
         .map_err(CopyError::Write)?;

@@ -12,8 +12,10 @@ mod diag;
 mod host_config;
 mod image;
 mod listing;
+mod outcome;
 mod output;
 mod reply;
+mod sandbox;
 
 use std::process::ExitCode;
 
@@ -34,7 +36,8 @@ fn main() -> ExitCode {
         }
         Ok(cli::Command::Run(opts)) => match boot::run(&opts) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(msg) => {
+            Err(boot::Failure::Reported) => ExitCode::FAILURE,
+            Err(boot::Failure::Message(msg)) => {
                 eprintln!("xlboot: {}", diag::sanitize(&msg));
                 ExitCode::FAILURE
             }

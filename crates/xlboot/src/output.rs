@@ -53,6 +53,13 @@ impl OutputFiles {
         ))
     }
 
+    /// Removes one of the files now (an initrd copy the entry turned out not to need).
+    pub fn remove(&mut self, path: &Path) {
+        if let Some(i) = self.created.iter().position(|p| p == path) {
+            let _ = std::fs::remove_file(self.created.swap_remove(i));
+        }
+    }
+
     /// The run succeeded: leave the files for the toolstack.
     pub fn keep(mut self) {
         self.kept = true;
@@ -77,7 +84,7 @@ fn libc_o_nofollow() -> i32 {
 }
 
 /// Eight characters from the kernel's random source.
-fn random_suffix() -> io::Result<String> {
+pub fn random_suffix() -> io::Result<String> {
     let mut bytes = [0u8; 8];
     File::open("/dev/urandom")?.read_exact(&mut bytes)?;
     Ok(bytes

@@ -73,12 +73,16 @@ fn output_file_must_exist() {
 }
 
 #[test]
-fn runas_is_refused_until_the_sandbox_exists() {
+fn runas_needs_quiet() {
     let d = scratch("runas");
     let img = d.join("zeros.img");
     fs::write(&img, vec![0u8; 4096]).unwrap();
-    let out = run_on(&d, img.to_str().unwrap(), &["--runas=65534"]);
-    assert_clean_failure(&out, &d, "--runas=65534");
+    let out_dir = format!("--output-directory={}", d.join("out").display());
+    let out = xlboot(&["--runas=65534", &out_dir, img.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--runas, you must also set --entry or -q")
+    );
 }
 
 #[test]

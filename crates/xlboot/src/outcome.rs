@@ -1,0 +1,160 @@
+//! What the sandboxed child sends its parent: the decision, never a path to write.
+//!
+//! The child may be compromised by the disk it reads, so the message carries only what
+//! the guest could choose anyway (the command line, whether an initrd was copied, and
+//! with `-n` the guest paths to show); the parent decides every dom0 path itself and
+//! renders the reply, which escapes or refuses what the child sent.
+
+/// The child's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It printed its answer itself (`-l`, `--isconfig`).
+    Printed,
+    /// What to put in the reply.
+    Boot {
+        /// With `-n`: the guest path of the kernel, shown instead of a copy.
+        kernel: Option<String>,
+        /// The initrd.
+        ramdisk: Ramdisk,
+        /// The command line.
+        args: String,
+    },
+}
+
+/// The initrd part of an [`Outcome`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ramdisk {
+    /// The entry has none.
+    None,
+    /// It was copied into the initrd file the parent created.
+    Copied,
+    /// With `-n`: the guest paths of the initrds.
+    Named(String),
+}
+
+impl Outcome {
+    /// Serialises: a tag byte, then length-prefixed fields.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self {
+            Outcome::Printed => out.push(b'P'),
+            Outcome::Boot {
+                kernel,
+                ramdisk,
+                args,
+            } => {
+                out.push(b'B');
+                field(&mut out, kernel.as_deref());
+                match ramdisk {
+                    Ramdisk::None => out.push(b'0'),
+                    Ramdisk::Copied => out.push(b'1'),
+                    Ramdisk::Named(n) => {
+                        out.push(b'2');
+                        field(&mut out, Some(n));
+                    }
+                }
+                field(&mut out, Some(args));
+            }
+        }
+        out
+    }
+
+    /// Parses what [`encode`](Self::encode) wrote; `None` for anything else.
+    pub fn decode(bytes: &[u8]) -> Option<Outcome> {
+        let (tag, mut rest) = bytes.split_first()?;
+        let outcome = match tag {
+            b'P' => Outcome::Printed,
+            b'B' => {
+                let kernel = take_field(&mut rest)?;
+                let (r, after) = rest.split_first()?;
+                rest = after;
+                let ramdisk = match r {
+                    b'0' => Ramdisk::None,
+                    b'1' => Ramdisk::Copied,
+                    b'2' => Ramdisk::Named(take_field(&mut rest)??),
+                    _ => return None,
+                };
+                let args = take_field(&mut rest)??;
+                Outcome::Boot {
+                    kernel,
+                    ramdisk,
+                    args,
+                }
+            }
+            _ => return None,
+        };
+        rest.is_empty().then_some(outcome)
+    }
+}
+
+/// `-` for absent, else `+`, a u32 length and the bytes.
+fn field(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        None => out.push(b'-'),
+        Some(v) => {
+            out.push(b'+');
+            out.extend_from_slice(&u32::try_from(v.len()).unwrap_or(u32::MAX).to_le_bytes());
+            out.extend_from_slice(v.as_bytes());
+        }
+    }
+}
+
+fn take_field(rest: &mut &[u8]) -> Option<Option<String>> {
+    let (flag, after) = rest.split_first()?;
+    match flag {
+        b'-' => {
+            *rest = after;
+            Some(None)
+        }
+        b'+' => {
+            let len = usize::try_from(u32::from_le_bytes(after.get(..4)?.try_into().ok()?)).ok()?;
+            let value = after.get(4..)?.get(..len)?;
+            *rest = after.get(4 + len..)?;
+            Some(Some(String::from_utf8(value.to_vec()).ok()?))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        for o in [
+            Outcome::Printed,
+            Outcome::Boot {
+                kernel: None,
+                ramdisk: Ramdisk::Copied,
+                args: "a\0b\nc".into(),
+            },
+            Outcome::Boot {
+                kernel: Some("(hd0)/k".into()),
+                ramdisk: Ramdisk::Named("(hd0)/i".into()),
+                args: String::new(),
+            },
+            Outcome::Boot {
+                kernel: None,
+                ramdisk: Ramdisk::None,
+                args: "x".into(),
+            },
+        ] {
+            assert_eq!(Outcome::decode(&o.encode()), Some(o));
+        }
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in [
+            &b""[..],
+            b"X",
+            b"B",
+            b"B-1+\xff\xff\xff\xffx",
+            b"P extra",
+            b"B-0+\x01\0\0\0",
+        ] {
+            assert_eq!(Outcome::decode(bad), None, "{bad:?}");
+        }
+    }
+}

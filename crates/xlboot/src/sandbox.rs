@@ -1,0 +1,536 @@
+//! Running the parsers deprivileged.
+//!
+//! xlboot runs as root in dom0 and reads a disk the guest wrote: pygrub's XSA-443 was a
+//! memory error reachable from such a disk, after which Xen supports pygrub only when
+//! deprivileged. So xlboot splits in two. The privileged parent opens everything the run
+//! needs (disk, reply file, output copies) and forks; the child gives up everything it
+//! can before reading a byte of the guest, then parses, decides and copies through the
+//! descriptors it inherited, and reports back over a pipe. The parent writes the reply
+//! only if the child exited cleanly, and otherwise removes the copies.
+//!
+//! The child's layers, in the order applied:
+//! 1. every inherited descriptor not on the keep list is closed;
+//! 2. new mount, IPC, network and UTS namespaces (root only);
+//! 3. `chroot` into an empty directory nobody can read (root only);
+//! 4. supplementary groups dropped, then gid and uid switched to an unprivileged user
+//!    (root only);
+//! 5. Landlock with no filesystem or network rights at all (it needs one descriptor
+//!    of its own, so it comes before the descriptor limit);
+//! 6. resource limits: no core dumps, a file size cap, an address space cap, a CPU
+//!    time cap, no new descriptors, no new processes;
+//! 7. `no_new_privs`;
+//! 8. a seccomp filter allowing only the system calls parsing and copying make; any
+//!    other call kills the child.
+//!
+//! A layer the host lacks (Landlock is often off, and a non-root caller cannot change
+//! uid) is noted under `--debug` and the rest still apply; `--sandbox=strict` makes any
+//! missing layer fatal. The parent also kills the child at the wall-clock timeout.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::resource::{setrlimit, Resource};
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::{ForkResult, Gid, Pid, Uid, User};
+
+use crate::diag::Diag;
+
+/// How strictly the sandbox is applied (`--sandbox`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strictness {
+    /// Apply every layer the host offers; note the missing ones under `--debug`.
+    BestEffort,
+    /// Fail when any layer cannot be applied.
+    Strict,
+}
+
+/// What the child may do, and for how long.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The uid to run as when started as root: `--runas`, else the `xlboot` system
+    /// user, else 65534.
+    pub uid: u32,
+    /// Its gid.
+    pub gid: u32,
+    /// Largest file the child may write (the output copies).
+    pub max_file_size: u64,
+    /// Largest address space.
+    pub max_memory: u64,
+    /// Wall-clock limit for the whole child, enforced by the parent.
+    pub timeout: Duration,
+    /// See [`Strictness`].
+    pub strictness: Strictness,
+    /// A directory in which the empty chroot directory is made (when running as root).
+    pub scratch_dir: PathBuf,
+}
+
+/// The address space the child may use: parsing needs a few MiB; copies are streamed.
+pub const DEFAULT_MAX_MEMORY: u64 = 1 << 30;
+
+/// The default wall-clock limit: libxl kills a restricted bootloader after 120 s; this
+/// fails earlier, with a message, on a disk built to be slow.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Largest message the child may send back.
+const MAX_MESSAGE: u64 = 1 << 20;
+
+impl Policy {
+    /// The user the child runs as: `runas` if given, else the `xlboot` system user if
+    /// there is one, else nobody (65534). The gid is the user's primary group, or the
+    /// uid itself for a uid with no passwd entry (as pygrub does for `--runas`).
+    pub fn user(runas: Option<u32>) -> (u32, u32) {
+        let lookup = |u: u32| User::from_uid(Uid::from_raw(u)).ok().flatten();
+        match runas {
+            Some(uid) => (uid, lookup(uid).map(|u| u.gid.as_raw()).unwrap_or(uid)),
+            None => match User::from_name("xlboot").ok().flatten() {
+                Some(u) => (u.uid.as_raw(), u.gid.as_raw()),
+                None => (65534, 65534),
+            },
+        }
+    }
+}
+
+/// How the child ended, when it did not succeed.
+#[derive(Debug)]
+pub enum ChildFailure {
+    /// It reported its error itself (one line on stderr) and exited 1.
+    Reported,
+    /// Anything else, described for the one line the parent prints.
+    Other(String),
+}
+
+/// Runs `work` in a sandboxed child and returns what it sent back. `keep` are the
+/// descriptors the child needs (stdin, stdout and stderr are always kept).
+pub fn run_confined(
+    policy: &Policy,
+    keep: &[BorrowedFd<'_>],
+    diag: &Diag,
+    work: impl FnOnce() -> Result<Vec<u8>, String>,
+) -> Result<Vec<u8>, ChildFailure> {
+    let root_dir =
+        if Uid::effective().is_root() {
+            Some(make_empty_dir(&policy.scratch_dir).map_err(|e| {
+                ChildFailure::Other(format!("cannot make the sandbox directory: {e}"))
+            })?)
+        } else {
+            None
+        };
+    let (read_end, write_end) =
+        nix::unistd::pipe().map_err(|e| ChildFailure::Other(format!("pipe: {e}")))?;
+    let result = match fork_child() {
+        Err(e) => Err(ChildFailure::Other(format!("fork: {e}"))),
+        Ok(ForkResult::Child) => {
+            drop(read_end);
+            let code = child(policy, keep, &write_end, root_dir.as_deref(), diag, work);
+            std::process::exit(code);
+        }
+        Ok(ForkResult::Parent { child }) => {
+            drop(write_end);
+            parent(child, read_end, policy.timeout)
+        }
+    };
+    if let Some(dir) = root_dir {
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
+/// Forks the process.
+///
+/// SAFETY: `fork` is safe to use here because xlboot is single-threaded at this point
+/// (it starts no threads), so the child cannot inherit a lock held by another thread;
+/// the child only runs Rust code and exits without returning into the caller.
+#[allow(unsafe_code)]
+fn fork_child() -> nix::Result<ForkResult> {
+    unsafe { nix::unistd::fork() }
+}
+
+/// The child: confines itself, runs the work, sends the result, returns the exit code.
+fn child(
+    policy: &Policy,
+    keep: &[BorrowedFd<'_>],
+    pipe: &OwnedFd,
+    root_dir: Option<&Path>,
+    diag: &Diag,
+    work: impl FnOnce() -> Result<Vec<u8>, String>,
+) -> i32 {
+    let mut keep_fds: Vec<RawFd> = keep.iter().map(|f| f.as_raw_fd()).collect();
+    keep_fds.extend([0, 1, 2, pipe.as_raw_fd()]);
+    if let Err(msg) = confine(policy, &keep_fds, root_dir, diag) {
+        eprintln!("xlboot: sandbox: {msg}");
+        return 1;
+    }
+    match work() {
+        Ok(message) => {
+            // Written through the inherited descriptor: no new descriptor may be made now.
+            let mut rest = message.as_slice();
+            while !rest.is_empty() {
+                match nix::unistd::write(pipe, rest) {
+                    Ok(n) => rest = rest.get(n..).unwrap_or_default(),
+                    Err(nix::errno::Errno::EINTR) => {}
+                    Err(_) => return 1,
+                }
+            }
+            0
+        }
+        Err(msg) => {
+            eprintln!("xlboot: {}", crate::diag::sanitize(&msg));
+            1
+        }
+    }
+}
+
+/// Applies every layer; returns an error only for a layer that failed while required.
+fn confine(
+    policy: &Policy,
+    keep: &[RawFd],
+    root_dir: Option<&Path>,
+    diag: &Diag,
+) -> Result<(), String> {
+    let strict = policy.strictness == Strictness::Strict;
+    let missing = |layer: &str, why: String| -> Result<(), String> {
+        if strict {
+            Err(format!("{layer} cannot be applied: {why}"))
+        } else {
+            diag.debug(format_args!("sandbox: {layer} not applied: {why}"));
+            Ok(())
+        }
+    };
+
+    close_other_fds(keep);
+    let is_root = Uid::effective().is_root();
+
+    if let (true, Some(root_dir)) = (is_root, root_dir) {
+        use nix::sched::{unshare, CloneFlags};
+        let flags = CloneFlags::CLONE_NEWNS
+            | CloneFlags::CLONE_NEWIPC
+            | CloneFlags::CLONE_NEWNET
+            | CloneFlags::CLONE_NEWUTS;
+        if let Err(e) = unshare(flags) {
+            missing("namespaces", e.to_string())?;
+        }
+        if let Err(e) = nix::unistd::chroot(root_dir).and_then(|()| nix::unistd::chdir("/")) {
+            missing("chroot", e.to_string())?;
+        }
+    } else {
+        missing(
+            "namespaces and chroot",
+            "xlboot is not running as root".into(),
+        )?;
+    }
+
+    if is_root {
+        let gid = Gid::from_raw(policy.gid);
+        let uid = Uid::from_raw(policy.uid);
+        let dropped = nix::unistd::setgroups(&[])
+            .and_then(|()| nix::unistd::setresgid(gid, gid, gid))
+            .and_then(|()| nix::unistd::setresuid(uid, uid, uid));
+        if let Err(e) = dropped {
+            // Never go on as root when the switch was asked for and failed half-way.
+            return Err(format!(
+                "cannot switch to uid {} gid {}: {e}",
+                policy.uid, policy.gid
+            ));
+        }
+        if Uid::effective().is_root() || Uid::current().is_root() {
+            return Err("still root after switching users".into());
+        }
+    } else {
+        missing("user switch", "xlboot is not running as root".into())?;
+    }
+    match landlock_deny_all() {
+        Ok(None) => {}
+        Ok(Some(why)) | Err(why) => missing("Landlock", why)?,
+    }
+
+    let limits = [
+        (Resource::RLIMIT_CORE, 0),
+        (Resource::RLIMIT_FSIZE, policy.max_file_size),
+        (Resource::RLIMIT_AS, policy.max_memory),
+        (
+            Resource::RLIMIT_CPU,
+            policy.timeout.as_secs().saturating_add(1),
+        ),
+        (Resource::RLIMIT_MEMLOCK, 0),
+        (Resource::RLIMIT_NOFILE, 0),
+    ];
+    for (resource, value) in limits {
+        if let Err(e) = setrlimit(resource, value, value) {
+            missing(&format!("{resource:?}"), e.to_string())?;
+        }
+    }
+
+    if let Err(e) = setrlimit(Resource::RLIMIT_NPROC, 0, 0) {
+        missing("RLIMIT_NPROC", e.to_string())?;
+    }
+
+    if let Err(e) = nix::sys::prctl::set_no_new_privs() {
+        missing("no_new_privs", e.to_string())?;
+    }
+
+    seccomp_allow_list().map_err(|e| format!("seccomp: {e}"))
+}
+
+/// Closes every descriptor but those in `keep`, so that the child cannot reach the
+/// reply file or anything else the parent holds.
+fn close_other_fds(keep: &[RawFd]) {
+    let highest = std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<RawFd>().ok())
+                .max()
+                .unwrap_or(1024)
+        })
+        .unwrap_or(1024);
+    for fd in 3..=highest.max(3) {
+        if !keep.contains(&fd) {
+            let _ = nix::unistd::close(fd);
+        }
+    }
+}
+
+/// Landlock: handle every filesystem and network right and grant none, so that no file
+/// can be opened and no socket bound or connected; descriptors already open still work.
+/// `Ok(Some(why))` when the kernel enforces it only partly or not at all.
+fn landlock_deny_all() -> Result<Option<String>, String> {
+    use landlock::{Access, AccessFs, AccessNet, Ruleset, RulesetAttr, RulesetStatus, Scope, ABI};
+    let abi = ABI::V6;
+    let status = Ruleset::default()
+        .handle_access(AccessFs::from_all(abi))
+        .and_then(|r| r.handle_access(AccessNet::from_all(abi)))
+        .and_then(|r| r.scope(Scope::from_all(abi)))
+        .and_then(|r| r.create())
+        .and_then(|r| r.restrict_self())
+        .map_err(|e| e.to_string())?;
+    Ok(match status.ruleset {
+        RulesetStatus::FullyEnforced => None,
+        RulesetStatus::PartiallyEnforced => Some("only partly enforced by this kernel".into()),
+        _ => Some("not supported or not enabled in this kernel".into()),
+    })
+}
+
+/// The system calls the child makes after confinement: reading the disk and writing
+/// copies and messages through inherited descriptors, memory management, and exiting.
+fn seccomp_allow_list() -> Result<(), String> {
+    use nix::libc;
+    use seccompiler::{BpfProgram, SeccompAction, SeccompFilter, TargetArch};
+    let allowed = [
+        libc::SYS_read,
+        libc::SYS_pread64,
+        libc::SYS_readv,
+        libc::SYS_write,
+        libc::SYS_writev,
+        libc::SYS_pwrite64,
+        libc::SYS_lseek,
+        libc::SYS_close,
+        libc::SYS_brk,
+        libc::SYS_mmap,
+        libc::SYS_munmap,
+        libc::SYS_mremap,
+        libc::SYS_madvise,
+        libc::SYS_futex,
+        libc::SYS_rt_sigreturn,
+        libc::SYS_rt_sigprocmask,
+        libc::SYS_sigaltstack,
+        libc::SYS_exit,
+        libc::SYS_exit_group,
+        // Harmless identity queries (used by the tests that check the user switch).
+        libc::SYS_getuid,
+        libc::SYS_getgid,
+        libc::SYS_geteuid,
+        libc::SYS_getegid,
+    ];
+    let rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> =
+        allowed.iter().map(|n| (*n, Vec::new())).collect();
+    let arch = TargetArch::try_from(std::env::consts::ARCH).map_err(|e| format!("{e:?}"))?;
+    let filter = SeccompFilter::new(
+        rules,
+        SeccompAction::KillProcess,
+        SeccompAction::Allow,
+        arch,
+    )
+    .map_err(|e| e.to_string())?;
+    let program: BpfProgram = filter
+        .try_into()
+        .map_err(|e: seccompiler::BackendError| e.to_string())?;
+    seccompiler::apply_filter(&program).map_err(|e| e.to_string())
+}
+
+/// The parent: reads the child's message until it closes the pipe, within the timeout,
+/// then collects the child's status.
+fn parent(child: Pid, pipe: OwnedFd, timeout: Duration) -> Result<Vec<u8>, ChildFailure> {
+    let deadline = Instant::now() + timeout;
+    let mut message = Vec::new();
+    let mut file = File::from(pipe);
+    let timed_out = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break true;
+        }
+        let ms = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+        let mut fds = [PollFd::new(file.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::from(ms)) {
+            Ok(0) => continue,
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(ChildFailure::Other(format!("poll: {e}"))),
+        }
+        let mut buf = [0u8; 65536];
+        match file.read(&mut buf) {
+            Ok(0) => break false,
+            Ok(n) => {
+                if message.len() as u64 + n as u64 > MAX_MESSAGE {
+                    let _ = kill(child, Signal::SIGKILL);
+                    let _ = waitpid(child, None);
+                    return Err(ChildFailure::Other(
+                        "the sandboxed child sent too much".into(),
+                    ));
+                }
+                message.extend_from_slice(buf.get(..n).unwrap_or_default());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ChildFailure::Other(format!("reading from the child: {e}"))),
+        }
+    };
+    if timed_out {
+        let _ = kill(child, Signal::SIGKILL);
+        let _ = waitpid(child, None);
+        return Err(ChildFailure::Other(format!(
+            "gave up after {} s (--timeout): the disk took too long to read",
+            timeout.as_secs()
+        )));
+    }
+    loop {
+        match waitpid(child, None) {
+            Ok(WaitStatus::Exited(_, 0)) => return Ok(message),
+            Ok(WaitStatus::Exited(_, _)) => return Err(ChildFailure::Reported),
+            Ok(WaitStatus::Signaled(_, sig, _)) => {
+                return Err(ChildFailure::Other(format!(
+                    "the sandboxed disk reader was killed by {sig:?}{}",
+                    match sig {
+                        Signal::SIGSYS => " (a system call outside its allow-list)",
+                        Signal::SIGXFSZ => " (a copy reached the file size limit)",
+                        Signal::SIGXCPU => " (its CPU time limit)",
+                        Signal::SIGSEGV | Signal::SIGBUS => " (its address space limit, or a bug)",
+                        _ => "",
+                    }
+                )))
+            }
+            Ok(_) => continue,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(ChildFailure::Other(format!("waitpid: {e}"))),
+        }
+    }
+}
+
+/// An empty directory, mode 0 (nobody can list it), for the child to `chroot` into.
+fn make_empty_dir(under: &Path) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    for _ in 0..100 {
+        let dir = under.join(format!(".xlboot-root.{}", crate::output::random_suffix()?));
+        match std::fs::DirBuilder::new().mode(0o000).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(
+        "could not make a unique sandbox directory",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(timeout: Duration) -> Policy {
+        Policy {
+            uid: 65534,
+            gid: 65534,
+            max_file_size: 1 << 20,
+            max_memory: DEFAULT_MAX_MEMORY,
+            timeout,
+            strictness: Strictness::BestEffort,
+            scratch_dir: std::env::temp_dir(),
+        }
+    }
+
+    fn confined(
+        timeout: Duration,
+        work: impl FnOnce() -> Result<Vec<u8>, String>,
+    ) -> Result<Vec<u8>, ChildFailure> {
+        run_confined(&policy(timeout), &[], &Diag::new(false), work)
+    }
+
+    #[test]
+    fn the_child_runs_as_the_unprivileged_user() {
+        let msg = confined(Duration::from_secs(10), || {
+            Ok(format!("{} {}", Uid::current(), Gid::current()).into_bytes())
+        })
+        .unwrap();
+        let expected = if Uid::effective().is_root() {
+            "65534 65534".to_string()
+        } else {
+            format!("{} {}", Uid::current(), Gid::current())
+        };
+        assert_eq!(String::from_utf8(msg).unwrap(), expected);
+    }
+
+    #[test]
+    fn opening_a_file_kills_the_child() {
+        let err = confined(Duration::from_secs(10), || {
+            let _ = File::open("/etc/passwd");
+            Ok(b"opened".to_vec())
+        })
+        .unwrap_err();
+        match err {
+            ChildFailure::Other(m) => assert!(m.contains("SIGSYS"), "{m}"),
+            ChildFailure::Reported => panic!("the child was not killed"),
+        }
+    }
+
+    #[test]
+    fn kept_descriptors_still_work() {
+        let path = std::env::temp_dir().join(format!("xlboot-sandbox-keep-{}", std::process::id()));
+        std::fs::write(&path, b"guest bytes").unwrap();
+        let file = File::open(&path).unwrap();
+        let msg = run_confined(
+            &policy(Duration::from_secs(10)),
+            &[file.as_fd()],
+            &Diag::new(false),
+            || {
+                let mut buf = [0u8; 11];
+                nix::sys::uio::pread(&file, &mut buf, 0).map_err(|e| e.to_string())?;
+                Ok(buf.to_vec())
+            },
+        )
+        .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(msg, b"guest bytes");
+    }
+
+    #[test]
+    fn a_child_that_hangs_is_killed_at_the_timeout() {
+        let err = confined(Duration::from_secs(1), || loop {
+            std::hint::spin_loop();
+        })
+        .unwrap_err();
+        match err {
+            ChildFailure::Other(m) => assert!(m.contains("gave up after 1 s"), "{m}"),
+            ChildFailure::Reported => panic!("no timeout"),
+        }
+    }
+
+    #[test]
+    fn a_failing_child_reports_itself() {
+        assert!(matches!(
+            confined(Duration::from_secs(10), || Err("bad disk".into())),
+            Err(ChildFailure::Reported)
+        ));
+    }
+}
