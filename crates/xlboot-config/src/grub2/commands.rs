@@ -167,7 +167,6 @@ fn parse_opts(specs: &[OptSpec], args: &[String], accept_dash: bool) -> Result<P
 const DISPLAY_ONLY: &[&str] = &[
     "insmod",
     "rmmod",
-    "echo",
     "terminal_output",
     "terminal_input",
     "terminal",
@@ -317,6 +316,7 @@ pub(crate) fn builtin(
             }
             Ok(status::OK)
         }
+        "echo" => cmd_echo(it, args, line).map(|()| status::OK),
         "true" => Ok(status::OK),
         "false" => Ok(status::TEST_FAILURE),
         "[" | "test" => cmd_test(it, args, line),
@@ -416,6 +416,70 @@ pub(crate) fn builtin(
         }
     };
     Some(r)
+}
+
+/// `echo [-n] [-e] ARGS` (`commands/echo.c`): what GRUB would print is kept for
+/// [`super::Evaluated::echoes`] (submenu and entry bodies' output only along the way
+/// to the default entry, as GRUB prints it).
+fn cmd_echo(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<(), ConfigError> {
+    let mut rest = args;
+    let mut newline = true;
+    let mut escapes = false;
+    // Options only at the start (GRUB_COMMAND_OPTIONS_AT_START); clusters of -n/-e;
+    // anything else starting with `-` is text (GRUB_COMMAND_ACCEPT_DASH).
+    while let Some((first, tail)) = rest.split_first() {
+        let f = first.as_str();
+        if f == "--" {
+            rest = tail;
+            break;
+        }
+        if f.len() < 2 || !f.starts_with('-') || !f.bytes().skip(1).all(|c| c == b'n' || c == b'e')
+        {
+            break;
+        }
+        newline &= !f.contains('n');
+        escapes |= f.contains('e');
+        rest = tail;
+    }
+    let mut text = String::new();
+    for (i, a) in rest.iter().enumerate() {
+        if i != 0 {
+            text.push(' ');
+        }
+        if escapes {
+            echo_escapes(a, &mut text, &mut newline);
+        } else {
+            text.push_str(a);
+        }
+    }
+    it.charge(text.len(), line)?;
+    it.echo(text, !newline);
+    Ok(())
+}
+
+/// `echo -e`: the escapes `\\`, `\a`, `\f`, `\n`, `\r`, `\t`, `\v`; `\c` drops the final newline;
+/// any other escaped character is dropped with its backslash; a final lone backslash
+/// ends the argument.
+fn echo_escapes(s: &str, out: &mut String, newline: &mut bool) {
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            None => return,
+            Some('\\') => out.push('\\'),
+            Some('a') => out.push('\u{7}'),
+            Some('c') => *newline = false,
+            Some('f') => out.push('\u{c}'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('v') => out.push('\u{b}'),
+            Some(_) => {}
+        }
+    }
 }
 
 fn cmd_set(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, ConfigError> {
@@ -590,7 +654,7 @@ fn cmd_source(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, Co
         Ok(f) => f,
         Err(m) => {
             it.note(format!("{}:{line}: source: {m}", it.file));
-            return Ok(status::FILE_NOT_FOUND);
+            return Ok(status::OK);
         }
     };
     if it.source_depth >= it.limits.max_source_depth {
@@ -604,8 +668,9 @@ fn cmd_source(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, Co
     let data = match it.host.read_file(&fp, it.limits.max_config_size) {
         Ok(Some(d)) => d,
         Ok(None) => {
+            // grub_cmd_source returns 0 even when the file cannot be opened.
             it.note(format!("{}:{line}: source: {fp} not found", it.file));
-            return Ok(status::FILE_NOT_FOUND);
+            return Ok(status::OK);
         }
         Err(e) => {
             return Err(it.err(ConfigErrorKind::Host, line, format!("{fp}: {e}")));
@@ -669,7 +734,7 @@ fn cmd_configfile(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32
         Ok(f) => f,
         Err(m) => {
             it.note(format!("{}:{line}: configfile: {m}", it.file));
-            return Ok(status::FILE_NOT_FOUND);
+            return Ok(status::OK);
         }
     };
     if it.source_depth >= it.limits.max_source_depth {
@@ -687,7 +752,7 @@ fn cmd_configfile(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32
         Ok(Some(d)) => d,
         Ok(None) => {
             it.note(format!("{}:{line}: configfile: {fp} not found", it.file));
-            return Ok(status::FILE_NOT_FOUND);
+            return Ok(status::OK);
         }
         Err(e) => return Err(it.err(ConfigErrorKind::Host, line, format!("{fp}: {e}"))),
     };

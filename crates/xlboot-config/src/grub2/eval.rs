@@ -207,6 +207,10 @@ pub(crate) struct Interp<'h> {
     pub host: &'h dyn ConfigHost,
     pub limits: Limits,
     pub notes: Vec<String>,
+    /// Output of `echo` at the top level, line by line.
+    pub echoes: Vec<String>,
+    /// The last echo had `-n`: the next one continues its line.
+    echo_open: bool,
     pub functions: BTreeMap<String, Rc<Vec<Cmd>>>,
     pub vars: Vars,
     pub scope: Option<Vec<String>>,
@@ -234,6 +238,7 @@ pub(crate) struct Interp<'h> {
 
 const MAX_NOTES: usize = 512;
 const MAX_NOTE_LEN: usize = 400;
+const MAX_ECHO_LINES: usize = 1000;
 /// Work charged for one question to the host, so that loops cannot make unbounded I/O.
 const HOST_CALL_COST: usize = 4096;
 
@@ -259,6 +264,37 @@ impl<'h> Interp<'h> {
         if self.notes.len() < MAX_NOTES && !self.notes.contains(&s) {
             self.notes.push(s);
         }
+    }
+
+    /// Records what `echo` prints (bounded: [`MAX_ECHO_LINES`] lines of at most
+    /// [`MAX_NOTE_LEN`] bytes).
+    pub fn echo(&mut self, text: String, no_newline: bool) {
+        let mut lines: Vec<String> = text.split('\n').map(ToString::to_string).collect();
+        if self.echo_open {
+            if let (Some(last), Some(first)) = (self.echoes.last_mut(), lines.first()) {
+                if last.len().saturating_add(first.len()) <= MAX_NOTE_LEN {
+                    last.push_str(first);
+                }
+            }
+            if !lines.is_empty() {
+                lines.remove(0);
+            }
+        }
+        for l in lines {
+            if self.echoes.len() >= MAX_ECHO_LINES {
+                break;
+            }
+            let mut l = l;
+            if l.len() > MAX_NOTE_LEN {
+                let mut cut = MAX_NOTE_LEN;
+                while !l.is_char_boundary(cut) {
+                    cut = cut.saturating_sub(1);
+                }
+                l.truncate(cut);
+            }
+            self.echoes.push(l);
+        }
+        self.echo_open = no_newline;
     }
 
     pub fn set_var(&mut self, name: &str, value: &str, line: u32) -> Result<(), ConfigError> {
@@ -412,7 +448,7 @@ impl<'h> Interp<'h> {
                 return Ok(());
             }
             let vars = self.vars.clone();
-            let (items, info) = self.build_level(pending, &vars, None, 0)?;
+            let (items, info) = self.build_level(pending, &vars, None, 0, true)?;
             self.replaced = Some(Replaced { items, info, vars });
             Ok(())
         });
@@ -614,6 +650,18 @@ impl<'h> Interp<'h> {
         block: Option<&Rc<super::parser::Block>>,
         line: u32,
     ) -> Result<i32, ConfigError> {
+        // A block is an argument like any other for commands other than `menuentry`
+        // and `submenu`: `{` + its source text + `}` (`grub_script_arglist_to_argv`).
+        let with_block: Vec<String>;
+        let args = match block {
+            Some(b) if name != "menuentry" && name != "submenu" => {
+                let mut v = args.to_vec();
+                v.push(format!("{{{}}}", b.source));
+                with_block = v;
+                with_block.as_slice()
+            }
+            _ => args,
+        };
         if let Some(r) = commands::builtin(self, name, args, block, line) {
             return r;
         }
@@ -982,6 +1030,10 @@ struct LevelInfo {
     superusers: bool,
     restricted: Vec<bool>,
     children: Vec<Option<LevelInfo>>,
+    /// What this submenu's body echoed (GRUB prints it when entering the submenu).
+    echoes: Vec<String>,
+    /// What each entry's body echoed (GRUB prints it when booting the entry).
+    entry_echoes: Vec<Vec<String>>,
 }
 
 /// `chosen` for an item: the parent's `chosen`, `>`, and the id with `>` doubled.
@@ -1008,7 +1060,15 @@ impl Interp<'_> {
         p: &Pending,
         vars: Vars,
         mode: Mode,
-    ) -> (Result<i32, ConfigError>, Vec<Pending>, Vars, Option<Loader>) {
+    ) -> (
+        Result<i32, ConfigError>,
+        Vec<Pending>,
+        Vars,
+        Option<Loader>,
+        Vec<String>,
+    ) {
+        let saved_echoes = core::mem::take(&mut self.echoes);
+        let saved_echo_open = core::mem::replace(&mut self.echo_open, false);
         let saved_vars = core::mem::replace(&mut self.vars, vars);
         let saved_scope = self.scope.replace(p.args.clone());
         let saved_menu = core::mem::take(&mut self.menu);
@@ -1032,7 +1092,9 @@ impl Interp<'_> {
         self.scope = saved_scope;
         self.file = saved_file;
         self.mode = saved_mode;
-        (r, menu, vars, loader)
+        let echoes = core::mem::replace(&mut self.echoes, saved_echoes);
+        self.echo_open = saved_echo_open;
+        (r, menu, vars, loader, echoes)
     }
 
     fn prepare_vars(
@@ -1058,12 +1120,16 @@ impl Interp<'_> {
         Ok(vars)
     }
 
+    /// Builds one menu level. `auto`: this level is reached by booting defaults
+    /// without user input, so the submenu GRUB enters from here is entered with
+    /// `timeout=0` (`grub_menu_execute_entry` with `auto_boot`).
     fn build_level(
         &mut self,
         pending: Vec<Pending>,
         level_vars: &Vars,
         chosen_prefix: Option<&str>,
         depth: usize,
+        auto: bool,
     ) -> Result<(Vec<MenuItem>, LevelInfo), ConfigError> {
         let mut info = LevelInfo {
             default: level_vars.get("default").map(ToString::to_string),
@@ -1072,8 +1138,20 @@ impl Interp<'_> {
             ..LevelInfo::default()
         };
         let remainder = select::default_remainder(info.default.as_deref());
+        // The default index, from titles and ids alone (bodies not yet run).
+        let shells: Vec<MenuItem> = pending
+            .iter()
+            .map(|p| MenuItem::Submenu {
+                title: p.title.clone(),
+                id: p.id.clone(),
+                items: Vec::new(),
+            })
+            .collect();
+        let default_index = select::entry_number(&shells, info.default.as_deref()).unwrap_or(0);
+        drop(shells);
         let mut items = Vec::new();
-        for p in pending {
+        for (index, p) in pending.into_iter().enumerate() {
+            let on_default_path = auto && index == default_index;
             let chosen = chosen_for(chosen_prefix, p.id.as_deref().unwrap_or(&p.title));
             info.restricted.push(p.restricted);
             if p.submenu {
@@ -1086,31 +1164,40 @@ impl Interp<'_> {
                     });
                 }
                 self.charge(level_vars.bytes, p.line)?;
-                let vars = self.prepare_vars(
+                let mut vars = self.prepare_vars(
                     level_vars.exported(),
                     &chosen,
                     remainder.as_deref(),
                     p.line,
                 )?;
-                let (r, sub_pending, sub_vars, _) = self.run_body(&p, vars, Mode::Submenu);
+                if on_default_path {
+                    let limits = self.limits.clone();
+                    vars.set("timeout", "0", &limits)
+                        .map_err(|m| self.err(ConfigErrorKind::Limit, p.line, m))?;
+                }
+                let (r, sub_pending, sub_vars, _, echoes) = self.run_body(&p, vars, Mode::Submenu);
                 r?;
-                let (sub_items, sub_info) = self.build_level(
+                let (sub_items, mut sub_info) = self.build_level(
                     sub_pending,
                     &sub_vars,
                     Some(&chosen),
                     depth.saturating_add(1),
+                    on_default_path,
                 )?;
+                sub_info.echoes = echoes;
                 items.push(MenuItem::Submenu {
                     title: p.title.clone(),
                     id: p.id.clone(),
                     items: sub_items,
                 });
                 info.children.push(Some(sub_info));
+                info.entry_echoes.push(Vec::new());
             } else {
                 self.charge(level_vars.bytes, p.line)?;
                 let vars =
                     self.prepare_vars(level_vars.clone(), &chosen, remainder.as_deref(), p.line)?;
-                let (r, _, _, loader) = self.run_body(&p, vars, Mode::Entry);
+                let (r, _, _, loader, echoes) = self.run_body(&p, vars, Mode::Entry);
+                info.entry_echoes.push(echoes);
                 let boot = match r {
                     Err(e) if e.kind == ConfigErrorKind::Limit => return Err(e),
                     Err(e) => Err(e.to_string()),
@@ -1305,6 +1392,8 @@ pub(crate) fn run(
         host,
         limits: ctx.limits.clone(),
         notes: Vec::new(),
+        echoes: Vec::new(),
+        echo_open: false,
         functions: BTreeMap::new(),
         vars,
         scope: None,
@@ -1339,11 +1428,32 @@ pub(crate) fn run(
         None => {
             let top_vars = it.vars.clone();
             let pending = core::mem::take(&mut it.menu);
-            let (items, info) = it.build_level(pending, &top_vars, None, 0)?;
+            let (items, info) = it.build_level(pending, &top_vars, None, 0, true)?;
             (items, info, top_vars)
         }
     };
     let default = resolve_default(&items, &info, 0);
+    // GRUB prints a submenu body's output only when it enters that submenu: on the way
+    // to the default entry.
+    if let Some(p) = &default {
+        let mut level = &info;
+        for i in p {
+            match level.children.get(*i).and_then(Option::as_ref) {
+                Some(child) => {
+                    for e in &child.echoes {
+                        it.echo(e.clone(), false);
+                    }
+                    level = child;
+                }
+                None => {
+                    for e in level.entry_echoes.get(*i).into_iter().flatten() {
+                        it.echo(e.clone(), false);
+                    }
+                    break;
+                }
+            }
+        }
+    }
     if let Some(p) = &default {
         if restricted_at(&info, p) {
             it.note(String::from(
@@ -1362,5 +1472,6 @@ pub(crate) fn run(
             timeout,
         },
         notes: it.notes,
+        echoes: it.echoes,
     })
 }

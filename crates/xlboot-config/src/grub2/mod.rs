@@ -116,6 +116,9 @@ pub struct Evaluated {
     /// Remarks for `--debug`: commands not evaluated because they only affect the
     /// display, writes not done (`save_env`), and the like. Deduplicated.
     pub notes: Vec<String>,
+    /// What `echo` would print while GRUB reads the config (top level, sourced files and
+    /// submenu bodies; not entry bodies), one string per line. Bounded.
+    pub echoes: Vec<String>,
 }
 
 /// Evaluates a GRUB 2 config as GRUB would, reading other files (`source`,

@@ -1,0 +1,81 @@
+//! Evaluates a GRUB 2 config from the local file system, the way `grub-emu` sees it:
+//! one device, `host`, whose paths are the host's. Prints what `echo` printed, then
+//! `#DEFAULT=` and GRUB's `$chosen` for the default entry (ids, else titles, joined by
+//! `>`), so the output can be compared with `grub-emu` running the same config with
+//! entries that `echo CHOSEN=$chosen`. A development aid; never used by xlboot.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::path::Path;
+
+use xlboot_config::grub2::{evaluate, EvalContext};
+use xlboot_config::{ConfigHost, Device, FilePath, HostError, MenuItem};
+
+struct LocalHost;
+
+impl ConfigHost for LocalHost {
+    fn devices(&self) -> Vec<Device> {
+        vec![Device {
+            name: "host".into(),
+            fs_uuid: None,
+            label: None,
+        }]
+    }
+    fn canonical_device(&self, device: &str) -> Option<String> {
+        (device == "host").then(|| device.to_string())
+    }
+    fn file_size(&self, file: &FilePath) -> Result<Option<u64>, HostError> {
+        Ok(std::fs::metadata(&file.path)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len()))
+    }
+    fn read_file(&self, file: &FilePath, max: usize) -> Result<Option<Vec<u8>>, HostError> {
+        match std::fs::read(&file.path) {
+            Ok(d) if d.len() <= max => Ok(Some(d)),
+            Ok(_) => Err(HostError("too large".into())),
+            Err(_) => Ok(None),
+        }
+    }
+    fn dir_exists(&self, dir: &FilePath) -> Result<bool, HostError> {
+        Ok(Path::new(&dir.path).is_dir())
+    }
+}
+
+fn chosen(items: &[MenuItem], path: &[usize]) -> String {
+    let mut out = String::new();
+    let mut level = items;
+    for (k, i) in path.iter().enumerate() {
+        let item = &level[*i];
+        if k > 0 {
+            out.push('>');
+        }
+        out.push_str(&item.id().unwrap_or(item.title()).replace('>', ">>"));
+        if let MenuItem::Submenu { items, .. } = item {
+            level = items;
+        }
+    }
+    out
+}
+
+fn main() {
+    let path = std::env::args().nth(1).expect("a config path");
+    let src = std::fs::read(&path).expect("readable config");
+    let ctx = EvalContext {
+        grub_platform: "emu".into(),
+        ..EvalContext::new(FilePath {
+            device: "host".into(),
+            path: path.clone(),
+        })
+    };
+    match evaluate(&src, &ctx, &LocalHost) {
+        Ok(ev) => {
+            for l in &ev.echoes {
+                println!("{l}");
+            }
+            if let Some(p) = &ev.menu.default {
+                println!("#DEFAULT={}", chosen(&ev.menu.items, p));
+            }
+        }
+        Err(e) => println!("ERROR {e}"),
+    }
+}
