@@ -238,3 +238,22 @@ fn overlong_command_lines_are_refused() {
     let g = guest("long", &cfg, &[("/boot/k", b"KERNEL")], |_| {});
     g.assert_fails(&[&format!("--args=b={long}")], "more than the 1023");
 }
+
+/// A sparse file can claim any size: an oversized kernel or initrd is refused at the
+/// size check, before a byte of it is read.
+#[test]
+fn oversized_sparse_files_are_refused_without_reading() {
+    let g = guest(
+        "sparse",
+        "menuentry 'big kernel' { linux /boot/huge }\n\
+         menuentry 'big initrd' { linux /boot/k\n initrd /boot/k /boot/huge }\n",
+        &[("/boot/k", b"KERNEL")],
+        |root| {
+            let f = fs::File::create(root.join("boot/huge")).unwrap();
+            f.set_len(64 << 30).unwrap();
+        },
+    );
+    g.assert_fails(&["--entry=big kernel"], "more than the 268435456 allowed");
+    g.assert_fails(&["--entry=big initrd"], "allowed");
+    g.assert_fails(&["--entry=big kernel", "--max-kernel-size=1G"], "allowed");
+}
