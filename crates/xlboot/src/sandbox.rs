@@ -246,7 +246,8 @@ fn confine(
     }
     match landlock_deny_all() {
         Ok(None) => {}
-        Ok(Some(why)) | Err(why) => missing("Landlock", why)?,
+        Ok(Some(note)) => diag.debug(format_args!("sandbox: {note}")),
+        Err(why) => missing("Landlock", why)?,
     }
 
     let limits = [
@@ -296,22 +297,35 @@ fn close_other_fds(keep: &[RawFd]) {
 
 /// Landlock: handle every filesystem and network right and grant none, so that no file
 /// can be opened and no socket bound or connected; descriptors already open still work.
-/// `Ok(Some(why))` when the kernel enforces it only partly or not at all.
+///
+/// The filesystem rights of the first Landlock ABI (opening, reading, writing, making
+/// and removing files) are what matters and are required; rights of later ABIs
+/// (truncate, device ioctls, TCP, scopes) are taken where the kernel has them, and
+/// are also covered by the namespaces and the seccomp filter. `Err` when the required
+/// part cannot be enforced; `Ok(Some(note))` when only the later rights are missing.
 fn landlock_deny_all() -> Result<Option<String>, String> {
-    use landlock::{Access, AccessFs, AccessNet, Ruleset, RulesetAttr, RulesetStatus, Scope, ABI};
-    let abi = ABI::V6;
+    use landlock::{
+        Access, AccessFs, AccessNet, CompatLevel, Compatible, Ruleset, RulesetAttr, RulesetStatus,
+        Scope, ABI,
+    };
     let status = Ruleset::default()
-        .handle_access(AccessFs::from_all(abi))
-        .and_then(|r| r.handle_access(AccessNet::from_all(abi)))
-        .and_then(|r| r.scope(Scope::from_all(abi)))
+        .set_compatibility(CompatLevel::HardRequirement)
+        .handle_access(AccessFs::from_all(ABI::V1))
+        .map(|r| r.set_compatibility(CompatLevel::BestEffort))
+        .and_then(|r| r.handle_access(AccessFs::from_all(ABI::V6)))
+        .and_then(|r| r.handle_access(AccessNet::from_all(ABI::V6)))
+        .and_then(|r| r.scope(Scope::from_all(ABI::V6)))
         .and_then(|r| r.create())
         .and_then(|r| r.restrict_self())
         .map_err(|e| e.to_string())?;
-    Ok(match status.ruleset {
-        RulesetStatus::FullyEnforced => None,
-        RulesetStatus::PartiallyEnforced => Some("only partly enforced by this kernel".into()),
-        _ => Some("not supported or not enabled in this kernel".into()),
-    })
+    match status.ruleset {
+        RulesetStatus::FullyEnforced => Ok(None),
+        RulesetStatus::PartiallyEnforced => Ok(Some(format!(
+            "Landlock: files are locked, but this kernel ({:?}) lacks the later rights",
+            status.landlock
+        ))),
+        _ => Err("not supported or not enabled in this kernel".into()),
+    }
 }
 
 /// The system calls the child makes after confinement: reading the disk and writing
