@@ -38,6 +38,12 @@ pub enum IoError {
         /// Size of the device.
         size: u64,
     },
+    /// The run's budget of bytes read from the disk is spent: a guest laid out so
+    /// that reading it never ends is stopped here.
+    Budget {
+        /// The budget, in bytes.
+        limit: u64,
+    },
     /// The operating system (or hypervisor) refused the read.
     Device {
         /// First byte asked for.
@@ -56,6 +62,9 @@ impl fmt::Display for IoError {
                 f,
                 "read of {len} bytes at offset {offset} runs past the end of the device ({size} bytes)"
             ),
+            IoError::Budget { limit } => {
+                write!(f, "stopped after reading {limit} bytes from the disk (the read budget)")
+            }
             IoError::Device { offset, len, errno: Some(e) } => {
                 write!(f, "read of {len} bytes at offset {offset} failed (errno {e})")
             }

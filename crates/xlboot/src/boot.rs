@@ -92,7 +92,7 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         };
     }
 
-    let disk = DiskImage::open(&opts.image)
+    let disk = DiskImage::open(&opts.image, opts.budgets.max_read())
         .map_err(|e| format!("cannot open the disk image {}: {e}", opts.image.display()))?;
     let mut files = OutputFiles::default();
     let mut created = None;

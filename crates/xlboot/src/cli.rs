@@ -28,6 +28,16 @@ pub struct Budgets {
     pub timeout: Duration,
 }
 
+impl Budgets {
+    /// Bytes that may be read from the disk in one run: the boot files at their largest,
+    /// plus 256 MiB for partition tables, filesystem metadata and configs.
+    pub fn max_read(&self) -> u64 {
+        self.max_kernel
+            .saturating_add(self.max_initrd)
+            .saturating_add(256 << 20)
+    }
+}
+
 impl Default for Budgets {
     fn default() -> Self {
         Budgets {

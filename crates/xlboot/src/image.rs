@@ -1,6 +1,7 @@
 //! The guest's disk as dom0 sees it: a raw image file or a block device, read with
 //! positional reads.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -9,17 +10,20 @@ use std::path::Path;
 
 use xlboot_disk::{BlockDevice, IoError};
 
-/// A raw disk image or block device, opened read-only.
+/// A raw disk image or block device, opened read-only, with a budget of bytes that may
+/// be read from it in one run.
 #[derive(Debug)]
 pub struct DiskImage {
     file: File,
     size: u64,
+    read: Cell<u64>,
+    budget: u64,
 }
 
 impl DiskImage {
     /// Opens `path` read-only. Its size comes from seeking to the end, which works
     /// for block devices as well as files.
-    pub fn open(path: &Path) -> io::Result<Self> {
+    pub fn open(path: &Path, budget: u64) -> io::Result<Self> {
         let mut file = File::open(path)?;
         let meta = file.metadata()?;
         if meta.is_dir() {
@@ -29,7 +33,12 @@ impl DiskImage {
             ));
         }
         let size = file.seek(SeekFrom::End(0))?;
-        Ok(DiskImage { file, size })
+        Ok(DiskImage {
+            file,
+            size,
+            read: Cell::new(0),
+            budget,
+        })
     }
 }
 
@@ -40,6 +49,11 @@ impl BlockDevice for DiskImage {
 
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), IoError> {
         xlboot_disk::block::check_range(offset, buf.len(), self.size)?;
+        let read = self.read.get().saturating_add(buf.len() as u64);
+        if read > self.budget {
+            return Err(IoError::Budget { limit: self.budget });
+        }
+        self.read.set(read);
         self.file.read_exact_at(buf, offset).map_err(|e| {
             if e.kind() == io::ErrorKind::UnexpectedEof {
                 // The file shrank under us.
