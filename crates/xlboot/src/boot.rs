@@ -193,7 +193,7 @@ fn decide_and_copy(
     let guest =
         Guest::open(disk, opts.offset).map_err(|e| format!("{}: {e}", opts.image.display()))?;
     let mut decider = Decider::new(&guest);
-    let choice = if let Some(kernel) = &opts.kernel {
+    let choice = if let (Some(kernel), false) = (&opts.kernel, opts.list_entries) {
         decider
             .given_kernel(kernel, opts.ramdisk.as_deref())
             .map(Some)
