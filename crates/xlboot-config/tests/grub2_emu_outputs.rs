@@ -138,3 +138,47 @@ fn same_output_and_default_as_grub_emu() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Random scripts (variables, quoting, `test`, `if`, `for`, functions, `$?`, `$@`):
+/// `grub-emu/random.txt` holds each script and GRUB's output.
+#[test]
+fn random_scripts_print_what_grub_prints() {
+    let text = std::fs::read_to_string(dir().join("random.txt")).unwrap();
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for rec in text.split("=== ").skip(1) {
+        let (head, rest) = rec.split_once('\n').unwrap();
+        let (cfg, out) = rest.split_once("--- output\n").unwrap();
+        let ctx = EvalContext {
+            grub_platform: "emu".into(),
+            ..EvalContext::new(FilePath {
+                device: "host".into(),
+                path: format!("{ROOT}/grub.cfg"),
+            })
+        };
+        let ev = match evaluate(cfg.as_bytes(), &ctx, &host(cfg.as_bytes())) {
+            Ok(ev) => ev,
+            Err(e) => {
+                failures.push(format!("{head}: {e}"));
+                continue;
+            }
+        };
+        let mine: Vec<String> = ev
+            .echoes
+            .iter()
+            .map(|l| expand_tabs(l).trim_end().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let theirs: Vec<String> = out
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if mine != theirs {
+            failures.push(format!("{head}:\n mine  {mine:?}\n GRUB  {theirs:?}"));
+        }
+        n += 1;
+    }
+    assert!(n > 250);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -487,6 +487,12 @@ impl<'h> Interp<'h> {
 
     /// `grub_script_execute_cmd`: depth-checked, sets `$?`.
     fn exec_cmd(&mut self, cmd: &Cmd) -> Result<i32, ConfigError> {
+        // A function definition is not a command in GRUB: the parser records it, and
+        // nothing runs, so `$?` is left alone.
+        if let Cmd::Function { name, body, .. } = cmd {
+            self.functions.insert(name.clone(), Rc::clone(body));
+            return Ok(status::OK);
+        }
         let line = Self::cmd_line(cmd);
         self.tick_command(line)?;
         if self.exec_depth >= self.limits.max_depth {
