@@ -256,3 +256,27 @@ fn damaged_journals_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn block_copy_with_bad_tag_checksum_is_skipped() {
+    let tmp = TempDir::new("jtagcsum");
+    let (img, b, bs) = setup(&tmp, "tag", &["-t", "ext4", "-b", "4096"]);
+    let blk = tmp.path().join("blk");
+    fs::write(&blk, block_image(bs, b"replayed content\n")).unwrap();
+    debugfs_w(
+        &img,
+        tmp.path(),
+        &format!("jo -c\njw -b {b} {}\njc\n", blk.display()),
+    );
+    // Damage the logged copy (journal block 2: block 1 is the descriptor).
+    let j2: u64 = debugfs(&img, "bmap <8> 2").trim().parse().unwrap();
+    let mut all = fs::read(&img).unwrap();
+    let at = j2 as usize * bs;
+    assert_eq!(&all[at..at + 8], b"replayed", "journal layout");
+    all[at] = b'X';
+    fs::write(&img, &all).unwrap();
+    let dev = FileDev::open(&img);
+    let fs = ext4::probe(&dev).unwrap().unwrap();
+    assert_eq!(fs.replayed_blocks(), 0);
+    assert_eq!(read_path(&fs, "/small"), b"original content\n");
+}

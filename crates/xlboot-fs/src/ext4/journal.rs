@@ -13,8 +13,9 @@
 //! earlier copies of a block, escaped data blocks get their magic number back. It is
 //! bounded by the journal length (each step consumes at least one journal block and
 //! the walk stops after `s_maxlen` of them), and the map by the number of journal
-//! blocks. Commit block checksums are verified (a bad one ends the log, as a torn
-//! commit); per-block tag checksums are not.
+//! blocks. With journal checksums (v2/v3), a bad commit block checksum ends the log
+//! (a torn commit), and a block copy whose tag checksum does not match is skipped,
+//! as Linux's recovery does, rather than written over good data.
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -174,7 +175,8 @@ fn corrupt(what: &str) -> FsError {
 /// A transaction being read: its block copies and revoked blocks, applied at commit.
 #[derive(Default)]
 struct Pending {
-    writes: Vec<(u64, u32, bool)>,
+    /// Target block, journal block, escaped, expected tag checksum.
+    writes: Vec<(u64, u32, bool, Option<u32>)>,
     revokes: Vec<u64>,
 }
 
@@ -196,6 +198,8 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
     let bs = fs.sb.block_size;
     let bs_usize = usize::try_from(bs).unwrap_or(4096);
     let mut block = vec![0u8; bs_usize];
+    // Block copies, read at commit to check their tag checksums.
+    let mut data = vec![0u8; bs_usize];
     let mut scratch = Vec::new();
 
     // Physical block of journal block `j`.
@@ -296,7 +300,14 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
                             "transaction {seq} writes block {target}, outside the filesystem"
                         )));
                     }
-                    pending.writes.push((target, j, flags & FLAG_ESCAPE != 0));
+                    let tag_csum = match (jsb.csum_seed, tag_bytes == 16) {
+                        (None, _) => None,
+                        (Some(_), true) => be32(tag, 12),
+                        (Some(_), false) => be16(tag, 4).map(u32::from),
+                    };
+                    pending
+                        .writes
+                        .push((target, j, flags & FLAG_ESCAPE != 0, tag_csum));
                     off = off.saturating_add(tag_bytes);
                     if flags & FLAG_SAME_UUID == 0 {
                         off = off.saturating_add(16);
@@ -317,8 +328,17 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
                         break; // a torn commit: the transaction never happened
                     }
                 }
-                for (target, jb, escaped) in pending.writes.drain(..) {
+                for (target, jb, escaped, tag_csum) in pending.writes.drain(..) {
                     let phys = phys_of(jb, &mut scratch)?;
+                    if let (Some(seed), Some(want)) = (jsb.csum_seed, tag_csum) {
+                        // crc32c(seed, sequence, block as logged); v2 keeps 16 bits.
+                        read(jb, &mut data, &mut scratch)?;
+                        let crc = crc32c(crc32c(seed, &seq.to_be_bytes()), &data);
+                        let got = if tag_bytes == 16 { crc } else { crc & 0xFFFF };
+                        if got != want {
+                            continue;
+                        }
+                    }
                     map.insert(target, Redirect { phys, escaped });
                 }
                 // A revoke record cancels copies from its own and earlier transactions.
