@@ -135,6 +135,39 @@ pub enum Corrupt {
         /// What is wrong with it.
         problem: PartitionProblem,
     },
+    /// An EBR of an extended partition's chain is unusable: the chain ends there (the
+    /// logical partitions before it are still read).
+    Ebr {
+        /// Number of the extended partition (1 to 4).
+        extended: u32,
+        /// Byte offset of the EBR with the bad link, or of the bad EBR itself.
+        at: u64,
+        /// What is wrong with it.
+        problem: EbrProblem,
+    },
+}
+
+/// What is wrong with one EBR of a chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EbrProblem {
+    /// The EBR has no 0x55 0xAA boot signature.
+    Signature,
+    /// Its link points outside the extended partition.
+    LinkOutside {
+        /// LBA the link points to.
+        target: u64,
+        /// First LBA of the extended partition.
+        first: u64,
+        /// Last LBA of the extended partition.
+        last: u64,
+    },
+    /// Its link points back to an EBR already read: the chain is a cycle.
+    Cycle {
+        /// LBA the link points to.
+        target: u64,
+    },
+    /// Its link's LBA does not fit in 64 bits.
+    Overflow,
 }
 
 /// What is wrong with one partition entry.
@@ -174,15 +207,46 @@ pub enum PartitionProblem {
         /// Number of the earlier partition.
         other: u32,
     },
+    /// A logical partition entry with a type but no sectors (GRUB still gives it a
+    /// number, so it keeps one here).
+    Empty,
+    /// A logical partition that starts on its own EBR (relative start 0).
+    StartsOnEbr {
+        /// LBA of the EBR.
+        ebr_lba: u64,
+    },
+    /// A logical partition that lies (partly) outside its extended partition.
+    OutsideExtended {
+        /// Number of the extended partition.
+        extended: u32,
+        /// First LBA of the logical partition.
+        first: u64,
+        /// Last LBA of the logical partition.
+        last: u64,
+        /// First LBA of the extended partition.
+        ext_first: u64,
+        /// Last LBA of the extended partition.
+        ext_last: u64,
+    },
 }
 
 /// What xlboot does not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unsupported {
-    /// Logical partitions inside an MBR extended partition (the EBR chain).
-    LogicalPartitions {
-        /// Number of the extended partition.
+    /// A second (third, fourth) extended partition in the MBR. Only the first one's
+    /// logical partitions are read, as GRUB 2 does: GRUB would not see the others'.
+    SecondExtended {
+        /// Number of the extended partition not read.
         number: u32,
+        /// Number of the extended partition that is read.
+        followed: u32,
+    },
+    /// An EBR chain longer than xlboot reads.
+    EbrChainLength {
+        /// Number of the extended partition.
+        extended: u32,
+        /// Most EBRs and logical partitions read.
+        max: usize,
     },
     /// A GPT header was found for a sector size other than 512 or 4096.
     SectorSize(u32),
@@ -286,6 +350,36 @@ impl fmt::Display for Corrupt {
                 };
                 write!(f, "partition {label}{number}: {problem}")
             }
+            Corrupt::Ebr {
+                extended,
+                at,
+                problem,
+            } => write!(
+                f,
+                "extended partition msdos{extended}: EBR at byte {at} {problem}; \
+                 no logical partitions are read after it"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for EbrProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EbrProblem::Signature => write!(f, "has no 0x55AA boot signature"),
+            EbrProblem::LinkOutside {
+                target,
+                first,
+                last,
+            } => write!(
+                f,
+                "links to LBA {target}, outside the extended partition (LBA {first} to {last})"
+            ),
+            EbrProblem::Cycle { target } => write!(
+                f,
+                "links back to the EBR at LBA {target}, already read (a cycle)"
+            ),
+            EbrProblem::Overflow => write!(f, "links to an LBA that does not fit in 64 bits"),
         }
     }
 }
@@ -315,6 +409,21 @@ impl fmt::Display for PartitionProblem {
             ),
             PartitionProblem::Overflow => write!(f, "byte range does not fit in 64 bits"),
             PartitionProblem::Overlaps { other } => write!(f, "overlaps partition {other}"),
+            PartitionProblem::Empty => write!(f, "has a type but a size of 0 sectors"),
+            PartitionProblem::StartsOnEbr { ebr_lba } => {
+                write!(f, "starts on its own EBR at LBA {ebr_lba}")
+            }
+            PartitionProblem::OutsideExtended {
+                extended,
+                first,
+                last,
+                ext_first,
+                ext_last,
+            } => write!(
+                f,
+                "LBA {first} to {last} is outside extended partition msdos{extended} \
+                 (LBA {ext_first} to {ext_last})"
+            ),
         }
     }
 }
@@ -322,9 +431,15 @@ impl fmt::Display for PartitionProblem {
 impl fmt::Display for Unsupported {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Unsupported::LogicalPartitions { number } => write!(
+            Unsupported::SecondExtended { number, followed } => write!(
                 f,
-                "logical partitions in extended partition msdos{number} are not read yet"
+                "extended partition msdos{number} is not read: only the first one \
+                 (msdos{followed}) is, as GRUB does"
+            ),
+            Unsupported::EbrChainLength { extended, max } => write!(
+                f,
+                "extended partition msdos{extended} has more than {max} EBRs or logical \
+                 partitions (only the first {max} are read)"
             ),
             Unsupported::SectorSize(s) => {
                 write!(f, "GPT with {s}-byte sectors (only 512 and 4096 are read)")

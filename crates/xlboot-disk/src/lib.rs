@@ -9,7 +9,7 @@
 //! Entry points: [`discover`] (the volumes to try, in table order) and [`scan`] (the
 //! same with the broken partitions and the GPT copy used), then
 //! [`Volume::window`] to read one volume through a [`Window`]. One on-disk structure
-//! per module: [`mbr`], [`gpt_header`], [`gpt_entry`]; [`volumes`] holds the rules.
+//! per module: [`mbr`], [`ebr`], [`gpt_header`], [`gpt_entry`]; [`volumes`] holds the rules.
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -31,6 +31,7 @@ pub mod block;
 pub use block::{BlockDevice, IoError, Window};
 mod bytes;
 pub mod crc32;
+pub mod ebr;
 pub mod error;
 pub mod gpt_entry;
 pub mod gpt_header;
@@ -38,6 +39,6 @@ pub mod guid;
 pub mod mbr;
 pub mod volumes;
 
-pub use error::{Corrupt, DiskError, PartitionProblem, Unsupported};
+pub use error::{Corrupt, DiskError, EbrProblem, PartitionProblem, Unsupported};
 pub use guid::Guid;
 pub use volumes::{discover, scan, GptCopy, GptInfo, PartType, PartitionTable, Scheme, Volume};

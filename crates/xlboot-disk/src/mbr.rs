@@ -60,6 +60,21 @@ impl MbrEntry {
     }
 }
 
+/// True if the sector ends in the boot signature 0x55 0xAA (an MBR or an EBR).
+pub(crate) fn has_signature(sector: &[u8; 512]) -> bool {
+    sector[510] == 0x55 && sector[511] == 0xAA
+}
+
+/// The four 16-byte entries from byte 446, in slot order: the layout an EBR shares
+/// with the MBR.
+pub(crate) fn parse_entries(sector: &[u8; 512]) -> [MbrEntry; 4] {
+    let entry = |i: usize| {
+        let off = ENTRIES_OFFSET.saturating_add(ENTRY_SIZE.saturating_mul(i));
+        MbrEntry::parse(&array::<ENTRY_SIZE>(sector, off))
+    };
+    [entry(0), entry(1), entry(2), entry(3)]
+}
+
 /// LBA 0 read as an MBR.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mbr {
@@ -83,14 +98,10 @@ impl Mbr {
 
     /// Parses a 512-byte LBA 0; see [`read`](Self::read).
     pub fn parse(sector: &[u8; 512]) -> Option<Mbr> {
-        if sector[510] != 0x55 || sector[511] != 0xAA {
+        if !has_signature(sector) {
             return None;
         }
-        let entry = |i: usize| {
-            let off = ENTRIES_OFFSET.saturating_add(ENTRY_SIZE.saturating_mul(i));
-            MbrEntry::parse(&array::<ENTRY_SIZE>(sector, off))
-        };
-        let entries = [entry(0), entry(1), entry(2), entry(3)];
+        let entries = parse_entries(sector);
         if entries.iter().any(|e| e.status != 0 && e.status != 0x80) {
             return None;
         }

@@ -1,6 +1,7 @@
 //! Which volumes of a disk xlboot tries, and in which order.
 //!
-//! The order is **table order**: MBR primaries 1 to 4, or GPT entries by index. That is
+//! The order is **table order**: MBR primaries 1 to 4 then the logical partitions
+//! from 5 in EBR-chain order, or GPT entries by index. That is
 //! what pygrub does in practice: it means to move the MBR partition marked active to
 //! the front, but under Python 3 it compares a `bytes` status with a `str` and the
 //! test never matches, so every guest that boots with pygrub today boots from the first
@@ -15,16 +16,20 @@
 //!   are ignored; GPT entries with a zero type GUID are unused and skipped (GRUB
 //!   still counts them: the second slot is `gpt2` even if the first is empty);
 //! - MBR primaries of type 0 or size 0 are unused and skipped; extended partitions
-//!   (0x05, 0x0F, 0x85) are not volumes themselves: their logical partitions (`msdos5`
-//!   on) will be appended after the primaries, in EBR-chain order, once the chain is
-//!   read; until then each extended partition yields an [`Unsupported`] problem entry;
+//!   (0x05, 0x0F, 0x85) are not volumes themselves: the logical partitions of the
+//!   first one (`msdos5` on, see [`crate::ebr`]) come after the primaries, in
+//!   EBR-chain order; each further extended partition is an [`Unsupported`] problem
+//!   entry (GRUB 2 reads only the first one too);
 //! - a table with no used entry at all ⇒ the whole disk (a FAT or ext4 written over a
 //!   disk that once held an MBR, or a GRUB MBR with an empty table).
 //!
 //! A partition that is broken (starts at LBA 0, runs past the end of the disk, lies
-//! over a GPT header or entry array, overlaps an earlier partition) does not fail the
-//! disk: it becomes an `Err` entry in [`PartitionTable::entries`], at its place in table
-//! order, and the other partitions are still tried. Only damage to the table itself
+//! over a GPT header or entry array, overlaps an earlier partition, a logical one
+//! outside its extended partition) does not fail the disk: it becomes an `Err` entry
+//! in [`PartitionTable::entries`], at its place in table order, and the other
+//! partitions are still tried. A broken EBR chain (a cycle, a link outside the
+//! extended partition, an EBR without its signature, too long a chain) ends with one
+//! `Err` entry after the logical partitions found before the break. Only damage to the table itself
 //! (both GPT copies bad, a read error on LBA 0) fails [`scan`].
 
 use alloc::format;
@@ -32,6 +37,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::block::{BlockDevice, IoError, Window};
+use crate::ebr::{read_chain, Logical};
 use crate::error::{Corrupt, DiskError, PartitionProblem, Unsupported};
 use crate::gpt_entry::{read_entries, GptEntry};
 use crate::gpt_header::{GptHeader, SIGNATURE};
@@ -72,8 +78,8 @@ pub enum GptCopy {
 /// One place a filesystem may live: a partition or the whole disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Volume {
-    /// 1-based partition number as GRUB 2 names it (`msdos1`, `gpt2`); `None` for the
-    /// whole disk.
+    /// 1-based partition number as GRUB 2 names it (`msdos1`, `gpt2`; logical
+    /// partitions from `msdos5`); `None` for the whole disk.
     pub number: Option<u32>,
     /// Table it comes from.
     pub scheme: Scheme,
@@ -106,7 +112,8 @@ impl Volume {
         }
     }
 
-    /// GRUB 2's device name without parentheses: `hd0`, `hd0,msdos1`, `hd0,gpt2`.
+    /// GRUB 2's device name without parentheses: `hd0`, `hd0,msdos1`, `hd0,gpt2`;
+    /// logical partitions are `hd0,msdos5` on.
     pub fn grub_name(&self) -> String {
         match (self.scheme, self.number) {
             (Scheme::Mbr, Some(n)) => format!("hd0,msdos{n}"),
@@ -116,7 +123,8 @@ impl Volume {
     }
 
     /// GRUB legacy's device name without parentheses, partitions counted from 0:
-    /// `hd0`, `hd0,0` for the first partition.
+    /// `hd0`, `hd0,0` for the first partition, `hd0,4` for the first logical one
+    /// (`msdos5`).
     pub fn legacy_grub_name(&self) -> String {
         match (self.scheme, self.number) {
             (Scheme::Mbr | Scheme::Gpt, Some(n)) => format!("hd0,{}", n.saturating_sub(1)),
@@ -212,7 +220,7 @@ pub fn scan<D: BlockDevice + ?Sized>(dev: &D) -> Result<PartitionTable, DiskErro
     let table = if mbr.is_protective() {
         scan_gpt(dev)?
     } else {
-        scan_mbr(&mbr, size)
+        scan_mbr(dev, &mbr, size)
     };
     if table.entries.is_empty() {
         return Ok(whole());
@@ -252,9 +260,10 @@ fn overlapping(accepted: &[Result<Volume, DiskError>], start: u64, len: u64) -> 
         })
 }
 
-fn scan_mbr(mbr: &Mbr, disk_size: u64) -> PartitionTable {
+fn scan_mbr<D: BlockDevice + ?Sized>(dev: &D, mbr: &Mbr, disk_size: u64) -> PartitionTable {
     let mut entries: Vec<Result<Volume, DiskError>> = Vec::new();
-    let mut extended = Vec::new();
+    // The extended partition whose chain is read: (number, first LBA, sectors).
+    let mut extended: Option<(u32, u64, u64)> = None;
     for (number, e) in (1u32..).zip(mbr.entries.iter()) {
         if e.is_unused() {
             continue;
@@ -284,9 +293,20 @@ fn scan_mbr(mbr: &Mbr, disk_size: u64) -> PartitionTable {
             }
         };
         if e.is_extended() {
-            // Logical partitions are read from the EBR chain in this range, after the
-            // primaries (they are numbered from 5 whatever slot this entry is in).
-            extended.push((number, start, len));
+            // Not a volume itself. Its logical partitions are read from the EBR chain
+            // after the primaries (they are numbered from 5 whatever slot this entry
+            // is in). Only the first extended partition is read, as GRUB does.
+            match extended {
+                None => {
+                    extended = Some((number, u64::from(e.start_lba), u64::from(e.sectors)));
+                }
+                Some((followed, _, _)) => {
+                    entries.push(Err(DiskError::Unsupported(Unsupported::SecondExtended {
+                        number,
+                        followed,
+                    })));
+                }
+            }
             continue;
         }
         if let Some(other) = overlapping(&entries, start, len) {
@@ -304,10 +324,15 @@ fn scan_mbr(mbr: &Mbr, disk_size: u64) -> PartitionTable {
             unique_guid: None,
         }));
     }
-    for (number, _start, _len) in extended {
-        entries.push(Err(DiskError::Unsupported(
-            Unsupported::LogicalPartitions { number },
-        )));
+    if let Some((number, first, sectors)) = extended {
+        let chain = read_chain(dev, number, first, sectors);
+        for logical in &chain.logicals {
+            let entry = logical_volume(logical, number, first, sectors, disk_size, &entries);
+            entries.push(entry);
+        }
+        if let Some(end) = chain.end {
+            entries.push(Err(end));
+        }
     }
     PartitionTable {
         scheme: Scheme::Mbr,
@@ -315,6 +340,68 @@ fn scan_mbr(mbr: &Mbr, disk_size: u64) -> PartitionTable {
         gpt: None,
         entries,
     }
+}
+
+/// A logical partition of the chain of extended partition `extended` (`sectors`
+/// from `ext_first`) as a volume, or why it is not one: it must have a size, start
+/// after its EBR, lie inside the extended partition and the disk, and overlap no
+/// earlier partition.
+fn logical_volume(
+    logical: &Logical,
+    extended: u32,
+    ext_first: u64,
+    ext_sectors: u64,
+    disk_size: u64,
+    accepted: &[Result<Volume, DiskError>],
+) -> Result<Volume, DiskError> {
+    let e = &logical.entry;
+    let fail = |problem| {
+        Err(DiskError::Corrupt(Corrupt::Partition {
+            scheme: Scheme::Mbr,
+            number: logical.number,
+            problem,
+        }))
+    };
+    if e.sectors == 0 {
+        return fail(PartitionProblem::Empty);
+    }
+    if e.start_lba == 0 {
+        return fail(PartitionProblem::StartsOnEbr {
+            ebr_lba: logical.ebr_lba,
+        });
+    }
+    let Some(first) = logical.ebr_lba.checked_add(u64::from(e.start_lba)) else {
+        return fail(PartitionProblem::Overflow);
+    };
+    let (start, len) = match byte_range(first, u64::from(e.sectors), MBR_SECTOR_SIZE, disk_size) {
+        Ok(r) => r,
+        Err(problem) => return fail(problem),
+    };
+    // sectors >= 1, and first + sectors fitted in bytes above, so in LBAs too.
+    let last = first.saturating_add(u64::from(e.sectors)).saturating_sub(1);
+    let ext_last = ext_first.saturating_add(ext_sectors).saturating_sub(1);
+    if first < ext_first || last > ext_last {
+        return fail(PartitionProblem::OutsideExtended {
+            extended,
+            first,
+            last,
+            ext_first,
+            ext_last,
+        });
+    }
+    if let Some(other) = overlapping(accepted, start, len) {
+        return fail(PartitionProblem::Overlaps { other });
+    }
+    Ok(Volume {
+        number: Some(logical.number),
+        scheme: Scheme::Mbr,
+        start,
+        len,
+        part_type: PartType::Mbr(e.part_type),
+        name: String::new(),
+        bootable: e.is_bootable(),
+        unique_guid: None,
+    })
 }
 
 /// Sector sizes whose GPT we read, in probe order.

@@ -4,21 +4,19 @@
 mod common;
 
 use common::*;
-use xlboot_disk::{
-    discover, scan, Corrupt, DiskError, GptCopy, Guid, PartType, Scheme, Unsupported, Volume,
-};
+use xlboot_disk::{discover, scan, Corrupt, DiskError, GptCopy, Guid, PartType, Scheme, Volume};
 
 const MIB: u64 = 1 << 20;
 
-/// Our volumes against `sfdisk -d` (extended partitions and logical ones left out of
-/// the oracle's list, since they are not volumes yet).
+/// Our volumes against `sfdisk -d`: the same numbers, starts and lengths, in the same
+/// order (extended partitions left out of the oracle's list: they are containers, not
+/// volumes).
 fn check_against_sfdisk(img: &Scratch, vols: &[Volume], sector: u64) {
     if !have("sfdisk") {
         return;
     }
     let theirs: Vec<(u32, u64, u64)> = sfdisk_dump(img)
         .into_iter()
-        .filter(|(n, _, _, ty)| *n <= 4 || ty.len() > 2)
         .filter(|(_, _, _, ty)| !matches!(ty.as_str(), "5" | "f" | "85"))
         .map(|(n, start, size, _)| (n, start * sector, size * sector))
         .collect();
@@ -117,16 +115,9 @@ fn mbr_four_primaries_with_swap_and_extended() {
             mbr_volume(4, 51200, 79872, 0x83, false),
         ]
     );
-    // The extended partition is not a volume; its logical partitions are not read yet
-    // and say so, after the primaries.
-    let problems: Vec<_> = table.problems().collect();
-    assert_eq!(
-        problems,
-        vec![&DiskError::Unsupported(Unsupported::LogicalPartitions {
-            number: 3
-        })]
-    );
-    assert!(problems[0].is_unsupported());
+    // The extended partition is not a volume, and sfdisk wrote an empty EBR into it:
+    // no logical partitions, no problems.
+    assert_eq!(table.problems().count(), 0);
     assert_eq!(discover(&dev).unwrap(), vols);
     check_against_sfdisk(&img, &vols, 512);
     assert_eq!(vols[2].grub_name(), "hd0,msdos4");
@@ -134,7 +125,7 @@ fn mbr_four_primaries_with_swap_and_extended() {
 }
 
 #[test]
-fn mbr_logical_partitions_only_is_an_error_for_discover() {
+fn mbr_logical_partition_only() {
     if !have("sfdisk") {
         return;
     }
@@ -146,12 +137,162 @@ fn mbr_logical_partitions_only_is_an_error_for_discover() {
          start=4096, size=20480, type=83\n",
     );
     let dev = FileDev::open(&img.0);
-    let err = discover(&dev).unwrap_err();
-    assert_eq!(
-        err,
-        DiskError::Unsupported(Unsupported::LogicalPartitions { number: 1 })
+    let vols = discover(&dev).unwrap();
+    assert_eq!(vols, vec![mbr_volume(5, 4096, 20480, 0x83, false)]);
+    assert_eq!(vols[0].grub_name(), "hd0,msdos5");
+    assert_eq!(vols[0].legacy_grub_name(), "hd0,4");
+    check_against_sfdisk(&img, &vols, 512);
+}
+
+/// `sfdisk -J`'s partitions: (node number, start, size, type), a second oracle in
+/// another format.
+fn sfdisk_json(img: &Scratch) -> Vec<(u32, u64, u64, String)> {
+    let out = std::process::Command::new("sfdisk")
+        .arg("-J")
+        .arg(&img.0)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    // One object per partition, its fields on their own lines: no JSON crate needed.
+    let mut parts = Vec::new();
+    let mut cur: (Option<u32>, Option<u64>, Option<u64>) = (None, None, None);
+    for line in text.lines() {
+        let line = line.trim().trim_end_matches(',');
+        let Some((k, v)) = line.split_once(": ") else {
+            continue;
+        };
+        let v = v.trim_matches('"');
+        match k.trim_matches('"') {
+            "node" => {
+                let digits = v.len() - v.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+                cur.0 = Some(v[v.len() - digits..].parse().unwrap());
+            }
+            "start" => cur.1 = Some(v.parse().unwrap()),
+            "size" => cur.2 = Some(v.parse().unwrap()),
+            "type" => {
+                if let (Some(n), Some(start), Some(size)) = cur {
+                    parts.push((n, start, size, v.to_string()));
+                }
+                cur = (None, None, None);
+            }
+            _ => {}
+        }
+    }
+    parts
+}
+
+/// Swap, an extended partition, three logical partitions with a gap between the
+/// second and the third, and a primary after the extended one.
+#[test]
+fn mbr_logical_partitions_after_primaries() {
+    if !have("sfdisk") {
+        return;
+    }
+    let img = image("mbrlogical", 128 * MIB);
+    sfdisk(
+        &img,
+        "label: dos\nunit: sectors\n\
+         start=2048, size=8192, type=82\n\
+         start=10240, size=120000, type=5\n\
+         start=200000, size=40000, type=83, bootable\n\
+         start=12288, size=20480, type=83\n\
+         start=34816, size=4096, type=b\n\
+         start=60000, size=5000, type=83\n",
     );
-    assert!(err.to_string().contains("msdos1"), "{err}");
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    assert_eq!(table.scheme, Scheme::Mbr);
+    assert_eq!(table.problems().count(), 0, "{:?}", table.entries);
+    let vols: Vec<_> = table.volumes().cloned().collect();
+    assert_eq!(
+        vols,
+        vec![
+            mbr_volume(1, 2048, 8192, 0x82, false),
+            mbr_volume(3, 200000, 40000, 0x83, true),
+            mbr_volume(5, 12288, 20480, 0x83, false),
+            mbr_volume(6, 34816, 4096, 0x0b, false),
+            mbr_volume(7, 60000, 5000, 0x83, false),
+        ]
+    );
+    let names: Vec<_> = vols.iter().map(Volume::grub_name).collect();
+    assert_eq!(
+        names,
+        [
+            "hd0,msdos1",
+            "hd0,msdos3",
+            "hd0,msdos5",
+            "hd0,msdos6",
+            "hd0,msdos7"
+        ]
+    );
+    let legacy: Vec<_> = vols.iter().map(Volume::legacy_grub_name).collect();
+    assert_eq!(legacy, ["hd0,0", "hd0,2", "hd0,4", "hd0,5", "hd0,6"]);
+    assert_eq!(discover(&dev).unwrap(), vols);
+    check_against_sfdisk(&img, &vols, 512);
+    // And against sfdisk -J.
+    let json: Vec<(u32, u64, u64)> = sfdisk_json(&img)
+        .into_iter()
+        .filter(|(_, _, _, ty)| ty != "5")
+        .map(|(n, start, size, _)| (n, start * 512, size * 512))
+        .collect();
+    let ours: Vec<_> = vols
+        .iter()
+        .map(|v| (v.number.unwrap(), v.start, v.len))
+        .collect();
+    assert_eq!(ours, json);
+    for v in &vols {
+        v.window(&dev).unwrap();
+    }
+}
+
+/// Chain order, not disk order: sfdisk puts `msdos5` at the far end of the extended
+/// partition and `msdos6` near its start, and links EBR 1 to an EBR right after it.
+#[test]
+fn mbr_logical_partitions_in_chain_order() {
+    if !have("sfdisk") {
+        return;
+    }
+    let img = image("mbrorder", 64 * MIB);
+    sfdisk(
+        &img,
+        "label: dos\nunit: sectors\n\
+         start=2048, size=120000, type=f\n\
+         start=60000, size=10240, type=83\n\
+         start=4096, size=20480, type=83\n",
+    );
+    let dev = FileDev::open(&img.0);
+    let vols = discover(&dev).unwrap();
+    assert_eq!(
+        vols,
+        vec![
+            mbr_volume(5, 60000, 10240, 0x83, false),
+            mbr_volume(6, 4096, 20480, 0x83, false),
+        ]
+    );
+    check_against_sfdisk(&img, &vols, 512);
+}
+
+/// As many logical partitions as sfdisk makes (it stops at partition 60): all read.
+#[test]
+fn mbr_many_logical_partitions() {
+    if !have("sfdisk") {
+        return;
+    }
+    let img = image("mbr60", 256 * MIB);
+    let mut script = String::from("label: dos\nunit: sectors\nstart=2048, size=520000, type=5\n");
+    for i in 0..56u64 {
+        script.push_str(&format!("start={}, size=1024, type=83\n", 4096 + i * 4096));
+    }
+    sfdisk(&img, &script);
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
+    assert_eq!(table.problems().count(), 0);
+    let vols: Vec<_> = table.volumes().cloned().collect();
+    assert_eq!(vols.len(), 56);
+    assert_eq!(vols[55].grub_name(), "hd0,msdos60");
+    assert_eq!(vols[55].start, (4096 + 55 * 4096) * 512);
+    check_against_sfdisk(&img, &vols, 512);
 }
 
 #[test]
