@@ -4,6 +4,24 @@
 //! resolution, symlinks included, lives once in [`path`], above every filesystem, so
 //! that every filesystem resolves absolute links inside the guest's root and spends
 //! the same hop budget.
+//!
+//! Typical use, on one volume:
+//!
+//! ```ignore
+//! let fs = xlboot_fs::probe(window)?.ok_or(no_filesystem)?;     // Box<dyn FileSystem>
+//! let limits = xlboot_fs::PathLimits::default();
+//! let node = xlboot_fs::resolve_file(&*fs, b"/boot/vmlinuz", &limits)?;
+//! let size = fs.metadata(node)?.size;
+//! let mut off = 0;
+//! while off < size {
+//!     let n = fs.read_at(node, off, &mut buf)?;   // one device read per contiguous run
+//!     if n == 0 { break; }
+//!     off += n as u64;
+//! }
+//! ```
+//!
+//! Today's filesystems: ext2, ext3 and ext4 ([`ext4`]), journal replayed in memory
+//! when the guest was not cleanly shut down.
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(

@@ -1,8 +1,8 @@
 //! ext2, ext3 and ext4, read-only.
 //!
-//! One file per on-disk structure: [`superblock`], [`group_desc`], [`inode`],
-//! [`extent`] (ext4 extent trees), [`block_map`] (ext2/3 indirect blocks),
-//! [`dir_entry`] (directory blocks, htree included) and [`checksum`] (crc32c).
+//! One file per on-disk structure: `superblock`, `group_desc`, `inode`, `extent`
+//! (ext4 extent trees), `block_map` (ext2/3 indirect blocks), `dir_entry` (directory
+//! blocks, htree included), `journal` (jbd2 replay) and `checksum` (crc32c).
 //!
 //! Nothing is cached between calls: each operation reads the group descriptor and
 //! inode it needs. Those are two small reads next to the data they lead to, and it
@@ -10,8 +10,10 @@
 //! make grow. File data is read in physically contiguous runs straight into the
 //! caller's buffer.
 //!
-//! The journal is never read: a filesystem whose journal needs replaying is refused
-//! (its files may be stale), and a clean journal holds nothing the filesystem lacks.
+//! A clean journal is never read: it holds nothing the filesystem lacks. When the
+//! guest was not cleanly shut down (`needs_recovery`), the committed transactions
+//! are replayed in memory at probe time and every later read sees the replayed
+//! blocks; the disk is never written.
 
 mod block_map;
 mod checksum;
