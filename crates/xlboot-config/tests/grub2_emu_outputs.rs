@@ -44,6 +44,25 @@ fn host(cfg: &[u8]) -> FakeHost {
             &read("support.inc2.cfg"),
         )
         .file("host", &format!("{ROOT}/cf.cfg"), &read("support.cf.cfg"))
+        .file(
+            "host",
+            &format!("{ROOT}/broken.env"),
+            &read("support.broken.env"),
+        )
+        .file(
+            "host",
+            &format!("{ROOT}/badsig.env"),
+            &read("support.badsig.env"),
+        )
+        .file("host", &format!("{ROOT}/esc.env"), &read("support.esc.env"))
+        .file(
+            "host",
+            &format!("{ROOT}/small.file"),
+            &read("support.small.file"),
+        )
+        .file("host", &format!("{ROOT}/empty.file"), b"")
+        .dir("host", &format!("{ROOT}/adir"))
+        .dir("host", "/tmp")
 }
 
 fn chosen(items: &[MenuItem], path: &[usize]) -> String {
