@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use xlboot_disk::{
-    discover, scan, Corrupt, DiskError, GptCopy, PartitionProblem, Scheme, Unsupported,
+    discover, scan, Corrupt, DiskError, EbrProblem, GptCopy, PartitionProblem, Scheme, Unsupported,
 };
 
 const MIB: u64 = 1 << 20;
@@ -516,4 +516,554 @@ fn random_mbr_entries_never_panic() {
         }
         let _ = discover(img.as_slice());
     }
+}
+
+// ---------------------------------------------------------------------------
+// EBR chains, hand-made: the extended partition is LBA 100 to 1099 of a 2000-sector
+// disk unless a test says otherwise.
+
+const EXT_FIRST: u32 = 100;
+const EXT_SECTORS: u32 = 1000;
+
+/// Writes MBR-layout entry `slot` of the sector at `lba`, and the boot signature.
+fn put_entry(img: &mut [u8], lba: u64, slot: usize, ty: u8, start: u32, size: u32) {
+    let at = lba as usize * SS;
+    let e = at + 446 + 16 * slot;
+    img[e + 4] = ty;
+    put_u32(img, e + 8, start);
+    put_u32(img, e + 12, size);
+    img[at + 510] = 0x55;
+    img[at + 511] = 0xAA;
+}
+
+/// An EBR at `lba`: a logical partition (start relative to this EBR, size, type) in
+/// slot 1 and a link (start relative to the extended partition) in slot 2.
+fn put_ebr(img: &mut [u8], lba: u64, data: Option<(u32, u32, u8)>, link: Option<u32>) {
+    let at = lba as usize * SS;
+    img[at..at + SS].fill(0);
+    img[at + 510] = 0x55;
+    img[at + 511] = 0xAA;
+    if let Some((start, size, ty)) = data {
+        put_entry(img, lba, 0, ty, start, size);
+    }
+    if let Some(next) = link {
+        put_entry(img, lba, 1, 0x05, next, 8);
+    }
+}
+
+/// A disk of `sectors` sectors: primary 1 (0x83) at LBA 10 + 50, the extended
+/// partition in slot 2.
+fn ebr_disk(sectors: usize, ext_first: u32, ext_sectors: u32) -> Vec<u8> {
+    let mut img = vec![0u8; sectors * SS];
+    put_entry(&mut img, 0, 0, 0x83, 10, 50);
+    put_entry(&mut img, 0, 1, 0x0F, ext_first, ext_sectors);
+    img
+}
+
+/// The standard chain: EBRs at 100, 200, 300 (the last one's link given), each with
+/// a 50-sector logical partition 2 sectors after it.
+fn three_logicals(last_link: Option<u32>) -> Vec<u8> {
+    let mut img = ebr_disk(2000, EXT_FIRST, EXT_SECTORS);
+    put_ebr(&mut img, 100, Some((2, 50, 0x83)), Some(100));
+    put_ebr(&mut img, 200, Some((2, 50, 0x83)), Some(200));
+    put_ebr(&mut img, 300, Some((2, 50, 0x82)), last_link);
+    img
+}
+
+fn numbers(table: &xlboot_disk::PartitionTable) -> Vec<u32> {
+    table.volumes().map(|v| v.number.unwrap()).collect()
+}
+
+fn ebr_problem(err: &DiskError) -> (u32, u64, EbrProblem) {
+    match err {
+        DiskError::Corrupt(Corrupt::Ebr {
+            extended,
+            at,
+            problem,
+        }) => (*extended, *at, problem.clone()),
+        other => panic!("expected an EBR problem, got {other:?}"),
+    }
+}
+
+/// A device that counts its reads, to show that a hostile chain is read a bounded
+/// number of times.
+struct Counting<'a>(&'a [u8], std::cell::Cell<u32>);
+
+impl xlboot_disk::BlockDevice for Counting<'_> {
+    fn size(&self) -> u64 {
+        self.0.len() as u64
+    }
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), xlboot_disk::IoError> {
+        self.1.set(self.1.get() + 1);
+        self.0.read_exact_at(offset, buf)
+    }
+}
+
+#[test]
+fn ebr_chain_well_formed() {
+    let img = three_logicals(None);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(table.problems().count(), 0, "{:?}", table.entries);
+    assert_eq!(numbers(&table), vec![1, 5, 6, 7]);
+    let starts: Vec<_> = table.volumes().map(|v| v.start / 512).collect();
+    assert_eq!(starts, vec![10, 102, 202, 302]);
+    let names: Vec<_> = table.volumes().map(|v| v.grub_name()).collect();
+    assert_eq!(names[1], "hd0,msdos5");
+    let legacy: Vec<_> = table.volumes().map(|v| v.legacy_grub_name()).collect();
+    assert_eq!(legacy[3], "hd0,6");
+}
+
+#[test]
+fn ebr_links_to_itself() {
+    let mut img = ebr_disk(2000, EXT_FIRST, EXT_SECTORS);
+    // The first EBR links to offset 0 of the extended partition: itself.
+    put_ebr(&mut img, 100, Some((2, 50, 0x83)), Some(0));
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1, 5]);
+    let p: Vec<_> = table.problems().collect();
+    assert_eq!(p.len(), 1);
+    assert_eq!(
+        ebr_problem(p[0]),
+        (2, 100 * 512, EbrProblem::Cycle { target: 100 })
+    );
+    assert!(p[0].is_corrupt());
+    assert!(p[0].to_string().contains("cycle"), "{}", p[0]);
+    // A later EBR linking to itself.
+    let mut img = three_logicals(Some(200));
+    put_ebr(&mut img, 300, Some((2, 50, 0x82)), Some(200));
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1, 5, 6, 7]);
+    let p: Vec<_> = table.problems().collect();
+    assert_eq!(
+        ebr_problem(p[0]),
+        (2, 300 * 512, EbrProblem::Cycle { target: 300 })
+    );
+}
+
+#[test]
+fn ebr_links_to_an_earlier_ebr() {
+    // 100 -> 200 -> 300 -> 200: the logical partitions before the loop all count,
+    // each once.
+    let img = three_logicals(Some(100));
+    let dev = Counting(&img, 0.into());
+    let table = scan(&dev).unwrap();
+    assert_eq!(numbers(&table), vec![1, 5, 6, 7]);
+    let p: Vec<_> = table.problems().collect();
+    assert_eq!(
+        ebr_problem(p[0]),
+        (2, 300 * 512, EbrProblem::Cycle { target: 200 })
+    );
+    // MBR + three EBRs.
+    assert_eq!(dev.1.get(), 4);
+    // Back to the first EBR.
+    let img = three_logicals(Some(0));
+    let table = check_sane(&img).unwrap();
+    assert_eq!(
+        ebr_problem(table.problems().next().unwrap()),
+        (2, 300 * 512, EbrProblem::Cycle { target: 100 })
+    );
+    // discover keeps the volumes.
+    assert_eq!(discover(img.as_slice()).unwrap().len(), 4);
+}
+
+#[test]
+fn ebr_link_outside_the_extended_partition() {
+    // Just past its end (inside the disk), far past the disk, the largest u32.
+    for link in [EXT_SECTORS, EXT_SECTORS + 500, 1_000_000, u32::MAX] {
+        let img = three_logicals(Some(link));
+        let table = check_sane(&img).unwrap();
+        assert_eq!(numbers(&table), vec![1, 5, 6, 7], "{link}");
+        let p: Vec<_> = table.problems().collect();
+        assert_eq!(p.len(), 1);
+        assert_eq!(
+            ebr_problem(p[0]),
+            (
+                2,
+                300 * 512,
+                EbrProblem::LinkOutside {
+                    target: u64::from(EXT_FIRST) + u64::from(link),
+                    first: 100,
+                    last: 1099
+                }
+            ),
+            "{link}"
+        );
+        assert!(p[0].to_string().contains("outside"), "{}", p[0]);
+    }
+}
+
+#[test]
+fn ebr_without_signature_ends_the_chain() {
+    let mut img = three_logicals(None);
+    img[300 * SS + 511] = 0;
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1, 5, 6]);
+    let p: Vec<_> = table.problems().collect();
+    assert_eq!(ebr_problem(p[0]), (2, 300 * 512, EbrProblem::Signature));
+    // A zeroed EBR further down is broken too.
+    img[300 * SS..301 * SS].fill(0);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(
+        ebr_problem(table.problems().next().unwrap()).2,
+        EbrProblem::Signature
+    );
+    // A zeroed first EBR: an extended partition with nothing in it. No problem.
+    let img = ebr_disk(2000, EXT_FIRST, EXT_SECTORS);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1]);
+    assert_eq!(table.problems().count(), 0);
+    // Garbage without a signature at the first EBR: corrupt.
+    let mut img = ebr_disk(2000, EXT_FIRST, EXT_SECTORS);
+    img[100 * SS..100 * SS + 16].fill(0xE9);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(
+        ebr_problem(table.problems().next().unwrap()),
+        (2, 100 * 512, EbrProblem::Signature)
+    );
+}
+
+#[test]
+fn logical_partition_outside_the_extended_partition() {
+    // EBR 200's partition starts inside the extended partition and runs 2 sectors
+    // past its end; EBR 300's lies wholly beyond it (inside the disk).
+    let mut img = three_logicals(None);
+    put_ebr(&mut img, 200, Some((2, 899, 0x83)), Some(200));
+    put_ebr(&mut img, 300, Some((900, 50, 0x83)), None);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1, 5]);
+    let p: Vec<_> = table.problems().collect();
+    assert_eq!(
+        partition_problem(p[0]),
+        (
+            6,
+            PartitionProblem::OutsideExtended {
+                extended: 2,
+                first: 202,
+                last: 1100,
+                ext_first: 100,
+                ext_last: 1099
+            }
+        )
+    );
+    assert!(matches!(
+        partition_problem(p[1]),
+        (7, PartitionProblem::OutsideExtended { first: 1200, .. })
+    ));
+    assert!(p[1].to_string().contains("msdos7"), "{}", p[1]);
+}
+
+#[test]
+fn logical_partition_past_the_end_of_the_disk() {
+    // An extended partition that covers the whole 2000-sector disk, and logical
+    // partitions running past its end: by a little, by u32::MAX sectors, at the
+    // largest relative start.
+    let mut img = ebr_disk(2000, EXT_FIRST, 1900);
+    put_ebr(&mut img, 100, Some((2, 1899, 0x83)), Some(100));
+    put_ebr(&mut img, 200, Some((2, u32::MAX, 0x83)), Some(200));
+    put_ebr(&mut img, 300, Some((u32::MAX, u32::MAX, 0x83)), Some(300));
+    put_ebr(&mut img, 400, Some((2, 10, 0x83)), None);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1, 8]);
+    let p: Vec<_> = table.problems().collect();
+    for (i, number) in [(0, 5), (1, 6), (2, 7)] {
+        assert!(
+            matches!(partition_problem(p[i]), (n, PartitionProblem::PastEnd { disk_size: 1_024_000, .. }) if n == number),
+            "{:?}",
+            p[i]
+        );
+    }
+}
+
+#[test]
+fn extended_partition_past_the_end_of_the_disk() {
+    // Its own range is checked first: nothing inside it is read.
+    let mut img = ebr_disk(2000, EXT_FIRST, u32::MAX);
+    put_ebr(&mut img, 100, Some((2, 50, 0x83)), None);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1]);
+    let p: Vec<_> = table.problems().collect();
+    assert!(matches!(
+        partition_problem(p[0]),
+        (2, PartitionProblem::PastEnd { .. })
+    ));
+    // Starting at u32::MAX.
+    let img = ebr_disk(2000, u32::MAX, u32::MAX);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1]);
+}
+
+#[test]
+fn zero_size_and_empty_entries() {
+    // A typed entry of size 0 keeps its number (as in GRUB) and is reported; a type-0
+    // entry is no partition at all; an EBR with no partition still links on.
+    let mut img = three_logicals(None);
+    put_ebr(&mut img, 100, Some((2, 0, 0x83)), Some(100));
+    put_ebr(&mut img, 200, Some((2, 50, 0x00)), Some(200));
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1, 6]);
+    let p: Vec<_> = table.problems().collect();
+    assert_eq!(p.len(), 1);
+    assert_eq!(partition_problem(p[0]), (5, PartitionProblem::Empty));
+    let v: Vec<_> = table.volumes().collect();
+    assert_eq!(
+        (v[1].start / 512, v[1].grub_name().as_str()),
+        (302, "hd0,msdos6")
+    );
+    // A zero-size extended partition is no extended partition.
+    let mut img = three_logicals(None);
+    put_u32(&mut img, 462 + 12, 0);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1]);
+    assert_eq!(table.problems().count(), 0);
+}
+
+#[test]
+fn logical_partition_on_its_own_ebr_or_overlapping() {
+    // 5 starts on its own EBR (relative start 0); 6 (202..251) and 7 (302..351) are
+    // fine; 8, in EBR 300's third slot (340..439), overlaps 7. EBR 300 links to an
+    // empty EBR at 400.
+    let mut img = three_logicals(Some(300));
+    put_ebr(&mut img, 100, Some((0, 50, 0x83)), Some(100));
+    put_entry(&mut img, 300, 2, 0x83, 40, 100);
+    put_ebr(&mut img, 400, None, None);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1, 6, 7]);
+    let p: Vec<_> = table.problems().collect();
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert_eq!(
+        partition_problem(p[0]),
+        (5, PartitionProblem::StartsOnEbr { ebr_lba: 100 })
+    );
+    assert_eq!(
+        partition_problem(p[1]),
+        (8, PartitionProblem::Overlaps { other: 7 })
+    );
+    // A logical partition over the primary (10..59).
+    let mut img = ebr_disk(2000, 20, 500);
+    put_ebr(&mut img, 20, Some((2, 10, 0x83)), None);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(
+        partition_problem(table.problems().next().unwrap()),
+        (5, PartitionProblem::Overlaps { other: 1 })
+    );
+}
+
+#[test]
+fn ten_thousand_long_chains() {
+    // 10000 EBRs, each with a logical partition: 128 read, then "unsupported".
+    let sectors = 100 + 10_000 * 4 + 10;
+    let mut img = vec![0u8; sectors * SS];
+    put_entry(&mut img, 0, 0, 0x05, 100, 10_000 * 4);
+    for i in 0..10_000u32 {
+        let lba = 100 + u64::from(i) * 4;
+        let link = (i + 1 < 10_000).then_some((i + 1) * 4);
+        put_ebr(&mut img, lba, Some((1, 3, 0x83)), link);
+    }
+    let dev = Counting(&img, 0.into());
+    let table = scan(&dev).unwrap();
+    assert_eq!(table.volumes().count(), 128);
+    assert_eq!(table.volumes().last().unwrap().grub_name(), "hd0,msdos132");
+    let p: Vec<_> = table.problems().collect();
+    assert_eq!(
+        p,
+        vec![&DiskError::Unsupported(Unsupported::EbrChainLength {
+            extended: 1,
+            max: 128
+        })]
+    );
+    assert!(p[0].is_unsupported());
+    assert!(dev.1.get() <= 1 + 128, "{} reads", dev.1.get());
+
+    // 10000 EBRs with no partition in them: 128 read, then the same.
+    for i in 0..10_000u32 {
+        let lba = 100 + u64::from(i) * 4;
+        let link = (i + 1 < 10_000).then_some((i + 1) * 4);
+        put_ebr(&mut img, lba, None, link);
+    }
+    let dev = Counting(&img, 0.into());
+    let table = scan(&dev).unwrap();
+    assert_eq!(table.volumes().count(), 0);
+    assert!(dev.1.get() <= 1 + 128, "{} reads", dev.1.get());
+    assert!(discover(&dev).unwrap_err().is_unsupported());
+
+    // A 10000-long cycle-free chain going backwards on the disk (links decreasing).
+    for i in 0..10_000u32 {
+        let lba = 100 + u64::from(i) * 4;
+        let link = (i > 0).then(|| (i - 1) * 4);
+        put_ebr(&mut img, lba, Some((1, 3, 0x83)), link);
+    }
+    // Start from the far end: the MBR's extended partition still starts at 100, so
+    // its first EBR (i = 0) has no link; rewrite it to jump to the last one.
+    put_ebr(&mut img, 100, Some((1, 3, 0x83)), Some(9_999 * 4));
+    let table = check_sane(&img).unwrap();
+    assert_eq!(table.volumes().count(), 128);
+    assert!(table.problems().all(|p| p.is_unsupported()));
+}
+
+#[test]
+fn every_extended_type_and_second_extended() {
+    for ty in [0x05u8, 0x0F, 0x85] {
+        let mut img = three_logicals(None);
+        img[462 + 4] = ty;
+        let table = check_sane(&img).unwrap();
+        assert_eq!(numbers(&table), vec![1, 5, 6, 7], "{ty:#x}");
+    }
+    // A second extended partition (slot 3) is reported, not read; the first is.
+    let mut img = three_logicals(None);
+    put_entry(&mut img, 0, 2, 0x85, 1200, 500);
+    put_ebr(&mut img, 1200, Some((2, 50, 0x83)), None);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1, 5, 6, 7]);
+    let p: Vec<_> = table.problems().collect();
+    assert_eq!(
+        p,
+        vec![&DiskError::Unsupported(Unsupported::SecondExtended {
+            number: 3,
+            followed: 2
+        })]
+    );
+    // Its problem sits at its slot, before the logical partitions.
+    assert!(table.entries[1].is_err());
+}
+
+#[test]
+fn ebr_data_entries_in_every_slot_and_garbage_status() {
+    // GRUB counts a data entry in any slot, in slot order; status bytes of EBR
+    // entries are not checked (GRUB and Linux ignore them).
+    let mut img = ebr_disk(2000, EXT_FIRST, EXT_SECTORS);
+    put_ebr(&mut img, 100, None, Some(100));
+    put_entry(&mut img, 100, 2, 0x83, 2, 10);
+    put_entry(&mut img, 100, 3, 0x83, 20, 10);
+    img[100 * SS + 446 + 32] = 0x7F;
+    put_ebr(&mut img, 200, Some((2, 10, 0x83)), None);
+    let table = check_sane(&img).unwrap();
+    assert_eq!(numbers(&table), vec![1, 5, 6, 7]);
+    let starts: Vec<_> = table.volumes().map(|v| v.start / 512).collect();
+    assert_eq!(starts, vec![10, 102, 120, 202]);
+}
+
+/// A 16 MiB sfdisk disk with logical partitions, in memory: 1 = 2048+2048 (0x83),
+/// 2 = extended 4096+28672, 5 = 6144+4096, 6 = 12288+4096, 7 = 20480+8192.
+fn base_logical() -> Option<Vec<u8>> {
+    if !have("sfdisk") {
+        return None;
+    }
+    let img = image("hostilelogical", 16 * MIB);
+    sfdisk(
+        &img,
+        "label: dos\nunit: sectors\nstart=2048, size=2048, type=83\n\
+         start=4096, size=28672, type=5\n\
+         start=6144, size=4096, type=83\nstart=12288, size=4096, type=82\n\
+         start=20480, size=8192, type=83\n",
+    );
+    Some(read(&img))
+}
+
+/// The EBR sectors of a chain, found by following it the simple way (the base image
+/// is sound).
+fn ebr_lbas(img: &[u8]) -> Vec<usize> {
+    let ext = get_u32(img, 462 + 8) as usize;
+    let mut lbas = vec![ext];
+    loop {
+        let at = *lbas.last().unwrap() * SS;
+        let link = get_u32(img, at + 462 + 8) as usize;
+        if img[at + 462 + 4] == 0 {
+            return lbas;
+        }
+        lbas.push(ext + link);
+    }
+}
+
+/// Random damage to the MBR and the EBRs of a real sfdisk disk with logical
+/// partitions, weighted towards the entry fields. Deterministic: the seed is fixed.
+#[test]
+fn random_ebr_corruption_never_panics() {
+    let Some(base) = base_logical() else { return };
+    let sectors: Vec<usize> = std::iter::once(0).chain(ebr_lbas(&base)).collect();
+    assert_eq!(sectors.len(), 4, "{sectors:?}");
+    {
+        let table = check_sane(&base).unwrap();
+        assert_eq!(numbers(&table), vec![1, 5, 6, 7]);
+    }
+    let disk_sectors = (base.len() / SS) as u64;
+    let mut rng = Rng(0x243F_6A88_85A3_08D3);
+    let mut img = base.clone();
+    let (mut with_logical, mut with_problem) = (0u32, 0u32);
+    for _ in 0..5000u32 {
+        for &s in &sectors {
+            img[s * SS..(s + 1) * SS].copy_from_slice(&base[s * SS..(s + 1) * SS]);
+        }
+        let flips = 1 + rng.below(6);
+        for _ in 0..flips {
+            let s = sectors[rng.below(sectors.len() as u64) as usize];
+            let at = s * SS;
+            match rng.below(4) {
+                // A whole LBA or size field, with a value near something meaningful.
+                0 | 1 => {
+                    let field =
+                        at + 446 + 16 * rng.below(4) as usize + [8, 12][rng.below(2) as usize];
+                    let v = match rng.below(5) {
+                        0 => rng.below(disk_sectors + 8) as u32,
+                        1 => rng.below(64) as u32,
+                        2 => u32::MAX - rng.below(4) as u32,
+                        3 => get_u32(&img, field)
+                            .wrapping_add(rng.below(9) as u32)
+                            .wrapping_sub(4),
+                        _ => rng.next() as u32,
+                    };
+                    put_u32(&mut img, field, v);
+                }
+                // A type byte: empty, data, extended.
+                2 => {
+                    let t = at + 446 + 16 * rng.below(4) as usize + 4;
+                    img[t] =
+                        [0x00, 0x83, 0x05, 0x0F, 0x85, rng.next() as u8][rng.below(6) as usize];
+                }
+                // Any byte of the sector (signature included).
+                _ => {
+                    let pos = at + 446 + rng.below(66) as usize;
+                    img[pos] = match rng.below(3) {
+                        0 => 0,
+                        1 => 0xFF,
+                        _ => img[pos] ^ (1 << rng.below(8)),
+                    };
+                }
+            }
+        }
+        let dev = Counting(&img, 0.into());
+        match scan(&dev) {
+            Ok(table) => {
+                for v in table.volumes() {
+                    assert!(v.start + v.len <= img.len() as u64, "{v:?}");
+                    v.window(img.as_slice()).unwrap();
+                    let _ = (v.grub_name(), v.legacy_grub_name());
+                    if v.number.is_some_and(|n| n >= 5) {
+                        with_logical += 1;
+                    }
+                }
+                // Volumes never overlap one another.
+                let vols: Vec<_> = table.volumes().collect();
+                for (i, a) in vols.iter().enumerate() {
+                    for b in &vols[i + 1..] {
+                        assert!(
+                            a.start + a.len <= b.start || b.start + b.len <= a.start,
+                            "{a:?} {b:?}"
+                        );
+                    }
+                }
+                for p in table.problems() {
+                    assert!(!p.to_string().is_empty());
+                    with_problem += 1;
+                }
+            }
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+        // One MBR and at most 128 EBRs (in practice, the chain's few).
+        assert!(dev.1.get() <= 129, "{} reads", dev.1.get());
+        let _ = discover(img.as_slice());
+    }
+    assert!(
+        with_logical > 1000 && with_problem > 1000,
+        "{with_logical} {with_problem}"
+    );
 }
