@@ -370,3 +370,38 @@ fn repeated_reads_and_parses_are_bounded() {
     let words = "a ".repeat(300_000);
     assert_eq!(kind(words.as_bytes()), ConfigErrorKind::Limit);
 }
+
+#[test]
+fn nesting_just_under_the_limits_works_without_overflowing_the_stack() {
+    // 60 nested `if`s: near both the parser's and the interpreter's depth limit (64).
+    let n = 60;
+    let cfg = format!(
+        "{}a=deep{}\nmenuentry e {{ linux /k $a }}",
+        "if true; then ".repeat(n),
+        "; fi".repeat(n)
+    );
+    let e = eval(cfg.as_bytes(), "hd0,msdos1", &host()).unwrap();
+    assert_eq!(
+        e.menu.entry(&[0]).unwrap().boot.clone().unwrap().args,
+        "deep"
+    );
+    // Function calls 30 deep.
+    let mut cfg = String::new();
+    for i in 0..30 {
+        cfg.push_str(&format!("function f{i} {{ f{} ; }}\n", i + 1));
+    }
+    cfg.push_str("function f30 { d=bottom; }\nf0\nmenuentry e { linux /k $d }");
+    let e = eval(cfg.as_bytes(), "hd0,msdos1", &host()).unwrap();
+    assert_eq!(
+        e.menu.entry(&[0]).unwrap().boot.clone().unwrap().args,
+        "bottom"
+    );
+    // Submenus 15 deep, each level's default leading down.
+    let cfg = format!(
+        "{}menuentry e {{ linux /k leaf }}{}",
+        "submenu s {\n".repeat(15),
+        "\n}".repeat(15)
+    );
+    let e = eval(cfg.as_bytes(), "hd0,msdos1", &host()).unwrap();
+    assert_eq!(e.menu.default, Some(vec![0; 16]));
+}
