@@ -196,7 +196,6 @@ const DISPLAY_ONLY: &[&str] = &[
     "acpi",
     "gptsync",
     "font",
-    "hwmatch",
     "gettext",
     "tpm2_key_protector_init",
     "lsacpi",
@@ -244,6 +243,7 @@ const UNSUPPORTED: &[&str] = &[
     "net_get_dhcp_option",
     "setpci",
     "lsefi",
+    "hwmatch",
     "efi_export_env",
     "efi_load_env",
 ];
