@@ -1,8 +1,8 @@
 //! GRUB 2 configs (`grub.cfg`), evaluated as GRUB 2 evaluates them.
 //!
 //! The script is lexed ([`lexer`]) and parsed ([`parser`]) following GRUB's own flex
-//! and bison grammars, then run by an interpreter ([`eval`], built-in commands in
-//! [`commands`]) that keeps GRUB's variable contexts, function table, positional
+//! and bison grammars, then run by an interpreter (`eval.rs`, built-in commands in
+//! `commands.rs`) that keeps GRUB's variable contexts, function table, positional
 //! parameters and `$?`. Running the top level registers menu entries and submenus;
 //! then, as GRUB does when an entry is booted, each entry's body is run in the
 //! context GRUB would give it, to learn its kernel, initrds and command line; each
@@ -13,8 +13,8 @@
 //! Nothing is ever executed on the host: the only effects are reads through
 //! [`ConfigHost`]. Every loop, recursion and allocation is bounded by [`Limits`].
 
-pub mod commands;
-pub mod eval;
+mod commands;
+mod eval;
 pub mod lexer;
 pub mod parser;
 
