@@ -136,6 +136,27 @@ fn metadata_checksums() {
         "{m}"
     );
 
+    // Without metadata_csum, uninit_bg's crc16 descriptor checksum (gdt_csum) is
+    // checked: any byte of a descriptor, here group 0's inode table pointer.
+    let old = small_image(
+        &tmp,
+        "e4-crc16",
+        &["-t", "ext4", "-b", "1024", "-O", "^metadata_csum,uninit_bg"],
+    );
+    let old = fs::read(old).unwrap();
+    assert!(open(&old).is_ok());
+    let ro_compat = u32::from_le_bytes(old[1024 + 0x64..1024 + 0x68].try_into().unwrap());
+    assert_eq!(ro_compat & 0x410, 0x10, "gdt_csum without metadata_csum");
+    for at in [2048 + 0x8, 2048 + 0x1E, 2048 + 0x1F] {
+        let mut img = old.clone();
+        img[at] ^= 4;
+        let m = corrupt_msg(open(&img));
+        assert!(
+            m.contains("group descriptor 0") && m.contains("checksum mismatch"),
+            "{m}"
+        );
+    }
+
     // An inode.
     let off = inode_offset(&path, "/small", 1024);
     let mut img = clean.clone();

@@ -1,4 +1,5 @@
-//! CRC32C (Castagnoli), the checksum of ext4's `metadata_csum` feature.
+//! CRC32C (Castagnoli), the checksum of ext4's `metadata_csum` feature, and CRC16
+//! (the ANSI polynomial), the older `gdt_csum`/`uninit_bg` group descriptor checksum.
 //!
 //! ext4 uses the raw reflected CRC: the caller supplies the starting value (`!0` or a
 //! seed derived from the UUID, the inode number, ...) and no final inversion is done,
@@ -33,6 +34,48 @@ const fn make_table() -> [u32; 256] {
     table
 }
 
+/// Reflected CRC16 (ANSI, x^16 + x^15 + x^2 + 1), as Linux's `lib/crc16.c`.
+const POLY16: u16 = 0xA001;
+
+/// Byte-at-a-time CRC16 table, computed at compile time.
+static TABLE16: [u16; 256] = make_table16();
+
+// Runs at compile time only, over constant bounds: no guest data reaches it.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation
+)]
+const fn make_table16() -> [u16; 256] {
+    let mut table = [0u16; 256];
+    let mut i = 0usize;
+    while i < 256 {
+        let mut c = i as u16;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                (c >> 1) ^ POLY16
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+}
+
+/// Continues a CRC16 over `data` from `crc` (no inversion; ext4 starts at `!0`).
+pub(crate) fn crc16(mut crc: u16, data: &[u8]) -> u16 {
+    for &b in data {
+        let [lo, _] = crc.to_le_bytes();
+        let idx = usize::from(lo ^ b);
+        crc = TABLE16.get(idx).copied().unwrap_or(0) ^ (crc >> 8);
+    }
+    crc
+}
+
 /// Continues a CRC32C over `data`, starting from `crc` (no pre- or post-inversion,
 /// as ext4's `ext4_chksum` does).
 pub(crate) fn crc32c(mut crc: u32, data: &[u8]) -> u32 {
@@ -46,7 +89,13 @@ pub(crate) fn crc32c(mut crc: u32, data: &[u8]) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::crc32c;
+    use super::{crc16, crc32c};
+
+    #[test]
+    fn crc16_check_value() {
+        // CRC-16/MODBUS: the reflected ANSI polynomial from 0xFFFF, no final xor.
+        assert_eq!(crc16(!0, b"123456789"), 0x4B37);
+    }
 
     #[test]
     fn standard_check_value() {

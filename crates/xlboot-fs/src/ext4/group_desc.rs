@@ -7,9 +7,9 @@
 use alloc::format;
 use alloc::vec;
 
-use super::checksum::crc32c;
+use super::checksum::{crc16, crc32c};
 use super::superblock::{
-    Superblock, COMPAT_SPARSE_SUPER2, INCOMPAT_META_BG, RO_COMPAT_SPARSE_SUPER,
+    Superblock, COMPAT_SPARSE_SUPER2, INCOMPAT_META_BG, RO_COMPAT_GDT_CSUM, RO_COMPAT_SPARSE_SUPER,
 };
 use crate::bytes::{le16, le32, slice};
 use crate::FsError;
@@ -116,20 +116,29 @@ pub(crate) fn read<D: BlockDevice>(
         ))
     };
 
-    if let Some(seed) = sb.csum_seed {
-        // crc32c(seed, group number, descriptor with bg_checksum skipped), low 16 bits.
-        let stored = le16(&raw, CHECKSUM_OFFSET).ok_or_else(|| bad("short"))?;
+    // Both checksums skip bg_checksum itself and cover the rest of the descriptor (all
+    // `s_desc_size` bytes with 64bit; the 32 bytes of the small descriptor otherwise).
+    let stored = le16(&raw, CHECKSUM_OFFSET).ok_or_else(|| bad("short"))?;
+    let head = slice(&raw, 0, CHECKSUM_OFFSET).ok_or_else(|| bad("short"))?;
+    let rest = raw.get(CHECKSUM_OFFSET.saturating_add(2)..).unwrap_or(&[]);
+    let computed = if let Some(seed) = sb.csum_seed {
+        // metadata_csum: crc32c(seed, group number, descriptor), low 16 bits.
         let mut crc = crc32c(seed, &group.to_le_bytes());
-        crc = crc32c(
-            crc,
-            slice(&raw, 0, CHECKSUM_OFFSET).ok_or_else(|| bad("short"))?,
-        );
+        crc = crc32c(crc, head);
         crc = crc32c(crc, &[0, 0]);
-        crc = crc32c(
-            crc,
-            raw.get(CHECKSUM_OFFSET.saturating_add(2)..).unwrap_or(&[]),
-        );
-        let computed = u16::try_from(crc & 0xFFFF).unwrap_or(0);
+        crc = crc32c(crc, rest);
+        Some(u16::try_from(crc & 0xFFFF).unwrap_or(0))
+    } else if sb.feature_ro_compat & RO_COMPAT_GDT_CSUM != 0 {
+        // gdt_csum (`uninit_bg`), the older scheme: crc16(!0, UUID, group, descriptor).
+        let mut crc = crc16(!0, &sb.uuid);
+        crc = crc16(crc, &group.to_le_bytes());
+        crc = crc16(crc, head);
+        crc = crc16(crc, rest);
+        Some(crc)
+    } else {
+        None
+    };
+    if let Some(computed) = computed {
         if stored != computed {
             return Err(bad(&format!(
                 "checksum mismatch (stored {stored:#06x}, computed {computed:#06x})"

@@ -4,7 +4,7 @@
 //! self-consistent and fit the device, and every INCOMPAT feature must be one this
 //! reader understands (INCOMPAT means "you will misread the filesystem if you ignore
 //! this"). RO_COMPAT features only matter to writers and are ignored, except
-//! `metadata_csum`, whose checksums are verified.
+//! `metadata_csum` and the older `gdt_csum`, whose checksums are verified.
 
 use alloc::format;
 
@@ -89,7 +89,7 @@ const INCOMPAT_NAMES: [(u32, &str); 16] = [
 
 // RO_COMPAT features.
 pub(crate) const RO_COMPAT_SPARSE_SUPER: u32 = 0x1;
-const RO_COMPAT_GDT_CSUM: u32 = 0x10;
+pub(crate) const RO_COMPAT_GDT_CSUM: u32 = 0x10;
 const RO_COMPAT_METADATA_CSUM: u32 = 0x400;
 
 /// Largest block size: 64 KiB, as Linux.
@@ -297,9 +297,6 @@ impl Superblock {
         } else {
             None
         };
-        // gdt_csum (crc16 group descriptor checksums) without metadata_csum is accepted
-        // but not verified: those checksums only guard the descriptors' free counts.
-        let _ = RO_COMPAT_GDT_CSUM;
 
         Ok(Superblock {
             inodes_count,
