@@ -280,3 +280,118 @@ fn block_copy_with_bad_tag_checksum_is_skipped() {
     assert_eq!(fs.replayed_blocks(), 0);
     assert_eq!(read_path(&fs, "/small"), b"original content\n");
 }
+
+/// Byte offset of journal block `k` (the journal is inode 8).
+fn jblock(img: &Path, k: u64, bs: usize) -> usize {
+    let p: usize = debugfs(img, &format!("bmap <8> {k}"))
+        .trim()
+        .parse()
+        .unwrap();
+    p * bs
+}
+
+fn corrupt_msg(img: &[u8]) -> String {
+    match ext4::probe(img) {
+        Err(FsError::Corrupt(m)) => m,
+        Err(e) => panic!("expected a corrupt error, got: {e}"),
+        Ok(_) => panic!("expected a corrupt error, got success"),
+    }
+}
+
+#[test]
+fn journal_checksums_v3_superblock_descriptor_and_revoke() {
+    // Two checksummed transactions writing the same block: the second copy wins.
+    let tmp = TempDir::new("jcsum");
+    let (img, b, bs) = setup(&tmp, "csum", &["-t", "ext4", "-b", "4096"]);
+    let first = tmp.path().join("first");
+    let second = tmp.path().join("second");
+    fs::write(&first, block_image(bs, b"first copy -----\n")).unwrap();
+    fs::write(&second, block_image(bs, b"second copy ----\n")).unwrap();
+    debugfs_w(
+        &img,
+        tmp.path(),
+        &format!(
+            "jo -c\njw -b {b} {}\njc\njo -c\njw -b {b} {}\njc\n",
+            first.display(),
+            second.display()
+        ),
+    );
+    let clean = fs::read(&img).unwrap();
+    // Layout: 0 superblock; 1 descriptor, 2 copy, 3 commit; 4, 5, 6 likewise.
+    let at: Vec<usize> = (0..7).map(|k| jblock(&img, k, bs)).collect();
+    let btype =
+        |img: &[u8], k: usize| u32::from_be_bytes(img[at[k] + 4..at[k] + 8].try_into().unwrap());
+    assert_eq!(
+        (
+            btype(&clean, 1),
+            btype(&clean, 3),
+            btype(&clean, 4),
+            btype(&clean, 6)
+        ),
+        (1, 2, 1, 2),
+        "journal layout"
+    );
+    {
+        let fs = ext4::probe(clean.as_slice()).unwrap().unwrap();
+        assert_eq!(read_path(&fs, "/small"), b"second copy ----\n");
+    }
+
+    // The journal superblock's checksum (a byte of s_users, unused by replay).
+    let mut img2 = clean.clone();
+    img2[at[0] + 0x100] ^= 1;
+    let m = corrupt_msg(&img2);
+    assert!(m.contains("superblock checksum mismatch"), "{m}");
+
+    // The second descriptor's tail checksum (a byte in its unused middle): its commit
+    // is not older than the first, so this is damage, and replay fails as in jbd2.
+    let mut img2 = clean.clone();
+    img2[at[4] + 2000] ^= 1;
+    let m = corrupt_msg(&img2);
+    assert!(
+        m.contains("transaction 2") && m.contains("descriptor block 4"),
+        "{m}"
+    );
+
+    // The same, with the second commit dated before the first: a stale block from an
+    // earlier use of the journal. The log ends after the first transaction.
+    img2[at[6] + 0x30..at[6] + 0x38].fill(0);
+    let fs = ext4::probe(img2.as_slice()).unwrap().unwrap();
+    assert_eq!(read_path(&fs, "/small"), b"first copy -----\n");
+
+    // A torn second commit (its own checksum fails): the first transaction stands.
+    let mut img2 = clean.clone();
+    img2[at[6] + 0x40] ^= 1;
+    let fs = ext4::probe(img2.as_slice()).unwrap().unwrap();
+    assert_eq!(read_path(&fs, "/small"), b"first copy -----\n");
+}
+
+#[test]
+fn journal_revoke_block_checksum() {
+    let tmp = TempDir::new("jrevcsum");
+    let (img, b, bs) = setup(&tmp, "rev", &["-t", "ext4", "-b", "4096"]);
+    let blk = tmp.path().join("blk");
+    fs::write(&blk, block_image(bs, b"replayed content\n")).unwrap();
+    debugfs_w(
+        &img,
+        tmp.path(),
+        &format!(
+            "jo -c\njw -b {b} {}\njc\njo -c\njw -r {b} /dev/null\njc\n",
+            blk.display()
+        ),
+    );
+    let clean = fs::read(&img).unwrap();
+    let rev = jblock(&img, 4, bs);
+    assert_eq!(
+        u32::from_be_bytes(clean[rev + 4..rev + 8].try_into().unwrap()),
+        5,
+        "journal block 4 is the revoke block"
+    );
+    {
+        let fs = ext4::probe(clean.as_slice()).unwrap().unwrap();
+        assert_eq!(read_path(&fs, "/small"), b"original content\n");
+    }
+    let mut img2 = clean.clone();
+    img2[rev + 3000] ^= 1;
+    let m = corrupt_msg(&img2);
+    assert!(m.contains("revoke block 4"), "{m}");
+}

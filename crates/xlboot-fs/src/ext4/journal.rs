@@ -13,9 +13,16 @@
 //! earlier copies of a block, escaped data blocks get their magic number back. It is
 //! bounded by the journal length (each step consumes at least one journal block and
 //! the walk stops after `s_maxlen` of them), and the map by the number of journal
-//! blocks. With journal checksums (v2/v3), a bad commit block checksum ends the log
-//! (a torn commit), and a block copy whose tag checksum does not match is skipped,
-//! as Linux's recovery does, rather than written over good data.
+//! blocks. With journal checksums (v2/v3) everything is verified as jbd2 does:
+//! - the journal superblock checksum must match (else the journal is corrupt);
+//! - a bad commit block checksum ends the log there (a torn commit: the transaction
+//!   never happened; what came before is replayed, as e2fsck does);
+//! - a block copy whose tag checksum does not match is skipped rather than written
+//!   over good data;
+//! - a descriptor or revoke block with a bad tail checksum is either a stale block
+//!   left from an earlier use of the journal, or damage: jbd2 tells them apart at the
+//!   next commit block, whose time goes backwards for stale data (the log ends, its
+//!   transaction discarded) and not for damage (recovery fails: corrupt).
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -168,6 +175,25 @@ struct JournalSb {
     csum_seed: Option<u32>,
 }
 
+/// Offset of `h_commit_sec` (big-endian u64) in a commit block.
+const COMMIT_SEC: usize = 0x30;
+/// Offset of `s_checksum` in the journal superblock, and the superblock's size.
+const SB_CHECKSUM: usize = 0xFC;
+const SB_SIZE: usize = 1024;
+/// `s_checksum_type` of a v2/v3 journal: crc32c.
+const CRC32C_CHKSUM: u8 = 4;
+
+/// jbd2's tail checksum of a descriptor or revoke block: crc32c(seed, the block with
+/// its last four bytes, the stored checksum, read as zero).
+fn tail_csum_ok(block: &[u8], seed: u32) -> bool {
+    let Some(t) = block.len().checked_sub(4) else {
+        return false;
+    };
+    let stored = be32(block, t).unwrap_or(0);
+    let crc = crc32c(crc32c(seed, block.get(..t).unwrap_or(&[])), &[0; 4]);
+    crc == stored
+}
+
 fn corrupt(what: &str) -> FsError {
     FsError::Corrupt(format!("ext4 journal: {what}"))
 }
@@ -269,6 +295,9 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
     let mut j = jsb.start;
     let mut seq = jsb.sequence;
     let mut steps: u32 = 0;
+    // A descriptor or revoke block that failed its checksum, judged at the next commit.
+    let mut bad_tail: Option<(u32, &str)> = None;
+    let mut last_time = 0u64;
     // Each iteration consumes at least one journal block; the log cannot be longer
     // than the journal.
     while steps < jsb.maxlen {
@@ -280,6 +309,11 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
         let btype = be32(&block, 4).unwrap_or(0);
         match btype {
             DESCRIPTOR => {
+                if let Some(seed) = jsb.csum_seed {
+                    if !tail_csum_ok(&block, seed) {
+                        bad_tail = Some((j, "descriptor"));
+                    }
+                }
                 let mut off = 12usize;
                 while let Some(tag) = slice(&block, off, tag_bytes) {
                     if off.saturating_add(tag_bytes) > usable {
@@ -318,6 +352,19 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
                 }
             }
             COMMIT => {
+                let time = be32(&block, COMMIT_SEC)
+                    .zip(be32(&block, COMMIT_SEC.saturating_add(4)))
+                    .map_or(0, |(hi, lo)| (u64::from(hi) << 32) | u64::from(lo));
+                if let Some((at, what)) = bad_tail {
+                    // As jbd2: a commit no older than the last one means the bad block
+                    // belongs to this log (damage); an older one means stale blocks.
+                    if time >= last_time {
+                        return Err(corrupt(&format!(
+                            "transaction {seq}: {what} block {at} fails its checksum"
+                        )));
+                    }
+                    break;
+                }
                 if let Some(seed) = jsb.csum_seed {
                     let stored = be32(&block, 16).unwrap_or(0);
                     let mut copy = block.clone();
@@ -328,6 +375,7 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
                         break; // a torn commit: the transaction never happened
                     }
                 }
+                last_time = time;
                 for (target, jb, escaped, tag_csum) in pending.writes.drain(..) {
                     let phys = phys_of(jb, &mut scratch)?;
                     if let (Some(seed), Some(want)) = (jsb.csum_seed, tag_csum) {
@@ -348,6 +396,11 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
                 seq = seq.wrapping_add(1);
             }
             REVOKE => {
+                if let Some(seed) = jsb.csum_seed {
+                    if !tail_csum_ok(&block, seed) {
+                        bad_tail = Some((j, "revoke"));
+                    }
+                }
                 let count = usize::try_from(be32(&block, 12).unwrap_or(0)).unwrap_or(usize::MAX);
                 if count > usable || count < 16 {
                     return Err(corrupt(&format!("revoke block {j} claims {count} bytes")));
@@ -413,7 +466,28 @@ fn parse_sb(b: &[u8], bs: u32, jinode: &Inode) -> Result<JournalSb, FsError> {
     } else {
         0
     };
-    let csum_seed = if incompat & (INCOMPAT_CSUM_V2 | INCOMPAT_CSUM_V3) != 0 {
+    let csum = incompat & (INCOMPAT_CSUM_V2 | INCOMPAT_CSUM_V3);
+    if csum == INCOMPAT_CSUM_V2 | INCOMPAT_CSUM_V3 {
+        return Err(corrupt("superblock sets both checksum v2 and v3"));
+    }
+    let csum_seed = if csum != 0 {
+        let ctype = b.get(0x50).copied().unwrap_or(0);
+        if ctype != CRC32C_CHKSUM {
+            return Err(FsError::Unsupported(format!(
+                "ext4 journal checksum type {ctype} (only crc32c, type 4, goes with v2/v3)"
+            )));
+        }
+        // crc32c(!0, the 1024-byte superblock with s_checksum read as zero).
+        let sb = slice(b, 0, SB_SIZE).ok_or_else(|| corrupt("superblock is short"))?;
+        let stored = be32(sb, SB_CHECKSUM).unwrap_or(0);
+        let mut crc = crc32c(!0, sb.get(..SB_CHECKSUM).unwrap_or(&[]));
+        crc = crc32c(crc, &[0; 4]);
+        crc = crc32c(crc, sb.get(SB_CHECKSUM.saturating_add(4)..).unwrap_or(&[]));
+        if crc != stored {
+            return Err(corrupt(&format!(
+                "superblock checksum mismatch (stored {stored:#010x}, computed {crc:#010x})"
+            )));
+        }
         Some(crc32c(!0, slice(b, 0x30, 16).unwrap_or(&[])))
     } else {
         None
