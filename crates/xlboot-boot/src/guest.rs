@@ -12,8 +12,8 @@ use core::fmt;
 use xlboot_config::{ConfigHost, Device, FilePath, HostError};
 use xlboot_disk::volumes::{self, Volume as DiskVolume};
 use xlboot_disk::{BlockDevice, Window};
-use xlboot_fs::path::{resolve_file, PathLimits};
-use xlboot_fs::{FileSystem, FsError, NodeId};
+use xlboot_fs::path::{resolve, resolve_file, PathLimits};
+use xlboot_fs::{FileKind, FileSystem, FsError, NodeId};
 
 use crate::error::{BootError, ErrorKind};
 
@@ -215,6 +215,20 @@ impl ConfigHost for Guest<'_> {
                     .map_err(host_error)
             }
             Err(FsError::NotFound(_) | FsError::WrongKind(_)) => Ok(None),
+            Err(e) => Err(host_error(e)),
+        }
+    }
+
+    fn dir_exists(&self, dir: &FilePath) -> Result<bool, HostError> {
+        let Some(fs) = self.volume(&dir.device).and_then(|v| v.fs.as_ref().ok()) else {
+            return Ok(false);
+        };
+        match resolve(fs.as_ref(), dir.path.as_bytes(), &self.limits) {
+            Ok(node) => fs
+                .metadata(node)
+                .map(|m| m.kind == FileKind::Directory)
+                .map_err(host_error),
+            Err(FsError::NotFound(_) | FsError::WrongKind(_)) => Ok(false),
             Err(e) => Err(host_error(e)),
         }
     }

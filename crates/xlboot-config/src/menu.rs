@@ -22,8 +22,8 @@ pub struct BootSpec {
     /// Xen (`grub-core/lib/cmdline.c`, `grub-core/loader/i386/xen.c`): the arguments
     /// after the kernel path, each written with `\`, `'` and `"` backslash-escaped and
     /// wrapped in double quotes if it contains a space, joined by single spaces; no
-    /// `BOOT_IMAGE=` is added; at most 1023 bytes (whole arguments that do not fit are
-    /// dropped, as GRUB drops them).
+    /// `BOOT_IMAGE=` is added. Not cut at 1023 bytes as GRUB cuts it: the caller refuses
+    /// a command line longer than a PV guest accepts.
     pub args: String,
 }
 

@@ -21,6 +21,10 @@ impl ConfigHost for HostConfig {
         Ok(Some(0))
     }
 
+    fn dir_exists(&self, _dir: &FilePath) -> Result<bool, HostError> {
+        Ok(false)
+    }
+
     fn read_file(&self, _file: &FilePath, _max: usize) -> Result<Option<Vec<u8>>, HostError> {
         Ok(None)
     }

@@ -257,3 +257,35 @@ fn oversized_sparse_files_are_refused_without_reading() {
     g.assert_fails(&["--entry=big initrd"], "allowed");
     g.assert_fails(&["--entry=big kernel", "--max-kernel-size=1G"], "allowed");
 }
+
+/// `[ -d ]` and `[ -e ]` look at the guest's own directories (Ubuntu's config decides
+/// `vt.handoff` with `[ -e ${prefix}/gfxblacklist.txt ]`).
+#[test]
+fn directory_tests_read_the_guest() {
+    let g = guest(
+        "dirs",
+        "if [ -d /boot/grub ]; then if [ -e /nowhere ]; then set default=2; else set default=1; fi; fi\n\
+         menuentry 'a' { linux /boot/k a }\nmenuentry 'b' { linux /boot/k b }\nmenuentry 'c' { linux /boot/k c }\n",
+        &[("/boot/k", b"KERNEL")],
+        |_| {},
+    );
+    let out = g.run(&["-n", "--output-format=simple"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        reply_items(&out.stdout)[1],
+        ("args".to_string(), "b".to_string())
+    );
+}
+
+/// A `linux` line longer than a PV guest accepts is refused, not cut as GRUB cuts it.
+#[test]
+fn overlong_linux_lines_are_refused() {
+    let long = "y".repeat(700);
+    let cfg = format!("menuentry 'long' {{ linux /boot/k a={long} b={long} }}\n");
+    let g = guest("longline", &cfg, &[("/boot/k", b"KERNEL")], |_| {});
+    g.assert_fails(&[], "more than the 1023");
+}

@@ -991,9 +991,13 @@ fn split_ws(v: &str) -> Vec<String> {
         .collect()
 }
 
-/// `grub_create_loader_cmdline` with the Xen loader's 1023-byte buffer.
+/// `grub_create_loader_cmdline`: each argument escaped, quoted if it holds a space,
+/// joined by single spaces.
+///
+/// GRUB for Xen silently drops the arguments that do not fit its 1023-byte buffer.
+/// xlboot keeps them all, so that the caller can refuse an over-long command line with a
+/// clear message instead of booting the guest without, say, its `root=`.
 pub(crate) fn loader_cmdline(args: &[String]) -> String {
-    let mut room: usize = 1023;
     let mut parts: Vec<String> = Vec::new();
     for a in args {
         let has_space = a.contains(' ');
@@ -1010,11 +1014,6 @@ pub(crate) fn loader_cmdline(args: &[String]) -> String {
         if has_space {
             s.push('"');
         }
-        let size = s.len().saturating_add(1);
-        if room < size {
-            break;
-        }
-        room = room.saturating_sub(size);
         parts.push(s);
     }
     parts.join(" ")
