@@ -554,3 +554,240 @@ fn unusual_layouts() {
         }
     }
 }
+
+/// Runs debugfs commands (one per line) with the image open read-write; returns stdout.
+fn debugfs_w(img: &Path, cmds: &str) -> String {
+    let f = img.with_extension("cmds");
+    fs::write(&f, cmds).unwrap();
+    let out = Command::new("debugfs")
+        .arg("-w")
+        .arg("-f")
+        .arg(&f)
+        .arg(img)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "debugfs: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn ext4_casefold_directories() {
+    // Casefold directories as Debian and Android make them: the feature at mkfs, the
+    // +F flag on directories (set here with debugfs, as chattr +F needs a mount), and
+    // e2fsck -D rebuilding their htrees with the casefolded name hash.
+    let tmp = TempDir::new("casefold");
+    let src = tmp.path().join("src");
+    let o = TreeOpts {
+        many: 300,
+        kernel_size: 300_000,
+        sparse_far: 3 << 20,
+    };
+    build_tree(&src, &o);
+    fs::create_dir_all(src.join("cf/Grub")).unwrap();
+    fs::write(src.join("cf/Vmlinuz-6.1.0"), b"kernel\n").unwrap();
+    fs::write(src.join("cf/Grub/Grub.CFG"), b"set default=0\n").unwrap();
+    fs::write(src.join("cf/Straße"), b"sharp s\n").unwrap();
+    fs::write(src.join("cf/\u{212A}elvin"), b"kelvin sign\n").unwrap();
+    fs::write(src.join("cf/Ünïcode"), b"needs tables\n").unwrap();
+    for i in 0..400 {
+        fs::write(src.join(format!("cf/File_{i:04}_padding")), b"f\n").unwrap();
+    }
+    for (name, extra) in [
+        ("cf", "^metadata_csum"),
+        ("cf-csum-strict", "metadata_csum"),
+    ] {
+        let mut args = vec!["-t", "ext4", "-O"];
+        let feats = format!("casefold,{extra}");
+        args.push(&feats);
+        if name.ends_with("strict") {
+            args.extend(["-E", "encoding_flags=strict"]);
+        }
+        let img = mkfs(tmp.path(), name, &args, &src, "64M");
+        debugfs_w(
+            &img,
+            "set_inode_field /cf flags 0x40080000\nset_inode_field /cf/Grub flags 0x40080000\n",
+        );
+        reindex(&img);
+        let st = debugfs(&img, "stat /cf");
+        assert!(st.contains("Flags: 0x40081000"), "{name}: /cf:\n{st}");
+
+        let dev = FileDev::open(&img);
+        let fs = ext4::probe(&dev)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .unwrap();
+        // Listings and exact names read as stored.
+        assert!(diff_tree(&fs, &src, fs.root(), "") > 700, "{name}");
+        check_paths(&fs);
+
+        let kernel = node(&fs, "/cf/Vmlinuz-6.1.0");
+        for p in [
+            "/cf/vmlinuz-6.1.0",
+            "/cf/VMLINUZ-6.1.0",
+            "/cf/vMlInUz-6.1.0",
+        ] {
+            assert_eq!(node(&fs, p), kernel, "{name}: {p}");
+        }
+        let cfg = node(&fs, "/cf/Grub/Grub.CFG");
+        assert_eq!(node(&fs, "/cf/grub/grub.cfg"), cfg, "{name}");
+        assert_eq!(node(&fs, "/cf/GRUB/GRUB.CFG"), cfg, "{name}");
+        // Characters that fold to ASCII, both ways round.
+        assert_eq!(node(&fs, "/cf/STRASSE"), node(&fs, "/cf/Straße"), "{name}");
+        assert_eq!(
+            node(&fs, "/cf/kelvin"),
+            node(&fs, "/cf/\u{212A}elvin"),
+            "{name}"
+        );
+        assert_eq!(
+            node(&fs, "/cf/file_0399_PADDING"),
+            node(&fs, "/cf/File_0399_padding"),
+            "{name}"
+        );
+        // A non-ASCII name is found when it is spelt exactly, and otherwise refused
+        // as unsupported, named, rather than reported missing.
+        node(&fs, "/cf/Ünïcode");
+        match resolve(&fs, "/cf/ünïcode".as_bytes(), &PathLimits::default()) {
+            Err(FsError::Unsupported(m)) => assert!(m.contains("ünïcode"), "{m}"),
+            other => panic!("{name}: {other:?}"),
+        }
+        assert!(matches!(err(&fs, "/cf/nothing"), FsError::NotFound(_)));
+        assert!(matches!(err(&fs, "/cf/straß"), FsError::NotFound(_)));
+        // Directories without +F still compare bytes.
+        assert!(matches!(
+            err(&fs, "/CF/Grub/Grub.CFG"),
+            FsError::NotFound(_)
+        ));
+        assert!(matches!(
+            err(&fs, "/boot/GRUB/grub.cfg"),
+            FsError::NotFound(_)
+        ));
+    }
+}
+
+#[test]
+fn ext4_ea_inode_values_are_not_files() {
+    // ea_inode: an xattr value too big for the inode and the xattr block goes into an
+    // inode of its own. Files stay readable; the value inode is never a file.
+    let tmp = TempDir::new("eainode");
+    let src = tmp.path().join("src");
+    let o = TreeOpts {
+        many: 100,
+        kernel_size: 300_000,
+        sparse_far: 3 << 20,
+    };
+    build_tree(&src, &o);
+    let img = mkfs(
+        tmp.path(),
+        "ea",
+        &["-t", "ext4", "-b", "1024", "-O", "ea_inode"],
+        &src,
+        "64M",
+    );
+    let value = tmp.path().join("value");
+    fs::write(&value, Rng(7).bytes(4000)).unwrap();
+    debugfs_w(
+        &img,
+        &format!(
+            "ea_set -f {} /boot/vmlinuz-6.1.0-test user.big\n",
+            value.display()
+        ),
+    );
+    // debugfs leaves i_blocks of the owner one short; e2fsck mends it.
+    let _ = Command::new("e2fsck")
+        .arg("-fy")
+        .arg(&img)
+        .output()
+        .unwrap();
+    fsck_clean(&img);
+    // Find the value inode: the one flagged EA_INODE_FL (0x200000).
+    let cmds: String = (11..200).map(|i| format!("stat <{i}>\n")).collect();
+    let out = debugfs_w(&img, &cmds);
+    let ea: u64 = out
+        .split("Inode: ")
+        .skip(1)
+        .find(|s| s.contains("Flags: 0x28") || s.contains("Flags: 0x20"))
+        .map(|s| s.split_whitespace().next().unwrap().parse().unwrap())
+        .expect("an EA inode");
+    let dev = FileDev::open(&img);
+    let fs = ext4::probe(&dev).unwrap().unwrap();
+    assert!(diff_tree(&fs, &src, fs.root(), "") > 100);
+    check_paths(&fs);
+    drop(fs);
+
+    // A directory entry naming the value inode (debugfs `ln`) is refused as corrupt.
+    debugfs_w(&img, &format!("ln <{ea}> /ea_value\n"));
+    let dev = FileDev::open(&img);
+    let fs = ext4::probe(&dev).unwrap().unwrap();
+    match resolve(&fs, b"/ea_value", &PathLimits::default()) {
+        Err(FsError::Corrupt(m)) => assert!(m.contains("extended attribute value"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    node(&fs, "/boot/vmlinuz");
+}
+
+#[test]
+fn ext4_large_dir_and_huge_file() {
+    // large_dir: the directory size has 64 bits and htrees may have three levels; a
+    // directory of normal size reads the same. huge_file: a sparse 3 TiB file (over the
+    // 2 TiB that 32-bit sector counts allow), with HUGE_FILE_FL counting i_blocks in
+    // filesystem blocks.
+    let tmp = TempDir::new("largedir");
+    let src = tmp.path().join("src");
+    let o = TreeOpts {
+        many: 3000,
+        ..TreeOpts::default()
+    };
+    build_tree(&src, &o);
+    let hsrc = tmp.path().join("hsrc");
+    fs::create_dir(&hsrc).unwrap();
+    const HUGE: u64 = 3 << 40;
+    {
+        use std::os::unix::fs::FileExt;
+        let f = fs::File::create(hsrc.join("huge")).unwrap();
+        f.set_len(HUGE).unwrap();
+        f.write_all_at(b"start of a huge file\n", 0).unwrap();
+        f.write_all_at(b"its end\n", HUGE - 8).unwrap();
+    }
+    for (name, args, dir) in [
+        (
+            "large_dir",
+            &["-t", "ext4", "-b", "4096", "-O", "large_dir,huge_file"][..],
+            &src,
+        ),
+        (
+            "huge",
+            &["-t", "ext4", "-b", "4096", "-O", "large_dir,huge_file"][..],
+            &hsrc,
+        ),
+    ] {
+        let img = mkfs(tmp.path(), name, args, dir, "160M");
+        if name == "large_dir" {
+            reindex(&img);
+            let dev = FileDev::open(&img);
+            let fs = ext4::probe(&dev).unwrap().unwrap();
+            assert!(diff_tree(&fs, &src, fs.root(), "") > 3000);
+            check_paths(&fs);
+            continue;
+        }
+        debugfs_w(&img, "sif /huge flags 0xC0000\nsif /huge blocks 2\n");
+        fsck_clean(&img);
+        let st = debugfs(&img, "stat /huge");
+        assert!(st.contains("Flags: 0xc0000"), "{st}");
+        let dev = FileDev::open(&img);
+        let fs = ext4::probe(&dev).unwrap().unwrap();
+        let n = node(&fs, "/huge");
+        assert_eq!(fs.metadata(n).unwrap().size, HUGE);
+        let mut b = [0xAAu8; 21];
+        assert_eq!(fs.read_at(n, 0, &mut b).unwrap(), 21);
+        assert_eq!(&b, b"start of a huge file\n");
+        let mut b = [0xAAu8; 64];
+        assert_eq!(fs.read_at(n, 1 << 40, &mut b).unwrap(), 64);
+        assert!(b.iter().all(|&x| x == 0));
+        assert_eq!(fs.read_at(n, HUGE - 8, &mut b).unwrap(), 8);
+        assert_eq!(&b[..8], b"its end\n");
+        assert_eq!(fs.read_at(n, HUGE, &mut b).unwrap(), 0);
+    }
+}

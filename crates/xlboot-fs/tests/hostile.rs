@@ -324,9 +324,23 @@ fn directory_damage_and_huge_sizes() {
     let fs = open(&img).unwrap();
     assert!(corrupt_msg(lookup_path(&fs, "/boot/grub")).contains("name length"));
 
-    // A directory claiming 2^40 bytes: refused by the size cap, not scanned.
+    // Without large_dir the high size half of a directory is ext2's i_dir_acl, and
+    // Linux ignores it: so does this reader.
     let off = inode_offset(&path, "/boot", 1024);
     let mut img = clean.clone();
+    put32(&mut img, off + 0x6C, 0x100);
+    let fs = open(&img).unwrap();
+    lookup_path(&fs, "/boot/grub").unwrap();
+
+    // With large_dir it counts: a directory claiming 2^40 bytes is refused by the size
+    // cap, not scanned.
+    let ld = small_image(
+        &tmp,
+        "e4-ld",
+        &["-t", "ext4", "-b", "1024", "-O", "large_dir,^metadata_csum"],
+    );
+    let off = inode_offset(&ld, "/boot", 1024);
+    let mut img = fs::read(&ld).unwrap();
     put32(&mut img, off + 0x6C, 0x100);
     let fs = open(&img).unwrap();
     match lookup_path(&fs, "/boot/grub") {
@@ -422,8 +436,14 @@ fn walk(
 }
 
 fn flip_loop(name: &str, args: &[&str], iterations: u64) {
+    flip_loop_with(name, args, |_| {}, iterations);
+}
+
+/// Like [`flip_loop`], with `prep` run on the image (debugfs edits, e2fsck -D) first.
+fn flip_loop_with(name: &str, args: &[&str], prep: impl Fn(&Path), iterations: u64) {
     let tmp = TempDir::new(name);
     let path = small_image(&tmp, name, args);
+    prep(&path);
     let clean = fs::read(&path).unwrap();
     // Where the metadata is: non-zero bytes of 1 KiB blocks that are not mostly
     // non-zero (random file data is; superblocks, descriptors, inodes, extent and
@@ -514,4 +534,113 @@ fn random_flips_ext4_inline_data() {
         ],
         400,
     );
+}
+
+/// Runs debugfs commands with the image open read-write.
+fn debugfs_w(img: &Path, cmds: &str) {
+    let f = img.with_extension("cmds");
+    fs::write(&f, cmds).unwrap();
+    let out = std::process::Command::new("debugfs")
+        .arg("-w")
+        .arg("-f")
+        .arg(&f)
+        .arg(img)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "debugfs failed");
+}
+
+/// Casefold on /many and /boot (made with debugfs as chattr +F would), htrees rebuilt
+/// with the casefold hash.
+fn casefold_dirs(img: &Path) {
+    debugfs_w(
+        img,
+        "set_inode_field /many flags 0x40080000\nset_inode_field /boot flags 0x40080000\n",
+    );
+    reindex(img);
+}
+
+#[test]
+fn random_flips_ext4_casefold() {
+    flip_loop_with(
+        "flip-ext4-casefold",
+        &["-t", "ext4", "-b", "1024", "-O", "casefold,^metadata_csum"],
+        casefold_dirs,
+        400,
+    );
+}
+
+#[test]
+fn random_flips_ext4_ea_inode_large_dir_huge_file() {
+    flip_loop_with(
+        "flip-ext4-eainode",
+        &[
+            "-t",
+            "ext4",
+            "-b",
+            "1024",
+            "-O",
+            "ea_inode,large_dir,huge_file,^metadata_csum",
+        ],
+        |img| {
+            let v = img.with_extension("value");
+            fs::write(&v, Rng(9).bytes(1024)).unwrap();
+            debugfs_w(
+                img,
+                &format!(
+                    "ea_set -f {} /small user.big\nsif /boot/initrd.img-6.1.0-test flags 0xC0000\n",
+                    v.display()
+                ),
+            );
+        },
+        400,
+    );
+}
+
+#[test]
+fn random_flips_ext4_uninit_bg() {
+    flip_loop(
+        "flip-ext4-crc16",
+        &["-t", "ext4", "-b", "1024", "-O", "^metadata_csum,uninit_bg"],
+        300,
+    );
+}
+
+#[test]
+fn casefold_encoding_and_flags() {
+    let tmp = TempDir::new("hostile-cf");
+    let path = small_image(
+        &tmp,
+        "cf",
+        &["-t", "ext4", "-b", "1024", "-O", "casefold,^metadata_csum"],
+    );
+    let clean = fs::read(&path).unwrap();
+    assert!(open(&clean).is_ok());
+    // s_encoding other than utf8-12.1, and unknown encoding flags: unsupported, named.
+    for (off, v, want) in [(0x27C, 2u16, "encoding 2"), (0x27E, 0x6, "flags 0x6")] {
+        let mut img = clean.clone();
+        put16(&mut img, 1024 + off, v);
+        match open(&img) {
+            Err(FsError::Unsupported(m)) => assert!(m.contains(want), "{m}"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+    // A casefold directory flag on a filesystem without casefold is corrupt, as Linux
+    // says; on a casefold filesystem it changes how /boot is searched.
+    let off = inode_offset(&path, "/boot", 1024);
+    let mut img = clean.clone();
+    put32(&mut img, off + 0x20, 0x4008_0000);
+    {
+        let fs = open(&img).unwrap();
+        let a = lookup_path(&fs, "/BOOT/GRUB/grub.cfg");
+        assert!(matches!(a, Err(FsError::NotFound(_))), "{a:?}");
+        let b = lookup_path(&fs, "/boot/GRUB/GRUB.CFG");
+        assert!(matches!(b, Err(FsError::NotFound(_))), "{b:?}");
+        lookup_path(&fs, "/boot/GRUB/grub.cfg").unwrap();
+    }
+    let incompat = u32::from_le_bytes(img[1024 + 0x60..1024 + 0x64].try_into().unwrap());
+    put32(&mut img, 1024 + 0x60, incompat & !0x20000);
+    let fs = open(&img).unwrap();
+    let m = corrupt_msg(lookup_path(&fs, "/boot/grub"));
+    assert!(m.contains("casefold"), "{m}");
 }

@@ -7,7 +7,9 @@ use alloc::vec::Vec;
 
 use super::checksum::crc32c;
 use super::group_desc;
-use super::superblock::{Superblock, INCOMPAT_INLINE_DATA};
+use super::superblock::{
+    Superblock, INCOMPAT_CASEFOLD, INCOMPAT_INLINE_DATA, INCOMPAT_LARGEDIR, RO_COMPAT_HUGE_FILE,
+};
 use crate::bytes::{le16, le32, slice};
 use crate::{FileKind, FsError};
 use xlboot_disk::BlockDevice;
@@ -30,7 +32,11 @@ pub(crate) const INDEX_FL: u32 = 0x1000;
 const ENCRYPT_FL: u32 = 0x800;
 const HUGE_FILE_FL: u32 = 0x40000;
 pub(crate) const EXTENTS_FL: u32 = 0x80000;
+/// The inode holds an extended attribute value (`ea_inode`), not a file.
+const EA_INODE_FL: u32 = 0x20_0000;
 const INLINE_DATA_FL: u32 = 0x1000_0000;
+/// A directory whose names compare without case (`casefold`).
+const CASEFOLD_FL: u32 = 0x4000_0000;
 
 /// An inode, parsed and checked.
 #[derive(Debug, Clone)]
@@ -39,7 +45,8 @@ pub(crate) struct Inode {
     pub mode: u16,
     pub size: u64,
     pub flags: u32,
-    /// 512-byte sectors (or fs blocks with HUGE_FILE_FL) in use, data and xattr block.
+    /// 512-byte sectors in use, data and xattr block (converted from filesystem
+    /// blocks for a `huge_file` inode with HUGE_FILE_FL; saturating).
     pub blocks: u64,
     pub file_acl: u64,
     pub i_block: [u8; I_BLOCK_LEN],
@@ -72,21 +79,24 @@ impl Inode {
         self.flags & INDEX_FL != 0
     }
 
-    /// A symlink whose target is stored in `i_block` itself. As Linux decides it: no
-    /// extents, no inline data, shorter than `i_block`, and no data blocks (the only
-    /// block it may own is its xattr block).
-    pub(crate) fn is_fast_symlink(&self, block_size: u32) -> bool {
-        if self.flags & (EXTENTS_FL | INLINE_DATA_FL) != 0 || self.size >= I_BLOCK_LEN as u64 {
+    /// Whether this is a directory whose names compare without case.
+    pub(crate) fn is_casefolded(&self) -> bool {
+        self.flags & CASEFOLD_FL != 0 && self.mode & 0xF000 == 0x4000
+    }
+
+    /// A symlink whose target is stored in `i_block` itself. As Linux decides it
+    /// (`ext4_inode_is_fast_symlink`): no inline data, and no blocks but its xattr
+    /// block (one cluster) if it has one; and, here, shorter than `i_block`.
+    pub(crate) fn is_fast_symlink(&self, cluster_size: u32) -> bool {
+        if self.flags & INLINE_DATA_FL != 0 || self.size >= I_BLOCK_LEN as u64 {
             return false;
         }
-        let xattr_units = if self.file_acl == 0 {
+        let ea_sectors = if self.file_acl == 0 {
             0
-        } else if self.flags & HUGE_FILE_FL != 0 {
-            1
         } else {
-            u64::from(block_size / 512)
+            u64::from(cluster_size / 512)
         };
-        self.blocks == xattr_units || self.blocks == 0
+        self.blocks == ea_sectors
     }
 
     /// Refuses inodes whose data this reader cannot decode, naming why.
@@ -206,6 +216,38 @@ fn parse(sb: &Superblock, ino: u32, raw: &[u8], off: u64) -> Result<Inode, FsErr
     let acl_lo = f32(0x68)?;
     let acl_hi = f16(0x76)?;
     let flags = f32(0x20)?;
+    let is_dir = mode & 0xF000 == 0x4000;
+    if flags & EA_INODE_FL != 0 {
+        // Reached from a directory, the root or the superblock: an xattr value inode
+        // is none of these, and reading it as a file would show attribute bytes.
+        return Err(bad(
+            "holds an extended attribute value (EA_INODE_FL), yet is linked as a file",
+        ));
+    }
+    if is_dir && flags & CASEFOLD_FL != 0 && !sb.has_incompat(INCOMPAT_CASEFOLD) {
+        return Err(bad(
+            "casefold directory flag set, but the filesystem lacks casefold",
+        ));
+    }
+    // As Linux's ext4_isize: the high half of the size counts for regular files, and
+    // for everything with large_dir; elsewhere it was ext2's i_dir_acl.
+    let size = if mode & 0xF000 == 0x8000 || sb.has_incompat(INCOMPAT_LARGEDIR) {
+        (u64::from(size_hi) << 32) | u64::from(size_lo)
+    } else {
+        u64::from(size_lo)
+    };
+    // As Linux's ext4_inode_blocks: the high half only with huge_file, and then
+    // HUGE_FILE_FL counts filesystem blocks rather than 512-byte sectors.
+    let blocks = if sb.has_ro_compat(RO_COMPAT_HUGE_FILE) {
+        let raw_blocks = (u64::from(blocks_hi) << 32) | u64::from(blocks_lo);
+        if flags & HUGE_FILE_FL != 0 {
+            raw_blocks.saturating_mul(u64::from(sb.block_size / 512))
+        } else {
+            raw_blocks
+        }
+    } else {
+        u64::from(blocks_lo)
+    };
     let inline_tail = if flags & INLINE_DATA_FL != 0 {
         if !sb.has_incompat(INCOMPAT_INLINE_DATA) {
             return Err(bad(
@@ -222,9 +264,9 @@ fn parse(sb: &Superblock, ino: u32, raw: &[u8], off: u64) -> Result<Inode, FsErr
     Ok(Inode {
         ino,
         mode,
-        size: (u64::from(size_hi) << 32) | u64::from(size_lo),
+        size,
         flags,
-        blocks: (u64::from(blocks_hi) << 32) | u64::from(blocks_lo),
+        blocks,
         file_acl: (u64::from(acl_hi) << 32) | u64::from(acl_lo),
         i_block,
         csum_seed,

@@ -37,10 +37,10 @@ const INCOMPAT_FLEX_BG: u32 = 0x200;
 const INCOMPAT_EA_INODE: u32 = 0x400;
 const INCOMPAT_DIRDATA: u32 = 0x1000;
 pub(crate) const INCOMPAT_CSUM_SEED: u32 = 0x2000;
-const INCOMPAT_LARGEDIR: u32 = 0x4000;
+pub(crate) const INCOMPAT_LARGEDIR: u32 = 0x4000;
 pub(crate) const INCOMPAT_INLINE_DATA: u32 = 0x8000;
 const INCOMPAT_ENCRYPT: u32 = 0x10000;
-const INCOMPAT_CASEFOLD: u32 = 0x20000;
+pub(crate) const INCOMPAT_CASEFOLD: u32 = 0x20000;
 
 /// INCOMPAT features this reader handles. Each is listed with why it is safe:
 /// - needs_recovery: the journal is replayed in memory (see `journal`);
@@ -49,11 +49,16 @@ const INCOMPAT_CASEFOLD: u32 = 0x20000;
 /// - extents, 64bit, flex_bg: implemented (flex_bg only moves tables around, and the
 ///   descriptors say where);
 /// - mmp: multi-mount protection is a block that writers update; readers ignore it;
-/// - ea_inode: large xattrs live in inodes; file data is not affected;
+/// - ea_inode: large xattr values live in inodes of their own; xattrs are never read
+///   here, and an inode flagged as such a value is refused when a directory names it;
 /// - csum_seed: the checksum seed is stored rather than derived from the UUID;
-/// - largedir: bigger htrees, which the linear leaf scan reads the same way;
+/// - largedir: three-level htrees, which the linear leaf scan reads the same way, and
+///   directory sizes over 4 GiB (`i_size_high` counts for directories; such a size
+///   still meets the directory size cap);
 /// - inline_data: small files and directories kept inside the inode (see `inode`);
-/// - encrypt: only encrypted inodes are unreadable, and those are refused one by one.
+/// - encrypt: only encrypted inodes are unreadable, and those are refused one by one;
+/// - casefold: directories flagged casefold compare names without case; the encoding
+///   must be utf8-12.1, and lookups fold ASCII (see `casefold`).
 const INCOMPAT_SUPPORTED: u32 = INCOMPAT_RECOVER
     | INCOMPAT_FILETYPE
     | INCOMPAT_META_BG
@@ -65,7 +70,8 @@ const INCOMPAT_SUPPORTED: u32 = INCOMPAT_RECOVER
     | INCOMPAT_CSUM_SEED
     | INCOMPAT_LARGEDIR
     | INCOMPAT_INLINE_DATA
-    | INCOMPAT_ENCRYPT;
+    | INCOMPAT_ENCRYPT
+    | INCOMPAT_CASEFOLD;
 
 /// Names of INCOMPAT bits, for error messages.
 const INCOMPAT_NAMES: [(u32, &str); 16] = [
@@ -89,11 +95,19 @@ const INCOMPAT_NAMES: [(u32, &str); 16] = [
 
 // RO_COMPAT features.
 pub(crate) const RO_COMPAT_SPARSE_SUPER: u32 = 0x1;
+pub(crate) const RO_COMPAT_HUGE_FILE: u32 = 0x8;
 pub(crate) const RO_COMPAT_GDT_CSUM: u32 = 0x10;
+const RO_COMPAT_BIGALLOC: u32 = 0x200;
 const RO_COMPAT_METADATA_CSUM: u32 = 0x400;
 
 /// Largest block size: 64 KiB, as Linux.
 const MAX_LOG_BLOCK_SIZE: u32 = 6;
+/// Largest cluster (bigalloc): 2^30 bytes, as Linux (`s_log_cluster_size` <= 20).
+const MAX_LOG_CLUSTER_SIZE: u32 = 20;
+/// `s_encoding` of the only casefold encoding Linux knows: UTF-8, Unicode 12.1.
+const ENCODING_UTF8_12_1: u16 = 1;
+/// `s_encoding_flags`: invalid UTF-8 names are refused at creation.
+const ENCODING_STRICT: u16 = 0x1;
 
 /// The fields of the superblock this reader uses, validated.
 #[derive(Debug, Clone)]
@@ -124,6 +138,8 @@ pub(crate) struct Superblock {
     pub needs_recovery: bool,
     /// `s_journal_inum`: the journal's inode (0 for an external journal).
     pub journal_inum: u32,
+    /// Bytes per allocation cluster: the block size, or more with `bigalloc`.
+    pub cluster_size: u32,
 }
 
 fn field<T>(v: Option<T>, what: &str) -> Result<T, FsError> {
@@ -228,6 +244,31 @@ impl Superblock {
             )));
         }
         let block_size: u32 = 1024u32 << log_block_size;
+        let cluster_size = if ro_compat & RO_COMPAT_BIGALLOC != 0 {
+            let log_cluster = field(le32(raw, 0x1C), "s_log_cluster_size")?;
+            if log_cluster < log_block_size || log_cluster > MAX_LOG_CLUSTER_SIZE {
+                return Err(corrupt(format!(
+                    "s_log_cluster_size {log_cluster} with s_log_block_size {log_block_size}"
+                )));
+            }
+            1024u32 << log_cluster
+        } else {
+            block_size
+        };
+        if incompat & INCOMPAT_CASEFOLD != 0 {
+            let encoding = field(le16(raw, 0x27C), "s_encoding")?;
+            let flags = field(le16(raw, 0x27E), "s_encoding_flags")?;
+            if encoding != ENCODING_UTF8_12_1 {
+                return Err(FsError::Unsupported(format!(
+                    "ext4 casefold encoding {encoding} (only utf8-12.1, 1, exists)"
+                )));
+            }
+            if flags & !ENCODING_STRICT != 0 {
+                return Err(FsError::Unsupported(format!(
+                    "ext4 casefold encoding flags {flags:#x} (only strict, 0x1, exists)"
+                )));
+            }
+        }
 
         let is_64bit = incompat & INCOMPAT_64BIT != 0;
         let blocks_count = if is_64bit {
@@ -318,7 +359,13 @@ impl Superblock {
             csum_seed,
             needs_recovery: incompat & INCOMPAT_RECOVER != 0,
             journal_inum: field(le32(raw, 0xE0), "s_journal_inum")?,
+            cluster_size,
         })
+    }
+
+    /// Whether the filesystem has the given RO_COMPAT feature bit.
+    pub(crate) fn has_ro_compat(&self, bit: u32) -> bool {
+        self.feature_ro_compat & bit != 0
     }
 
     /// Whether the filesystem has the given INCOMPAT feature bit.
