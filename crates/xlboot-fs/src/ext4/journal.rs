@@ -203,7 +203,8 @@ fn corrupt(what: &str) -> FsError {
 struct Pending {
     /// Target block, journal block, escaped, expected tag checksum.
     writes: Vec<(u64, u32, bool, Option<u32>)>,
-    revokes: Vec<u64>,
+    /// Journal blocks holding revoke records (at most one entry per journal block).
+    revoke_blocks: Vec<u32>,
 }
 
 /// Walks the journal of `fs` and returns the replay map (empty when the log is).
@@ -390,8 +391,11 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
                     map.insert(target, Redirect { phys, escaped });
                 }
                 // A revoke record cancels copies from its own and earlier transactions.
-                for b in pending.revokes.drain(..) {
-                    map.remove(&b);
+                for jb in pending.revoke_blocks.drain(..) {
+                    read(jb, &mut data, &mut scratch)?;
+                    for_each_revoke(&data, usable, is64, jb, |b| {
+                        map.remove(&b);
+                    })?;
                 }
                 seq = seq.wrapping_add(1);
             }
@@ -401,29 +405,47 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
                         bad_tail = Some((j, "revoke"));
                     }
                 }
-                let count = usize::try_from(be32(&block, 12).unwrap_or(0)).unwrap_or(usize::MAX);
-                if count > usable || count < 16 {
-                    return Err(corrupt(&format!("revoke block {j} claims {count} bytes")));
-                }
-                let rec: usize = if is64 { 8 } else { 4 };
-                let mut off = 16usize;
-                while off.saturating_add(rec) <= count {
-                    let b = if is64 {
-                        let hi = be32(&block, off).unwrap_or(0);
-                        let lo = be32(&block, off.saturating_add(4)).unwrap_or(0);
-                        (u64::from(hi) << 32) | u64::from(lo)
-                    } else {
-                        u64::from(be32(&block, off).unwrap_or(0))
-                    };
-                    pending.revokes.push(b);
-                    off = off.saturating_add(rec);
-                }
+                // Checked now, applied at commit by reading the block again: keeping
+                // the records instead would let a hostile log of revoke blocks (each
+                // up to 16 Ki records) use memory without bound.
+                for_each_revoke(&block, usable, is64, j, |_| {})?;
+                pending.revoke_blocks.push(j);
             }
             _ => break,
         }
         j = next(j);
     }
     Ok(map)
+}
+
+/// Calls `f` with each block number a revoke block (journal block `j`) lists.
+/// `usable` is the block size less the checksum tail.
+fn for_each_revoke(
+    block: &[u8],
+    usable: usize,
+    is64: bool,
+    j: u32,
+    mut f: impl FnMut(u64),
+) -> Result<(), FsError> {
+    let count = usize::try_from(be32(block, 12).unwrap_or(0)).unwrap_or(usize::MAX);
+    if count > usable || count < 16 {
+        return Err(corrupt(&format!("revoke block {j} claims {count} bytes")));
+    }
+    let rec: usize = if is64 { 8 } else { 4 };
+    let mut off = 16usize;
+    // Each pass advances by one record, up to `count` (at most the block size).
+    while off.saturating_add(rec) <= count {
+        let b = if is64 {
+            let hi = be32(block, off).unwrap_or(0);
+            let lo = be32(block, off.saturating_add(4)).unwrap_or(0);
+            (u64::from(hi) << 32) | u64::from(lo)
+        } else {
+            u64::from(be32(block, off).unwrap_or(0))
+        };
+        f(b);
+        off = off.saturating_add(rec);
+    }
+    Ok(())
 }
 
 /// Parses and checks the journal superblock (journal block 0).
