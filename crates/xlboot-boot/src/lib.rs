@@ -24,6 +24,7 @@ extern crate alloc;
 pub mod config_search;
 pub mod decide;
 pub mod error;
+pub mod fstab;
 pub mod guest;
 
 pub use decide::{Choice, Decider};

@@ -1,0 +1,249 @@
+//! The guest's `/etc/fstab`, to find files named in the root filesystem's namespace.
+//!
+//! Some boot configs name kernels as the running system sees them: LILO's
+//! `image=/boot/vmlinuz`, GRUB legacy setups whose `root` is the root filesystem.
+//! When /boot is a separate volume, `/boot/vmlinuz` is really `/vmlinuz` on that
+//! volume. The guest's fstab says which volume is mounted where; this module reads it
+//! (bounded, hostile input like everything else) and maps such paths to volumes.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use xlboot_config::{ConfigHost, FilePath};
+
+use crate::error::{BootError, ErrorKind};
+use crate::guest::{Guest, MAX_CONFIG_FILE};
+
+/// Most fstab lines read; more is a limit error.
+pub const MAX_FSTAB_ENTRIES: usize = 512;
+
+/// One fstab line: what is mounted, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FstabEntry {
+    /// The first field: `UUID=...`, `LABEL=...`, `/dev/xvda2`, ...
+    pub spec: String,
+    /// The second field, with fstab's octal escapes (`\040` for a space) decoded.
+    pub mount_point: String,
+}
+
+/// Parses fstab text: `#` comments and blank lines skipped, fields split on blanks,
+/// lines with fewer than two fields ignored (as `mount` ignores them).
+pub fn parse(text: &[u8]) -> Result<Vec<FstabEntry>, BootError> {
+    let text = String::from_utf8_lossy(text);
+    let mut entries = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut fields = line.split_ascii_whitespace();
+        let (Some(spec), Some(mount_point)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        if entries.len() >= MAX_FSTAB_ENTRIES {
+            return Err(BootError::new(
+                ErrorKind::Limit,
+                format!("/etc/fstab has more than {MAX_FSTAB_ENTRIES} entries"),
+            ));
+        }
+        entries.push(FstabEntry {
+            spec: unescape(spec),
+            mount_point: unescape(mount_point),
+        });
+    }
+    Ok(entries)
+}
+
+/// Decodes fstab's `\NNN` octal escapes; anything else is kept as written.
+fn unescape(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0usize;
+    while let Some(&b) = bytes.get(i) {
+        let octal = bytes
+            .get(i.saturating_add(1)..i.saturating_add(4))
+            .and_then(|d| {
+                let s = core::str::from_utf8(d).ok()?;
+                if s.bytes().all(|c| (b'0'..=b'7').contains(&c)) {
+                    u8::from_str_radix(s, 8).ok()
+                } else {
+                    None
+                }
+            });
+        match (b, octal) {
+            (b'\\', Some(v)) => {
+                out.push(v);
+                i = i.saturating_add(4);
+            }
+            _ => {
+                out.push(b);
+                i = i.saturating_add(1);
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Where the guest's filesystems are mounted, as its fstab says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootNamespace {
+    /// (mount point, GRUB device name), longest mount points first.
+    mounts: Vec<(String, String)>,
+}
+
+impl RootNamespace {
+    /// Reads `/etc/fstab` from the first volume that has one (that volume is the root
+    /// filesystem) and resolves each entry's device to one of the guest's volumes.
+    /// Entries naming nothing on this disk (swap, tmpfs, network shares, other disks)
+    /// are left out. `Ok(None)` when no volume has an fstab.
+    pub fn read(guest: &Guest<'_>) -> Result<Option<RootNamespace>, BootError> {
+        for v in guest.volumes.iter().filter(|v| v.fs.is_ok()) {
+            let file = FilePath {
+                device: v.name.clone(),
+                path: "/etc/fstab".to_string(),
+            };
+            let Some(text) = guest
+                .read_file(&file, MAX_CONFIG_FILE)
+                .map_err(|e| BootError::new(ErrorKind::Io, e.0))?
+            else {
+                continue;
+            };
+            let mut mounts: Vec<(String, String)> = Vec::new();
+            for entry in parse(&text)? {
+                if !entry.mount_point.starts_with('/') {
+                    continue;
+                }
+                let device = if entry.mount_point == "/" {
+                    resolve_spec(guest, &entry.spec).or_else(|| Some(v.name.clone()))
+                } else {
+                    resolve_spec(guest, &entry.spec)
+                };
+                if let Some(device) = device {
+                    let mp = entry.mount_point.trim_end_matches('/');
+                    let mp = if mp.is_empty() { "/" } else { mp };
+                    mounts.push((mp.to_string(), device));
+                }
+            }
+            if !mounts.iter().any(|(mp, _)| mp == "/") {
+                mounts.push(("/".to_string(), v.name.clone()));
+            }
+            // Longest first, so the deepest mount point covering a path wins.
+            mounts.sort_by_key(|m| core::cmp::Reverse(m.0.len()));
+            return Ok(Some(RootNamespace { mounts }));
+        }
+        Ok(None)
+    }
+
+    /// The volume and path behind an absolute path of the guest's root namespace,
+    /// e.g. `/boot/vmlinuz` → `(hd0,msdos1)/vmlinuz` when /boot is msdos1.
+    pub fn locate(&self, path: &str) -> Option<FilePath> {
+        if !path.starts_with('/') {
+            return None;
+        }
+        self.mounts.iter().find_map(|(mp, device)| {
+            let rest = if mp == "/" {
+                Some(path)
+            } else {
+                path.strip_prefix(mp.as_str())
+            }?;
+            if !(rest.is_empty() || rest.starts_with('/')) {
+                return None;
+            }
+            let rest = if rest.is_empty() { "/" } else { rest };
+            Some(FilePath {
+                device: device.clone(),
+                path: rest.to_string(),
+            })
+        })
+    }
+}
+
+/// The GRUB name of the volume an fstab device spec names, if it is on this disk:
+/// `UUID=`, `LABEL=`, `/dev/disk/by-uuid/`, `/dev/disk/by-label/`, and the Xen and
+/// emulated disk names of the first disk (`/dev/xvda2`, `/dev/sda2`, `/dev/vda2`,
+/// `/dev/hda2`, and the whole disk without a number).
+fn resolve_spec(guest: &Guest<'_>, spec: &str) -> Option<String> {
+    let by_uuid = spec
+        .strip_prefix("UUID=")
+        .or_else(|| spec.strip_prefix("/dev/disk/by-uuid/"));
+    let by_label = spec
+        .strip_prefix("LABEL=")
+        .or_else(|| spec.strip_prefix("/dev/disk/by-label/"));
+    let devices = guest.devices();
+    if let Some(uuid) = by_uuid {
+        let uuid = uuid.trim_matches('"');
+        return devices
+            .into_iter()
+            .find(|d| {
+                d.fs_uuid
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(uuid))
+            })
+            .map(|d| d.name);
+    }
+    if let Some(label) = by_label {
+        let label = label.trim_matches('"');
+        return devices
+            .into_iter()
+            .find(|d| d.label.as_deref() == Some(label))
+            .map(|d| d.name);
+    }
+    let name = ["/dev/xvda", "/dev/sda", "/dev/vda", "/dev/hda"]
+        .iter()
+        .find_map(|disk| spec.strip_prefix(disk))?;
+    if name.is_empty() {
+        return guest.canonical_device("hd0");
+    }
+    if !name.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    guest.canonical_device(&format!("hd0,{name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_debian_fstab_with_escapes() {
+        let text = b"# /etc/fstab\n\nUUID=abc / ext4 errors=remount-ro 0 1\n\
+                     LABEL=my\\040boot /boot ext4 defaults 0 2\n/dev/xvda3 none swap sw 0 0\nbroken\n";
+        let e = parse(text).unwrap();
+        assert_eq!(e.len(), 3);
+        assert_eq!(
+            e[1],
+            FstabEntry {
+                spec: "LABEL=my boot".into(),
+                mount_point: "/boot".into()
+            }
+        );
+        assert_eq!(e[2].mount_point, "none");
+    }
+
+    #[test]
+    fn too_many_entries_is_a_limit() {
+        let text = "a /b\n".repeat(MAX_FSTAB_ENTRIES + 1);
+        assert_eq!(parse(text.as_bytes()).unwrap_err().kind, ErrorKind::Limit);
+    }
+
+    #[test]
+    fn locates_by_the_deepest_mount_point() {
+        let ns = RootNamespace {
+            mounts: alloc::vec![
+                ("/boot/efi".into(), "hd0,gpt1".into()),
+                ("/boot".into(), "hd0,gpt2".into()),
+                ("/".into(), "hd0,gpt3".into()),
+            ],
+        };
+        let at = |p: &str| ns.locate(p).map(|f| f.to_string());
+        assert_eq!(at("/boot/vmlinuz").as_deref(), Some("(hd0,gpt2)/vmlinuz"));
+        assert_eq!(at("/boot").as_deref(), Some("(hd0,gpt2)/"));
+        assert_eq!(
+            at("/bootx/vmlinuz").as_deref(),
+            Some("(hd0,gpt3)/bootx/vmlinuz")
+        );
+        assert_eq!(at("/boot/efi/EFI/x").as_deref(), Some("(hd0,gpt1)/EFI/x"));
+        assert_eq!(at("relative"), None);
+    }
+}
