@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
             _ => in_regions(low, &[(part, 2 << 20)]),
         }
     });
+    dev.dump_if_asked();
     let offset = (data.len() % 5 != 0).then_some(part);
     let Ok(guest) = Guest::open(&dev, offset) else {
         return;

@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
             _ => low % size,
         }
     });
+    dev.dump_if_asked();
     if let Ok(Some(fs)) = xlboot_fs::probe(&dev) {
         exercise_fs(fs.as_ref(), Walk::IMAGE);
     };

@@ -76,13 +76,24 @@ impl<'a> Patched<'a> {
         Patched::new(base, patches)
     }
 
-    /// The patched image as bytes (for writing a crashing input out as an image).
+    /// The patched image as bytes.
     pub fn to_vec(&self) -> Vec<u8> {
         let mut v = self.base.to_vec();
         for &(off, x) in &self.patches {
             v[off as usize] ^= x;
         }
         v
+    }
+
+    /// With `XLBOOT_FUZZ_IMAGE=<file>` in the environment, writes the patched image
+    /// there (to look at a crashing input with debugfs, e2fsck or xlboot itself).
+    pub fn dump_if_asked(&self) {
+        static PATH: std::sync::OnceLock<Option<std::ffi::OsString>> = std::sync::OnceLock::new();
+        if let Some(path) = PATH.get_or_init(|| std::env::var_os("XLBOOT_FUZZ_IMAGE")) {
+            if let Err(e) = std::fs::write(path, self.to_vec()) {
+                eprintln!("XLBOOT_FUZZ_IMAGE: {e}");
+            }
+        }
     }
 }
 
