@@ -395,3 +395,48 @@ fn journal_revoke_block_checksum() {
     let m = corrupt_msg(&img2);
     assert!(m.contains("revoke block 4"), "{m}");
 }
+
+#[test]
+fn journal_checksum_v1() {
+    // v1 checksums (the journal_checksum mount option without metadata_csum): a CRC32
+    // of the descriptor and the copies, in the commit block. debugfs writes them too.
+    let tmp = TempDir::new("jcsum1");
+    let (img, b, bs) = setup(
+        &tmp,
+        "v1",
+        &["-t", "ext4", "-b", "4096", "-O", "^metadata_csum"],
+    );
+    let blk = tmp.path().join("blk");
+    fs::write(&blk, block_image(bs, b"replayed content\n")).unwrap();
+    debugfs_w(
+        &img,
+        tmp.path(),
+        &format!("jo -c -v 1\njw -b {b} {}\njc\n", blk.display()),
+    );
+    let clean = fs::read(&img).unwrap();
+    let sb = jblock(&img, 0, bs);
+    assert_eq!(
+        u32::from_be_bytes(clean[sb + 0x24..sb + 0x28].try_into().unwrap()) & 1,
+        1,
+        "v1 journal checksums"
+    );
+    let commit = jblock(&img, 3, bs);
+    assert_eq!(&clean[commit + 12..commit + 14], &[1, 4], "crc32 commit");
+    {
+        let fs = ext4::probe(clean.as_slice()).unwrap().unwrap();
+        assert_eq!(fs.replayed_blocks(), 1);
+        assert_eq!(read_path(&fs, "/small"), b"replayed content\n");
+    }
+    let oracle = replayed_by_e2fsck(&img);
+    let odev = FileDev::open(&oracle);
+    let ofs = ext4::probe(&odev).unwrap().unwrap();
+    assert_eq!(read_path(&ofs, "/small"), b"replayed content\n");
+
+    // A damaged copy fails the sum: the transaction is not replayed.
+    let copy = jblock(&img, 2, bs);
+    let mut img2 = clean.clone();
+    img2[copy + 100] ^= 1;
+    let fs = ext4::probe(img2.as_slice()).unwrap().unwrap();
+    assert_eq!(fs.replayed_blocks(), 0);
+    assert_eq!(read_path(&fs, "/small"), b"original content\n");
+}

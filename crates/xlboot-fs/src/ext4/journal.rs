@@ -23,6 +23,9 @@
 //!   left from an earlier use of the journal, or damage: jbd2 tells them apart at the
 //!   next commit block, whose time goes backwards for stale data (the log ends, its
 //!   transaction discarded) and not for damage (recovery fails: corrupt).
+//!
+//! The older v1 checksum (a CRC32 of each transaction's descriptor and data blocks in
+//! its commit block) is checked too: a mismatch ends the log before that transaction.
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -32,7 +35,7 @@ use alloc::vec::Vec;
 use xlboot_disk::block::check_range;
 use xlboot_disk::{BlockDevice, IoError};
 
-use super::checksum::crc32c;
+use super::checksum::{crc32_be, crc32c};
 use super::inode::Inode;
 use super::Ext4;
 use crate::bytes::{be16, be32, slice};
@@ -46,6 +49,10 @@ const COMMIT: u32 = 2;
 const SUPERBLOCK_V1: u32 = 3;
 const SUPERBLOCK_V2: u32 = 4;
 const REVOKE: u32 = 5;
+// Journal COMPAT features.
+/// v1 checksums: a CRC32 of each transaction's descriptor and data blocks, stored in
+/// its commit block.
+const COMPAT_CHECKSUM: u32 = 0x1;
 // Journal INCOMPAT features.
 const INCOMPAT_REVOKE: u32 = 0x1;
 const INCOMPAT_64BIT: u32 = 0x2;
@@ -171,6 +178,7 @@ struct JournalSb {
     first: u32,
     sequence: u32,
     start: u32,
+    compat: u32,
     incompat: u32,
     csum_seed: Option<u32>,
 }
@@ -298,6 +306,9 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
     let mut steps: u32 = 0;
     // A descriptor or revoke block that failed its checksum, judged at the next commit.
     let mut bad_tail: Option<(u32, &str)> = None;
+    // v1 checksums: the running CRC32 of this transaction's descriptor and data blocks.
+    let v1 = jsb.csum_seed.is_none() && jsb.compat & COMPAT_CHECKSUM != 0;
+    let mut v1_sum: u32 = !0;
     let mut last_time = 0u64;
     // Each iteration consumes at least one journal block; the log cannot be longer
     // than the journal.
@@ -315,6 +326,9 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
                         bad_tail = Some((j, "descriptor"));
                     }
                 }
+                if v1 {
+                    v1_sum = crc32_be(v1_sum, &block);
+                }
                 let mut off = 12usize;
                 while let Some(tag) = slice(&block, off, tag_bytes) {
                     if off.saturating_add(tag_bytes) > usable {
@@ -330,6 +344,10 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
                     let target = (u64::from(hi) << 32) | u64::from(lo);
                     j = next(j);
                     steps = steps.saturating_add(1);
+                    if v1 {
+                        read(j, &mut data, &mut scratch)?;
+                        v1_sum = crc32_be(v1_sum, &data);
+                    }
                     if target >= fs.sb.blocks_count {
                         return Err(corrupt(&format!(
                             "transaction {seq} writes block {target}, outside the filesystem"
@@ -365,6 +383,19 @@ pub(crate) fn replay_map<D: BlockDevice>(fs: &Ext4<D>) -> Result<BTreeMap<u64, R
                         )));
                     }
                     break;
+                }
+                if v1 {
+                    // As jbd2: the sum matches with type crc32 (1) and size 4, or the
+                    // commit carries no checksum at all. Otherwise the log ends here.
+                    let ty = block.get(12).copied().unwrap_or(0);
+                    let size = block.get(13).copied().unwrap_or(0);
+                    let found = be32(&block, 16).unwrap_or(0);
+                    let ok = (found == v1_sum && ty == 1 && size == 4)
+                        || (ty == 0 && size == 0 && found == 0);
+                    if !ok {
+                        break;
+                    }
+                    v1_sum = !0;
                 }
                 if let Some(seed) = jsb.csum_seed {
                     let stored = be32(&block, 16).unwrap_or(0);
@@ -483,14 +514,17 @@ fn parse_sb(b: &[u8], bs: u32, jinode: &Inode) -> Result<JournalSb, FsError> {
             "log start {start} outside {first}..{maxlen}"
         )));
     }
-    let incompat = if btype == SUPERBLOCK_V2 {
-        be32(b, 0x28).unwrap_or(0)
+    let (compat, incompat) = if btype == SUPERBLOCK_V2 {
+        (be32(b, 0x24).unwrap_or(0), be32(b, 0x28).unwrap_or(0))
     } else {
-        0
+        (0, 0)
     };
     let csum = incompat & (INCOMPAT_CSUM_V2 | INCOMPAT_CSUM_V3);
     if csum == INCOMPAT_CSUM_V2 | INCOMPAT_CSUM_V3 {
         return Err(corrupt("superblock sets both checksum v2 and v3"));
+    }
+    if csum != 0 && compat & COMPAT_CHECKSUM != 0 {
+        return Err(corrupt("superblock sets checksum v1 and v2/v3"));
     }
     let csum_seed = if csum != 0 {
         let ctype = b.get(0x50).copied().unwrap_or(0);
@@ -519,6 +553,7 @@ fn parse_sb(b: &[u8], bs: u32, jinode: &Inode) -> Result<JournalSb, FsError> {
         first,
         sequence,
         start,
+        compat,
         incompat,
         csum_seed,
     })
