@@ -233,6 +233,31 @@ impl ConfigHost for Guest<'_> {
         }
     }
 
+    fn list_dir(
+        &self,
+        dir: &FilePath,
+        max_entries: usize,
+    ) -> Result<Option<Vec<String>>, HostError> {
+        let Some(fs) = self.volume(&dir.device).and_then(|v| v.fs.as_ref().ok()) else {
+            return Ok(None);
+        };
+        let node = match resolve(fs.as_ref(), dir.path.as_bytes(), &self.limits) {
+            Ok(node) => node,
+            Err(FsError::NotFound(_) | FsError::WrongKind(_)) => return Ok(None),
+            Err(e) => return Err(host_error(e)),
+        };
+        if fs.metadata(node).map_err(host_error)?.kind != FileKind::Directory {
+            return Ok(None);
+        }
+        let mut names = Vec::new();
+        fs.read_dir(node, max_entries, &mut |name, _| {
+            names.push(String::from_utf8_lossy(name).into_owned());
+            core::ops::ControlFlow::Continue(())
+        })
+        .map_err(|e| host_error(in_file(e, dir)))?;
+        Ok(Some(names))
+    }
+
     fn read_file(&self, file: &FilePath, max: usize) -> Result<Option<Vec<u8>>, HostError> {
         let found = match self.find(file) {
             Ok(f) => f,

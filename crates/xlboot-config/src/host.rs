@@ -42,6 +42,11 @@ impl fmt::Display for HostError {
     }
 }
 
+/// The message of the error [`ConfigHost::list_dir`] gives by default: a host that
+/// cannot list directories. Commands that need a listing (`blscfg`) then fail as
+/// unsupported rather than guess.
+pub const LIST_DIR_UNAVAILABLE: &str = "directory listing is not available";
+
 /// The guest's disks as a config evaluator sees them.
 pub trait ConfigHost {
     /// Devices in the order the boot loader would scan them (GRUB's `search` returns
@@ -67,5 +72,18 @@ pub trait ConfigHost {
         Err(HostError(alloc::format!(
             "directory lookups are not available ({dir})"
         )))
+    }
+
+    /// The names in directory `dir` (symlinks followed; `.` and `..` left out), in the
+    /// filesystem's own order, at most `max_entries` of them (an error when there are
+    /// more); `None` if there is no such directory. Used by `blscfg`. The default
+    /// answers with the error [`LIST_DIR_UNAVAILABLE`].
+    fn list_dir(
+        &self,
+        dir: &FilePath,
+        max_entries: usize,
+    ) -> Result<Option<Vec<String>>, HostError> {
+        let _ = (dir, max_entries);
+        Err(HostError(String::from(LIST_DIR_UNAVAILABLE)))
     }
 }

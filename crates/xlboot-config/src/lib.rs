@@ -26,6 +26,7 @@
 
 extern crate alloc;
 
+pub mod bls;
 pub mod error;
 pub mod grub2;
 pub mod grubenv;
@@ -35,5 +36,5 @@ pub mod select;
 
 pub use error::{ConfigError, ConfigErrorKind};
 pub use grub2::{evaluate as evaluate_grub2, EvalContext, Evaluated, Limits};
-pub use host::{ConfigHost, Device, FilePath, HostError};
+pub use host::{ConfigHost, Device, FilePath, HostError, LIST_DIR_UNAVAILABLE};
 pub use menu::{BootSpec, Entry, EntryPath, FlatEntry, Menu, MenuItem};

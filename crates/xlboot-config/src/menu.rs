@@ -93,6 +93,10 @@ pub struct Menu {
     /// Seconds the boot loader waits before booting the default; `None` waits for ever
     /// (GRUB: `timeout` unset, negative or not a number).
     pub timeout: Option<u64>,
+    /// Which rule chose [`Menu::default`], for `-l` and `--debug`, e.g. `default="1>2"
+    /// (path): entry 1 -> 1>2` or `default="ID" (saved_entry via grubenv) (id): entry 2`.
+    /// Empty when the evaluator does not say.
+    pub default_rule: String,
 }
 
 /// A title as one component of a `>` path: `>` doubled, as GRUB writes paths.

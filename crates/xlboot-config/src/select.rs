@@ -243,3 +243,108 @@ pub fn entry_at<'m>(menu: &'m Menu, path: &[usize]) -> Option<&'m Entry> {
         MenuItem::Submenu { .. } => None,
     }
 }
+
+/// Fedora's `menuentry_eq (id, spec, limit)` (`grub-core/normal/menu.c` of the
+/// Fedora/RHEL GRUB): how much of `spec` names `id`, 0 for no match. `limit` bounds
+/// the compared length of `id` (`None`: no bound).
+fn fedora_menuentry_eq(id: &[u8], spec: &[u8], limit: Option<usize>) -> usize {
+    let (mut i, mut j) = (0usize, 0usize);
+    while limit.is_none_or(|l| i <= l) {
+        let c2 = spec.get(j).copied().unwrap_or(0);
+        let n2 = spec.get(j.saturating_add(1)).copied().unwrap_or(0);
+        let c1 = id.get(i).copied().unwrap_or(0);
+        if c2 == b'>' && n2 != b'>' {
+            return if c1 == 0 { j } else { 0 };
+        }
+        if c2 == b'>' {
+            j = j.saturating_add(1);
+        }
+        let c2 = spec.get(j).copied().unwrap_or(0);
+        if c1 != c2 {
+            if limit == Some(i) && c1 == 0 && is_c_space(c2) {
+                return i.saturating_sub(1);
+            }
+            return 0;
+        }
+        if c1 == 0 {
+            return i;
+        }
+        i = i.saturating_add(1);
+        j = j.saturating_add(1);
+    }
+    0
+}
+
+fn is_c_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// Fedora's `get_entry_number_helper`: an entry id (up to the first white space),
+/// else a title, else a number; returns the index (possibly out of range or negative,
+/// as GRUB's `int`) and where the rest of `val` starts (`None`: GRUB's NULL tail).
+fn fedora_helper(items: &[MenuItem], val: &str) -> (i64, Option<usize>) {
+    let v = val.as_bytes();
+    let l = v.iter().position(|&c| is_c_space(c)).unwrap_or(v.len());
+    for (i, it) in items.iter().enumerate() {
+        let id = it.id().unwrap_or(it.title());
+        if fedora_menuentry_eq(id.as_bytes(), v, Some(l)) != 0 {
+            return (i64::try_from(i).unwrap_or(-1), Some(l));
+        }
+    }
+    for (i, it) in items.iter().enumerate() {
+        if fedora_menuentry_eq(it.title().as_bytes(), v, None) != 0 {
+            return (i64::try_from(i).unwrap_or(-1), None);
+        }
+    }
+    match grub_strtoull(val, 0) {
+        (Some(n), true, end) => {
+            if v.get(end).is_some_and(|&c| !is_c_space(c)) {
+                return (-1, None);
+            }
+            // `(int) grub_strtoul (...)`: the low 32 bits, signed.
+            let low = u32::try_from(n & 0xffff_ffff).unwrap_or(0);
+            (i64::from(i32::from_ne_bytes(low.to_ne_bytes())), Some(end))
+        }
+        // Overflow: ULONG_MAX, which is -1 as an int.
+        (None, true, _) => (-1, None),
+        _ => (-1, None),
+    }
+}
+
+/// Fedora/RHEL GRUB's `get_entry_number`: `default` as an entry id first, then a
+/// title, then an index (the whole value must be used). `None` becomes entry 0.
+pub fn fedora_entry_number(items: &[MenuItem], value: Option<&str>) -> Option<usize> {
+    let val = value?;
+    let (n, tail) = fedora_helper(items, val);
+    if tail.is_some_and(|t| t < val.len()) {
+        return None;
+    }
+    usize::try_from(n).ok().filter(|n| *n < items.len())
+}
+
+/// Fedora/RHEL GRUB's `get_and_remove_first_entry_number`, applied until the value
+/// runs out: the `fallback` entries, each an id, a title or an index.
+pub fn fedora_fallback_numbers(items: &[MenuItem], value: Option<&str>) -> Vec<usize> {
+    let mut out = Vec::new();
+    let Some(mut rest) = value else { return out };
+    while out.len() < 64 && !rest.is_empty() {
+        let (n, tail) = fedora_helper(items, rest);
+        let tail_ok = match tail {
+            None => true,
+            Some(t) => rest.as_bytes().get(t).is_none_or(|&c| is_c_space(c)),
+        };
+        if n < 0 || !tail_ok {
+            break;
+        }
+        if let Ok(n) = usize::try_from(n) {
+            out.push(n);
+        }
+        // A NULL tail (title match) ends the list: GRUB unsets the variable.
+        let Some(t) = tail else { break };
+        rest = rest
+            .get(t..)
+            .unwrap_or_default()
+            .trim_start_matches(|c: char| c.is_ascii() && is_c_space(u8::try_from(c).unwrap_or(0)));
+    }
+    out
+}

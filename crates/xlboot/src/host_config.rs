@@ -25,6 +25,14 @@ impl ConfigHost for HostConfig {
         Ok(false)
     }
 
+    fn list_dir(
+        &self,
+        _dir: &FilePath,
+        _max_entries: usize,
+    ) -> Result<Option<Vec<String>>, HostError> {
+        Ok(None)
+    }
+
     fn read_file(&self, _file: &FilePath, _max: usize) -> Result<Option<Vec<u8>>, HostError> {
         Ok(None)
     }

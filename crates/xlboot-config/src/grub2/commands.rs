@@ -11,7 +11,7 @@
 //! Commands that only change what is displayed get a note and status 0 (`loadfont`
 //! and `keystatus` report failure: no font is needed, no key is held). Commands that
 //! could change the entry chosen or its arguments and that xlboot does not evaluate
-//! (`regexp`, `probe`, `blscfg` ...) are refused with `Unsupported`. `configfile` at the
+//! (`regexp`, `probe`, `blsuki` ...) are refused with `Unsupported`. `configfile` at the
 //! top level is evaluated: its menu replaces the config's (see `Interp::configfile`).
 
 use alloc::format;
@@ -217,8 +217,6 @@ const DISPLAY_ONLY_FALSE: &[&str] = &["loadfont", "keystatus"];
 const UNSUPPORTED: &[&str] = &[
     "normal",
     "normal_exit",
-    "blscfg",
-    "bls_import",
     "blsuki",
     "regexp",
     "probe",
@@ -332,6 +330,7 @@ pub(crate) fn builtin(
         "break" | "continue" => cmd_break(it, name == "continue", args),
         "source" | "." => cmd_source(it, args, line),
         "configfile" => cmd_configfile(it, args, line),
+        "blscfg" | "bls_import" => super::blscfg::cmd_blscfg(it, args, line),
         "load_env" => cmd_load_env(it, args, line),
         "save_env" => {
             it.note(format!(
@@ -826,6 +825,9 @@ fn cmd_load_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, 
     for (n, v) in &block.vars {
         if whitelist.is_empty() || whitelist.contains(n) {
             it.set_var(n, v, line)?;
+            if it.env_loaded.len() < 256 {
+                it.env_loaded.insert(n.clone(), v.clone());
+            }
             loaded.push(format!("{n}={v}"));
         }
     }
@@ -857,6 +859,8 @@ fn cmd_search(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, Co
         opt("no-floppy", Some(b'n'), ArgKind::None),
         opt("efidisk-only", None, ArgKind::None),
         opt("cryptodisk-only", None, ArgKind::None),
+        // Fedora's GRUB: only a duplicate-UUID check for USB disks, none on Xen.
+        opt("root-dev-only", Some(b'r'), ArgKind::None),
         opt("hint", Some(b'h'), ArgKind::Required),
         opt("hint-ieee1275", None, ArgKind::Required),
         opt("hint-bios", None, ArgKind::Required),

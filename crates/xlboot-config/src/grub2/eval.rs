@@ -234,6 +234,15 @@ pub(crate) struct Interp<'h> {
     replaced: Option<Replaced>,
     work_bytes: u64,
     pub menu_bytes: usize,
+    /// BLS entries read by `blscfg`, newest first, kept for the whole run as GRUB
+    /// keeps them.
+    pub bls: Vec<super::blscfg::Loaded>,
+    /// `blscfg` ran: the guest's GRUB is the Fedora/RHEL fork, which resolves `default`
+    /// and `fallback` its own way ([`select::fedora_entry_number`]).
+    pub fedora: bool,
+    /// Variables `load_env` set, with the values read (the last read wins), so that
+    /// `-l` can say where `default` came from.
+    pub env_loaded: BTreeMap<String, String>,
 }
 
 const MAX_NOTES: usize = 512;
@@ -1032,6 +1041,8 @@ struct Replaced {
 struct LevelInfo {
     default: Option<String>,
     fallback: Option<String>,
+    /// Fedora/RHEL GRUB's `default` and `fallback` rules.
+    fedora: bool,
     superusers: bool,
     restricted: Vec<bool>,
     children: Vec<Option<LevelInfo>>,
@@ -1139,6 +1150,7 @@ impl Interp<'_> {
         let mut info = LevelInfo {
             default: level_vars.get("default").map(ToString::to_string),
             fallback: level_vars.get("fallback").map(ToString::to_string),
+            fedora: self.fedora,
             superusers: level_vars.get("superusers").is_some_and(|s| !s.is_empty()),
             ..LevelInfo::default()
         };
@@ -1152,7 +1164,7 @@ impl Interp<'_> {
                 items: Vec::new(),
             })
             .collect();
-        let default_index = select::entry_number(&shells, info.default.as_deref()).unwrap_or(0);
+        let default_index = level_default(&shells, &info).unwrap_or(0);
         drop(shells);
         let mut items = Vec::new();
         for (index, p) in pending.into_iter().enumerate() {
@@ -1239,6 +1251,92 @@ fn boot_spec(l: Loader) -> Result<BootSpec, String> {
     }
 }
 
+/// The index `default` names at one level (GRUB's or Fedora's rules).
+fn level_default(items: &[MenuItem], info: &LevelInfo) -> Option<usize> {
+    if info.fedora {
+        select::fedora_entry_number(items, info.default.as_deref())
+    } else {
+        select::entry_number(items, info.default.as_deref())
+    }
+}
+
+/// The `fallback` indices at one level (GRUB's or Fedora's rules).
+fn level_fallbacks(items: &[MenuItem], info: &LevelInfo) -> Vec<usize> {
+    if info.fedora {
+        select::fedora_fallback_numbers(items, info.fallback.as_deref())
+    } else {
+        fallback_numbers(info.fallback.as_deref())
+            .into_iter()
+            .filter_map(|n| usize::try_from(n).ok())
+            .collect()
+    }
+}
+
+/// How the default was chosen, for `-l` and `--debug`: the `default` value and where
+/// it came from, what it matched at the top level, and the fallbacks taken.
+fn describe_default(
+    items: &[MenuItem],
+    info: &LevelInfo,
+    default: Option<&[usize]>,
+    env: &BTreeMap<String, String>,
+) -> String {
+    let Some(path) = default else {
+        return String::from("no entry to boot");
+    };
+    let mut out = String::new();
+    let val = info.default.as_deref();
+    let origin = val.and_then(|v| {
+        ["next_entry", "saved_entry"]
+            .into_iter()
+            .find(|k| env.get(*k).is_some_and(|e| e == v && !v.is_empty()))
+    });
+    let dialect = if info.fedora {
+        ", Fedora GRUB rules"
+    } else {
+        ""
+    };
+    let named = level_default(items, info);
+    match val {
+        None => out.push_str("default unset: entry 0"),
+        Some(v) => {
+            out.push_str(&format!("default={v:?}"));
+            if let Some(o) = origin {
+                out.push_str(&format!(" ({o} via grubenv)"));
+            }
+            match named {
+                None => out.push_str(&format!(" names no entry{dialect}: entry 0")),
+                Some(n) => {
+                    let how = if v.contains('>') {
+                        "path"
+                    } else if v.bytes().all(|c| c.is_ascii_digit()) && !v.is_empty() {
+                        "index"
+                    } else if items
+                        .get(n)
+                        .and_then(MenuItem::id)
+                        .is_some_and(|id| id == v)
+                    {
+                        "id"
+                    } else {
+                        "title"
+                    };
+                    out.push_str(&format!(" ({how}{dialect}): entry {n}"));
+                }
+            }
+        }
+    }
+    let chosen: Vec<String> = path.iter().map(ToString::to_string).collect();
+    let chosen = chosen.join(">");
+    let first = named.unwrap_or(0);
+    if path.first() != Some(&first) {
+        out.push_str(&format!(
+            "; fallback after entry {first} cannot boot: {chosen}"
+        ));
+    } else if path.len() > 1 {
+        out.push_str(&format!(" -> {chosen}"));
+    }
+    out
+}
+
 /// `get_and_remove_first_entry_number ("fallback")`, all at once.
 fn fallback_numbers(val: Option<&str>) -> Vec<i32> {
     let mut out = Vec::new();
@@ -1280,13 +1378,11 @@ fn resolve_default(items: &[MenuItem], info: &LevelInfo, depth: usize) -> Option
     if items.is_empty() || depth >= MAX_MENU_DEPTH {
         return None;
     }
-    let first = select::entry_number(items, info.default.as_deref()).unwrap_or(0);
+    let first = level_default(items, info).unwrap_or(0);
     let mut candidates = alloc::vec![first];
-    for n in fallback_numbers(info.fallback.as_deref()) {
-        if let Ok(n) = usize::try_from(n) {
-            if n < items.len() {
-                candidates.push(n);
-            }
+    for n in level_fallbacks(items, info) {
+        if n < items.len() {
+            candidates.push(n);
         }
     }
     let mut first_found: Option<EntryPath> = None;
@@ -1420,6 +1516,9 @@ pub(crate) fn run(
         replaced: None,
         work_bytes: 0,
         menu_bytes: 0,
+        bls: Vec::new(),
+        fedora: false,
+        env_loaded: BTreeMap::new(),
     };
     let cmds = it.parse(source, &file)?;
     it.exec_list(&cmds)?;
@@ -1472,6 +1571,7 @@ pub(crate) fn run(
     };
     Ok(Evaluated {
         menu: Menu {
+            default_rule: describe_default(&items, &info, default.as_deref(), &it.env_loaded),
             items,
             default,
             timeout,

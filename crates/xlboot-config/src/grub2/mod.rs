@@ -13,6 +13,7 @@
 //! Nothing is ever executed on the host: the only effects are reads through
 //! [`ConfigHost`]. Every loop, recursion and allocation is bounded by [`Limits`].
 
+mod blscfg;
 mod commands;
 mod eval;
 pub mod lexer;

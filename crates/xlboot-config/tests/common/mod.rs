@@ -13,6 +13,8 @@ pub struct FakeHost {
     pub devices: Vec<Device>,
     pub files: BTreeMap<(String, String), Vec<u8>>,
     pub dirs: Vec<(String, String)>,
+    /// Whether `list_dir` answers (otherwise it keeps the trait's default error).
+    pub listable: bool,
 }
 
 impl FakeHost {
@@ -32,6 +34,12 @@ impl FakeHost {
     pub fn file(mut self, dev: &str, path: &str, data: &[u8]) -> Self {
         self.files
             .insert((dev.to_string(), path.to_string()), data.to_vec());
+        self
+    }
+
+    /// Lets `list_dir` answer: names of the files and `dirs` directly inside.
+    pub fn listable(mut self) -> Self {
+        self.listable = true;
         self
     }
 
@@ -87,6 +95,47 @@ impl ConfigHost for FakeHost {
             Some(d) => Ok(Some(d.clone())),
             None => Ok(None),
         }
+    }
+
+    fn list_dir(
+        &self,
+        dir: &FilePath,
+        max_entries: usize,
+    ) -> Result<Option<Vec<String>>, HostError> {
+        if !self.listable {
+            return Err(HostError(xlboot_config::LIST_DIR_UNAVAILABLE.to_string()));
+        }
+        let base = dir.path.trim_end_matches('/');
+        let mut found = self
+            .dirs
+            .iter()
+            .any(|(d, p)| *d == dir.device && p.trim_end_matches('/') == base);
+        let mut names = Vec::new();
+        let children = self
+            .files
+            .keys()
+            .map(|(d, p)| (d.as_str(), p.as_str()))
+            .chain(self.dirs.iter().map(|(d, p)| (d.as_str(), p.as_str())));
+        for (d, p) in children {
+            if d != dir.device {
+                continue;
+            }
+            let Some(rest) = p.strip_prefix(base).and_then(|r| r.strip_prefix('/')) else {
+                continue;
+            };
+            found = true;
+            let name = rest.split('/').next().unwrap_or_default().to_string();
+            if !name.is_empty() && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        if !found {
+            return Ok(None);
+        }
+        if names.len() > max_entries {
+            return Err(HostError(format!("{dir}: more than {max_entries} entries")));
+        }
+        Ok(Some(names))
     }
 
     fn dir_exists(&self, dir: &FilePath) -> Result<bool, HostError> {
