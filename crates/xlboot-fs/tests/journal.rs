@@ -209,8 +209,23 @@ fn replayed_directory_block() {
 
 #[test]
 fn damaged_journals_do_not_panic() {
-    let tmp = TempDir::new("jflip");
-    let (img, b, bs) = setup(&tmp, "flip", &["-t", "ext4", "-O", "^metadata_csum"]);
+    // No checksums, v1 checksums, v3 checksums.
+    for (name, args, open) in [
+        ("flip", &["-t", "ext4", "-O", "^metadata_csum"][..], "jo"),
+        (
+            "flip1",
+            &["-t", "ext4", "-O", "^metadata_csum"][..],
+            "jo -c -v 1",
+        ),
+        ("flip3", &["-t", "ext4"][..], "jo -c"),
+    ] {
+        flip_journal(name, args, open);
+    }
+}
+
+fn flip_journal(name: &str, args: &[&str], open: &str) {
+    let tmp = TempDir::new(name);
+    let (img, b, bs) = setup(&tmp, name, args);
     let blk = tmp.path().join("blk");
     fs::write(&blk, block_image(bs, b"replayed content\n")).unwrap();
     // Three transactions: a write, its revoke, and a new write of the same block.
@@ -218,7 +233,7 @@ fn damaged_journals_do_not_panic() {
         &img,
         tmp.path(),
         &format!(
-            "jo\njw -b {b} {}\njc\njo\njw -r {b} /dev/null\njc\njo\njw -b {b} {}\njc\n",
+            "{open}\njw -b {b} {}\njc\n{open}\njw -r {b} /dev/null\njc\n{open}\njw -b {b} {}\njc\n",
             blk.display(),
             blk.display()
         ),
@@ -252,7 +267,7 @@ fn damaged_journals_do_not_panic() {
             }
         });
         if r.is_err() {
-            panic!("iteration {it}: panic with flips at {log:?}");
+            panic!("{name}: iteration {it}: panic with flips at {log:?}");
         }
     }
 }
