@@ -3,7 +3,8 @@
 //! pygrub prints, for each entry, `title:`, `root:`, `kernel:`, `args:` and `initrd:`
 //! lines. xlboot prints the same lines for every bootable entry in menu order, with
 //! submenu entries titled by their GRUB path (`Advanced options>...`), and one more
-//! line, `  default: yes`, under the entry the guest's boot loader would boot.
+//! line, `  default: yes`, under the entry the guest's boot loader would boot. A last
+//! line, `default rule: ...`, says which of the boot loader's rules chose it.
 
 use std::fmt::Write;
 
@@ -42,6 +43,13 @@ pub fn render(menu: &Menu) -> String {
         if menu.default.as_ref() == Some(&e.path) {
             let _ = writeln!(out, "  default: yes");
         }
+    }
+    if !menu.default_rule.is_empty() {
+        let _ = writeln!(
+            out,
+            "default rule: {}",
+            crate::diag::sanitize(&menu.default_rule)
+        );
     }
     out
 }

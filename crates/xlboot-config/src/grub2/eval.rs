@@ -1536,6 +1536,16 @@ pub(crate) fn run(
             (items, info, top_vars)
         }
     };
+    if top_vars
+        .get("btrfs_relative_path")
+        .is_some_and(|v| v == "y" || v == "1")
+    {
+        // openSUSE/SLES GRUB: on Btrfs, paths are taken inside the default subvolume
+        // (the mounted root) rather than from the top of the filesystem.
+        it.note(String::from(
+            "btrfs_relative_path is set: on a Btrfs volume GRUB resolves paths inside its default subvolume",
+        ));
+    }
     let default = resolve_default(&items, &info, 0);
     // GRUB prints a submenu body's output only when it enters that submenu: on the way
     // to the default entry.
@@ -1569,9 +1579,11 @@ pub(crate) fn run(
         Some(Ok(n)) => u64::try_from(n).ok(),
         _ => None,
     };
+    let default_rule = describe_default(&items, &info, default.as_deref(), &it.env_loaded);
+    it.note(format!("default entry: {default_rule}"));
     Ok(Evaluated {
         menu: Menu {
-            default_rule: describe_default(&items, &info, default.as_deref(), &it.env_loaded),
+            default_rule,
             items,
             default,
             timeout,
