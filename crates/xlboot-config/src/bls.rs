@@ -8,11 +8,13 @@
 //!   environment as `blscfg` does it, quirks included.
 //! - [`entry_script`]: the GRUB script `create_entry` registers for an entry, which the
 //!   evaluator then runs as it runs any menu entry body.
+//! - [`spec`]: entries with no GRUB around them, as the specification orders them.
 //! - [`insert_sorted`]: `bls_add_entry`, including its dropping of entries whose ids
 //!   compare equal to one already listed.
 
 pub mod entry;
 pub mod order;
+pub mod spec;
 
 use alloc::string::String;
 use alloc::vec::Vec;

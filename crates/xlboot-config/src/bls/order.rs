@@ -149,6 +149,93 @@ pub fn blscfg_cmp(a: &str, b: &str) -> Ordering {
         .then_with(|| vercmp(ra, rb))
 }
 
+/// systemd's `strverscmp_improved` (UAPI Version Format Specification), used by the
+/// specification's own ordering ([`super::spec`]): characters other than ASCII
+/// letters, digits and `~ - ^ .` are dropped; `~` sorts first, then the end of the
+/// string, then `-`, `^`, `.`, and plain segments; numbers compare numerically and
+/// beat letters; a longer run of letters with the same start is newer.
+pub fn strverscmp_improved(a: &[u8], b: &[u8]) -> Ordering {
+    let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
+    let valid = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'~' | b'-' | b'^' | b'.');
+    let (mut i, mut j) = (0usize, 0usize);
+    // Every round consumes a byte of one string or returns.
+    let rounds = a.len().saturating_add(b.len()).saturating_add(2);
+    for _ in 0..rounds {
+        while at(a, i) != 0 && !valid(at(a, i)) {
+            i = i.saturating_add(1);
+        }
+        while at(b, j) != 0 && !valid(at(b, j)) {
+            j = j.saturating_add(1);
+        }
+        for sep in [b'~', 0, b'-', b'^', b'.'] {
+            if sep == 0 {
+                if at(a, i) == 0 || at(b, j) == 0 {
+                    return at(a, i).cmp(&at(b, j));
+                }
+                continue;
+            }
+            if at(a, i) == sep || at(b, j) == sep {
+                match (at(a, i) != sep).cmp(&(at(b, j) != sep)) {
+                    Ordering::Equal => {}
+                    o => return o,
+                }
+                i = i.saturating_add(1);
+                j = j.saturating_add(1);
+            }
+        }
+        let run = |s: &[u8], from: usize, digit: bool| {
+            let mut e = from;
+            while at(s, e) != 0
+                && (if digit {
+                    at(s, e).is_ascii_digit()
+                } else {
+                    at(s, e).is_ascii_alphabetic()
+                })
+            {
+                e = e.saturating_add(1);
+            }
+            e
+        };
+        if at(a, i).is_ascii_digit() || at(b, j).is_ascii_digit() {
+            let (ea, eb) = (run(a, i, true), run(b, j, true));
+            match (ea != i).cmp(&(eb != j)) {
+                Ordering::Equal => {}
+                o => return o,
+            }
+            while at(a, i) == b'0' {
+                i = i.saturating_add(1);
+            }
+            while at(b, j) == b'0' {
+                j = j.saturating_add(1);
+            }
+            let sa = a.get(i..ea).unwrap_or_default();
+            let sb = b.get(j..eb).unwrap_or_default();
+            match sa.len().cmp(&sb.len()).then_with(|| sa.cmp(sb)) {
+                Ordering::Equal => {}
+                o => return o,
+            }
+            i = ea;
+            j = eb;
+        } else {
+            let (ea, eb) = (run(a, i, false), run(b, j, false));
+            let sa = a.get(i..ea).unwrap_or_default();
+            let sb = b.get(j..eb).unwrap_or_default();
+            let n = sa.len().min(sb.len());
+            match sa
+                .get(..n)
+                .cmp(&sb.get(..n))
+                .then_with(|| sa.len().cmp(&sb.len()))
+            {
+                Ordering::Equal => {}
+                o => return o,
+            }
+            i = ea;
+            j = eb;
+        }
+    }
+    Ordering::Equal
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +252,41 @@ mod tests {
         assert_eq!(vercmp(b"001", b"1"), Equal);
         assert_eq!(vercmp(b"1_0", b"1.0"), Equal);
         assert_eq!(vercmp(b"fc39", b"fc40"), Less);
+    }
+
+    #[test]
+    fn systemd_version_order() {
+        // The order documented with strverscmp_improved, oldest first.
+        let v = [
+            "122.1",
+            "123~rc1-1",
+            "123",
+            "123-a",
+            "123-a.1",
+            "123-1",
+            "123-1.1",
+            "123^post1",
+            "123.a-1",
+            "123.1-1",
+            "123a-1",
+            "124-1",
+        ];
+        for w in v.windows(2) {
+            assert_eq!(
+                strverscmp_improved(w[0].as_bytes(), w[1].as_bytes()),
+                Less,
+                "{} < {}",
+                w[0],
+                w[1]
+            );
+            assert_eq!(
+                strverscmp_improved(w[1].as_bytes(), w[0].as_bytes()),
+                Greater
+            );
+        }
+        assert_eq!(strverscmp_improved(b"00123", b"123"), Equal);
+        assert_eq!(strverscmp_improved(b"123_a", b"123a"), Equal);
+        assert_eq!(strverscmp_improved(b"", b"1"), Less);
     }
 
     #[test]

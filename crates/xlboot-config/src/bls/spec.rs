@@ -1,0 +1,276 @@
+//! Type #1 entries with no GRUB script around them, ordered and read as the Boot Loader
+//! Specification and systemd read them (`specs/boot_loader_specification.md` of
+//! uapi-group/specifications; `boot_entry_load_type1`, `boot_entry_compare` and
+//! `boot_filename_extract_tries` in systemd's `src/shared/bootspec.c`):
+//!
+//! - file `ID[+LEFT[-DONE]].conf`: the boot-counting suffix is not part of the id;
+//!   `+0` (no tries left) marks a bad entry, sorted last;
+//! - blank lines and `#` comments are skipped; a key is followed by white space and the
+//!   value (trimmed); single-valued keys take their last occurrence, `options` lines
+//!   are joined with spaces, `initrd` lines add initrds in order;
+//! - order: good before bad; entries with `sort-key` before those without; between two
+//!   with `sort-key`: `sort-key` (bytes), `machine-id`, then `version` newest first;
+//!   finally the id, newest first ([`super::order::strverscmp_improved`]);
+//! - the default is the first entry (no `loader.conf` `default` glob, no EFI variables:
+//!   neither exists for a Xen guest's boot).
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+
+use super::order::strverscmp_improved;
+use crate::host::FilePath;
+use crate::menu::{BootSpec, Entry, Menu, MenuItem};
+
+/// One entry as the specification reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecEntry {
+    /// The file name without the boot-counting suffix and `.conf`.
+    pub id: String,
+    /// Boot tries left (`+LEFT`), if the file name counts boots.
+    pub tries_left: Option<u32>,
+    /// Boot tries done (`-DONE`).
+    pub tries_done: Option<u32>,
+    /// `title`.
+    pub title: Option<String>,
+    /// `version`.
+    pub version: Option<String>,
+    /// `machine-id`.
+    pub machine_id: Option<String>,
+    /// `sort-key`.
+    pub sort_key: Option<String>,
+    /// `linux`.
+    pub linux: Option<String>,
+    /// Every `initrd`, in order.
+    pub initrds: Vec<String>,
+    /// Every `options` line, joined by spaces.
+    pub options: Option<String>,
+    /// `efi` or `uki`: an EFI program, which xlboot does not boot.
+    pub efi: Option<String>,
+}
+
+/// Splits `ID[+LEFT[-DONE]].conf` (`boot_filename_extract_tries`). `None` when the name
+/// does not end in `.conf` or starts with `.`.
+pub fn split_name(name: &str) -> Option<(String, Option<u32>, Option<u32>)> {
+    if name.starts_with('.') {
+        return None;
+    }
+    let stem = name.strip_suffix(".conf")?;
+    if let Some(plus) = stem.rfind('+') {
+        let counter = stem.get(plus.saturating_add(1)..).unwrap_or_default();
+        let (left, done) = match counter.split_once('-') {
+            Some((l, d)) => (l, Some(d)),
+            None => (counter, None),
+        };
+        let num = |s: &str| -> Option<u32> {
+            (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
+                .then(|| s.parse().ok())
+                .flatten()
+        };
+        if let Some(l) = num(left) {
+            let d = match done {
+                None => Some(None),
+                Some(d) => num(d).map(Some),
+            };
+            if let Some(d) = d {
+                return Some((
+                    String::from(stem.get(..plus).unwrap_or_default()),
+                    Some(l),
+                    d,
+                ));
+            }
+        }
+    }
+    Some((String::from(stem), None, None))
+}
+
+impl SpecEntry {
+    /// Reads the file `name` (`ID[+LEFT[-DONE]].conf`) with contents `data`.
+    pub fn parse(name: &str, data: &[u8]) -> Option<SpecEntry> {
+        let (id, tries_left, tries_done) = split_name(name)?;
+        let mut e = SpecEntry {
+            id,
+            tries_left,
+            tries_done,
+            title: None,
+            version: None,
+            machine_id: None,
+            sort_key: None,
+            linux: None,
+            initrds: Vec::new(),
+            options: None,
+            efi: None,
+        };
+        let text = String::from_utf8_lossy(data);
+        for line in text.lines().take(super::entry::MAX_KEYS) {
+            let line = line.trim_matches(|c: char| c.is_ascii_whitespace());
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, value) = match line.find(|c: char| c.is_ascii_whitespace()) {
+                Some(p) => (
+                    line.get(..p).unwrap_or_default(),
+                    line.get(p..)
+                        .unwrap_or_default()
+                        .trim_matches(|c: char| c.is_ascii_whitespace()),
+                ),
+                None => (line, ""),
+            };
+            let v = String::from(value);
+            match key {
+                "title" => e.title = Some(v),
+                "version" => e.version = Some(v),
+                "machine-id" => e.machine_id = Some(v),
+                "sort-key" => e.sort_key = Some(v),
+                "linux" => e.linux = Some(v),
+                "efi" | "uki" => e.efi = Some(v),
+                "initrd" => e.initrds.push(v),
+                "options" => match &mut e.options {
+                    Some(o) => {
+                        o.push(' ');
+                        o.push_str(&v);
+                    }
+                    None => e.options = Some(v),
+                },
+                _ => {}
+            }
+        }
+        Some(e)
+    }
+}
+
+fn opt_bytes(s: &Option<String>) -> &[u8] {
+    s.as_deref().unwrap_or("").as_bytes()
+}
+
+/// `boot_entry_compare`: `Less` means `a` is listed first.
+pub fn spec_cmp(a: &SpecEntry, b: &SpecEntry) -> Ordering {
+    let bad = |e: &SpecEntry| e.tries_left == Some(0);
+    bad(a)
+        .cmp(&bad(b))
+        .then_with(|| a.sort_key.is_none().cmp(&b.sort_key.is_none()))
+        .then_with(|| {
+            if a.sort_key.is_some() && b.sort_key.is_some() {
+                opt_bytes(&a.sort_key)
+                    .cmp(opt_bytes(&b.sort_key))
+                    .then_with(|| a.machine_id.cmp(&b.machine_id))
+                    .then_with(|| strverscmp_improved(opt_bytes(&b.version), opt_bytes(&a.version)))
+            } else {
+                Ordering::Equal
+            }
+        })
+        .then_with(|| strverscmp_improved(b.id.as_bytes(), a.id.as_bytes()))
+}
+
+/// A menu from the entry files of one directory on `device`: `files` are (file name,
+/// contents). Files that are not entries are left out; at most
+/// [`super::MAX_ENTRIES`] entries are kept.
+pub fn menu(device: &str, files: &[(String, Vec<u8>)]) -> Menu {
+    let mut entries: Vec<SpecEntry> = files
+        .iter()
+        .filter_map(|(n, d)| SpecEntry::parse(n, d))
+        .take(super::MAX_ENTRIES)
+        .collect();
+    entries.sort_by(spec_cmp);
+    let fp = |p: &str| FilePath {
+        device: String::from(device),
+        path: String::from(p),
+    };
+    let items: Vec<MenuItem> = entries
+        .iter()
+        .map(|e| {
+            let boot = match (&e.linux, &e.efi) {
+                (Some(l), _) => Ok(BootSpec {
+                    kernel: fp(l),
+                    initrds: e.initrds.iter().map(|i| fp(i)).collect(),
+                    args: e.options.clone().unwrap_or_default(),
+                }),
+                (None, Some(efi)) => Err(format!(
+                    "the entry boots the EFI program {efi}; xlboot boots only Linux kernels"
+                )),
+                (None, None) => Err(String::from("the entry has no `linux' key")),
+            };
+            MenuItem::Entry(Entry {
+                title: e.title.clone().unwrap_or_else(|| e.id.clone()),
+                id: Some(e.id.clone()),
+                boot,
+            })
+        })
+        .collect();
+    let first_ok = items
+        .iter()
+        .position(|i| matches!(i, MenuItem::Entry(e) if e.boot.is_ok()));
+    let default = if items.is_empty() {
+        None
+    } else {
+        Some(alloc::vec![first_ok.unwrap_or(0)])
+    };
+    Menu {
+        default_rule: String::from(
+            "Boot Loader Specification order (no loader.conf default): first bootable entry",
+        ),
+        items,
+        default,
+        timeout: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn counting_suffix() {
+        assert_eq!(
+            split_name("fedora-6.8+3-1.conf"),
+            Some((String::from("fedora-6.8"), Some(3), Some(1)))
+        );
+        assert_eq!(
+            split_name("a+0.conf"),
+            Some((String::from("a"), Some(0), None))
+        );
+        assert_eq!(
+            split_name("a+x.conf"),
+            Some((String::from("a+x"), None, None))
+        );
+        assert_eq!(split_name("a.conf.bak"), None);
+    }
+
+    /// systemd's test-bootspec expectation: d, cx, c, b, a-10, a-5.
+    #[test]
+    fn systemd_order() {
+        let f = |n: &str, body: &str| (String::from(n), body.as_bytes().to_vec());
+        let files = vec![
+            f("a-5.conf", "title A\nversion 5\nlinux /a5\n"),
+            f("a-10.conf", "title A\nversion 10\nlinux /a10\n"),
+            f("b.conf", "title B\nversion 3\nlinux /b\n"),
+            f("c.conf", "title C\nsort-key xxxx\nversion 5\nlinux /c\n"),
+            f("cx.conf", "title C\nsort-key xxxx\nversion 10\nlinux /cx\n"),
+            f("d.conf", "title D\nsort-key aaaa\nversion 2\nlinux /d\n"),
+        ];
+        let m = menu("hd0", &files);
+        let ids: Vec<_> = m.items.iter().map(|i| i.id().unwrap_or("")).collect();
+        assert_eq!(ids, ["d", "cx", "c", "b", "a-10", "a-5"]);
+    }
+
+    #[test]
+    fn bad_entries_last_and_options_joined() {
+        let f = |n: &str, body: &str| (String::from(n), body.as_bytes().to_vec());
+        let files = vec![
+            f("z-9+0-3.conf", "linux /z9\n"),
+            f(
+                "z-1+2.conf",
+                "linux /z1\n\noptions a=1\noptions b=2\ninitrd /i1\ninitrd /i2\n",
+            ),
+        ];
+        let m = menu("hd0", &files);
+        let ids: Vec<_> = m.items.iter().map(|i| i.id().unwrap_or("")).collect();
+        assert_eq!(ids, ["z-1", "z-9"]);
+        let b = m.entry(&[0]).unwrap().boot.clone().unwrap();
+        assert_eq!(b.args, "a=1 b=2");
+        assert_eq!(b.initrds.len(), 2);
+        assert_eq!(m.default, Some(vec![0]));
+    }
+}
