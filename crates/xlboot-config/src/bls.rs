@@ -65,11 +65,20 @@ pub fn insert_sorted<T>(list: &mut Vec<T>, e: T, id: impl Fn(&T) -> &str) -> boo
 /// space (nothing when unset). A space right after a name is dropped. As in GRUB, a
 /// piece of one byte is lost when the next `$` or the end follows it (`a$x` loses `a`;
 /// a trailing `$x` with a one-letter name expands to nothing). `None` when nothing at
-/// all was produced (GRUB then uses `$default_kernelopts` for `options`).
-pub fn expand_val(value: &str, get: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+/// all was produced (GRUB then uses `$default_kernelopts` for `options`). An error when
+/// the result would be longer than `max` bytes (many references to a long variable).
+pub fn expand_val(
+    value: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+    max: usize,
+) -> Result<Option<String>, String> {
     let v = value.as_bytes();
     let mut out: Option<Vec<u8>> = None;
-    let append = |is_var: bool, start: usize, end: usize, out: &mut Option<Vec<u8>>| {
+    let mut too_long = false;
+    let mut append = |is_var: bool, start: usize, end: usize, out: &mut Option<Vec<u8>>| {
+        if too_long {
+            return;
+        }
         // The field is v[start..=end]; empty when end < start.
         let field = if end >= start {
             v.get(start..=end).unwrap_or_default()
@@ -80,11 +89,20 @@ pub fn expand_val(value: &str, get: &dyn Fn(&str) -> Option<String>) -> Option<S
             let name = String::from_utf8_lossy(field);
             if let Some(val) = get(&name) {
                 let buf = out.get_or_insert_with(Vec::new);
+                if buf.len().saturating_add(val.len()).saturating_add(1) > max {
+                    too_long = true;
+                    return;
+                }
                 buf.extend_from_slice(val.as_bytes());
                 buf.push(b' ');
             }
         } else {
-            out.get_or_insert_with(Vec::new).extend_from_slice(field);
+            let buf = out.get_or_insert_with(Vec::new);
+            if buf.len().saturating_add(field.len()) > max {
+                too_long = true;
+                return;
+            }
+            buf.extend_from_slice(field);
         }
     };
     let (mut start, mut end) = (0usize, 0usize);
@@ -110,7 +128,13 @@ pub fn expand_val(value: &str, get: &dyn Fn(&str) -> Option<String>) -> Option<S
     if start != end {
         append(is_var, start, end, &mut out);
     }
-    out.map(|b| String::from_utf8_lossy(&b).into_owned())
+    if too_long {
+        return Err(alloc::format!(
+            "`{}' expands to more than {max} bytes",
+            value.get(..value.len().min(40)).unwrap_or("")
+        ));
+    }
+    Ok(out.map(|b| String::from_utf8_lossy(&b).into_owned()))
 }
 
 /// What `create_entry` registers for one entry.
@@ -132,9 +156,21 @@ pub struct EntryScript {
 /// entry without a `linux` key (skipped). `get` reads the GRUB environment as it is
 /// when `blscfg` runs (`options` and `$default_kernelopts`, `$early_initrd`,
 /// `$devicetree`, `$save_default` are read then; `$root` in the script is expanded when
-/// the entry runs).
-pub fn entry_script(e: &BlsEntry, get: &dyn Fn(&str) -> Option<String>) -> Option<EntryScript> {
-    let linux = e.get("linux")?;
+/// the entry runs). An error when an expansion is longer than `max` bytes.
+pub fn entry_script(
+    e: &BlsEntry,
+    get: &dyn Fn(&str) -> Option<String>,
+    max: usize,
+) -> Result<Option<EntryScript>, String> {
+    let Some(linux) = e.get("linux") else {
+        return Ok(None);
+    };
+    let expand = |v: Option<&str>| -> Result<Option<String>, String> {
+        match v {
+            Some(v) => expand_val(v, get, max),
+            None => Ok(None),
+        }
+    };
     let mut id = String::from(e.id.as_str());
     // "strip the .conf off the end": only a final `.conf` (the id has none already,
     // unless the file was `x.conf.conf`).
@@ -142,12 +178,12 @@ pub fn entry_script(e: &BlsEntry, get: &dyn Fn(&str) -> Option<String>) -> Optio
         id = String::from(s);
     }
     let title = e.get("title").unwrap_or(linux);
-    let options = e
-        .get("options")
-        .and_then(|o| expand_val(o, get))
-        .or_else(|| get("default_kernelopts").and_then(|o| expand_val(&o, get)));
+    let options = match expand(e.get("options"))? {
+        Some(o) => Some(o),
+        None => expand(get("default_kernelopts").as_deref())?,
+    };
     let initrds = e.all("initrd");
-    let users = e.get("grub_users").and_then(|u| expand_val(u, get));
+    let users = expand(e.get("grub_users"))?;
     let mut args = Vec::new();
     args.push(String::from(title));
     args.extend(e.all("grub_arg").into_iter().map(String::from));
@@ -183,10 +219,8 @@ pub fn entry_script(e: &BlsEntry, get: &dyn Fn(&str) -> Option<String>) -> Optio
         src.push('\n');
     }
     let dt = match e.get("devicetree") {
-        Some(d) => expand_val(d, get).map(|d| (d, false)),
-        None => get("devicetree")
-            .and_then(|d| expand_val(&d, get))
-            .map(|d| (d, true)),
+        Some(d) => expand(Some(d))?.map(|d| (d, false)),
+        None => expand(get("devicetree").as_deref())?.map(|d| (d, true)),
     };
     if let Some((dt, add_prefix)) = dt {
         src.push_str("devicetree ($root)");
@@ -199,13 +233,13 @@ pub fn entry_script(e: &BlsEntry, get: &dyn Fn(&str) -> Option<String>) -> Optio
         src.push_str(&dt);
         src.push('\n');
     }
-    Some(EntryScript {
+    Ok(Some(EntryScript {
         title: String::from(title),
         args,
         id,
         users,
         source: src,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -225,29 +259,50 @@ mod tests {
     #[test]
     fn expand() {
         assert_eq!(
-            expand_val("$kernelopts $tuned_params", &env).as_deref(),
+            expand_val("$kernelopts $tuned_params", &env, 1 << 16)
+                .unwrap()
+                .as_deref(),
             Some("root=/dev/xvda2 ro skew_tick=1 ")
         );
         assert_eq!(
-            expand_val("quiet $kernelopts", &env).as_deref(),
+            expand_val("quiet $kernelopts", &env, 1 << 16)
+                .unwrap()
+                .as_deref(),
             Some("quiet root=/dev/xvda2 ro ")
         );
         assert_eq!(
-            expand_val("root=/dev/xvda1 ro quiet", &env).as_deref(),
+            expand_val("root=/dev/xvda1 ro quiet", &env, 1 << 16)
+                .unwrap()
+                .as_deref(),
             Some("root=/dev/xvda1 ro quiet")
         );
-        assert_eq!(expand_val("$unset", &env), None);
+        assert_eq!(expand_val("$unset", &env, 1 << 16).unwrap(), None);
         // One-byte pieces before `$` or at the end are lost, as in GRUB.
         assert_eq!(
-            expand_val("a$kernelopts", &env).as_deref(),
+            expand_val("a$kernelopts", &env, 1 << 16)
+                .unwrap()
+                .as_deref(),
             Some("root=/dev/xvda2 ro ")
         );
-        assert_eq!(expand_val("$x", &env), None);
+        assert_eq!(expand_val("$x", &env, 1 << 16).unwrap(), None);
         assert_eq!(
-            expand_val("$kernelopts,y", &env).as_deref(),
+            expand_val("$kernelopts,y", &env, 1 << 16)
+                .unwrap()
+                .as_deref(),
             Some("root=/dev/xvda2 ro ,y")
         );
-        assert_eq!(expand_val("\\$x b", &env).as_deref(), Some("\\$x b"));
+        assert_eq!(
+            expand_val("\\$x b", &env, 1 << 16).unwrap().as_deref(),
+            Some("\\$x b")
+        );
+    }
+
+    #[test]
+    fn expansion_is_bounded() {
+        let long = |_: &str| Some("x".repeat(1000));
+        let many = "$v ".repeat(100);
+        assert!(expand_val(&many, &long, 1 << 17).is_ok());
+        assert!(expand_val(&many, &long, 50_000).is_err());
     }
 
     #[test]

@@ -267,7 +267,9 @@ fn create(it: &mut Interp<'_>, which: &Which, line: u32) -> Result<(), ConfigErr
         }
         let vars = &it.vars;
         let get = |n: &str| vars.get(n).map(ToString::to_string);
-        let Some(script) = bls::entry_script(&entry, &get) else {
+        let script = bls::entry_script(&entry, &get, it.limits.max_value_len)
+            .map_err(|m| it.err(ConfigErrorKind::Limit, line, format!("{file}: {m}")))?;
+        let Some(script) = script else {
             it.note(format!(
                 "{}:{line}: blscfg: {file} has no `linux' key; skipped",
                 it.file
