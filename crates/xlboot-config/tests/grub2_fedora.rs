@@ -543,3 +543,38 @@ fn grub_users_restricts_only_with_superusers() {
     .unwrap();
     assert!(ev.notes.iter().any(|n| n.contains("password")));
 }
+
+#[test]
+fn hostile_entry_directories_are_bounded() {
+    let dev = "hd0,msdos1";
+    let mut host = FakeHost::new().listable().device(dev, None, None);
+    for i in 0..1100 {
+        host = host.file(dev, &format!("/loader/entries/e-{i}.conf"), b"linux /k\n");
+    }
+    let e = eval(b"blscfg\n", dev, &host).unwrap_err();
+    assert_eq!(e.kind, ConfigErrorKind::Limit, "{e}");
+    // blscfg in a loop: the reads are charged to the work budget.
+    let mut host = FakeHost::new().listable().device(dev, None, None);
+    for i in 0..200 {
+        host = host.file(
+            dev,
+            &format!("/loader/entries/e-{i}.conf"),
+            &vec![b'#'; 60_000],
+        );
+    }
+    let e = eval(b"while true; do blscfg; done\n", dev, &host).unwrap_err();
+    assert_eq!(e.kind, ConfigErrorKind::Limit, "{e}");
+    // Options that expand to more than a value may hold.
+    let host = FakeHost::new()
+        .listable()
+        .device(dev, None, None)
+        .file(dev, "/vmlinuz", b"k")
+        .file(
+            dev,
+            "/loader/entries/a-1.conf",
+            "linux /vmlinuz\noptions $v $v $v $v $v $v $v $v $v $v\n".as_bytes(),
+        );
+    let cfg = format!("set v={}\nblscfg\n", "x".repeat(10_000));
+    let e = eval(cfg.as_bytes(), dev, &host).unwrap_err();
+    assert_eq!(e.kind, ConfigErrorKind::Limit, "{e}");
+}
