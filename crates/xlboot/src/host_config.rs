@@ -37,3 +37,82 @@ impl ConfigHost for HostConfig {
         Ok(None)
     }
 }
+
+/// For `--isconfig DIR`: the Boot Loader Specification entry files (`*.conf`) of a
+/// directory on this host, as (file name, contents), for
+/// [`xlboot_config::bls::spec::menu`]. At most [`xlboot_config::bls::MAX_DIR_NAMES`]
+/// names are looked at and [`xlboot_config::bls::MAX_ENTRY_FILE`] bytes read from
+/// each file; more is an error. Symlinks and other non-regular files are left out.
+#[allow(dead_code)] // wired into --isconfig by boot.rs
+pub fn read_entries_dir(dir: &std::path::Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    use std::io::Read;
+    use xlboot_config::bls::{MAX_DIR_NAMES, MAX_ENTRY_FILE};
+    let rd = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut out = Vec::new();
+    for (n, ent) in rd.enumerate() {
+        if n >= MAX_DIR_NAMES {
+            return Err(format!(
+                "{}: more than {MAX_DIR_NAMES} directory entries",
+                dir.display()
+            ));
+        }
+        let ent = ent.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let name = ent.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !name.ends_with(".conf") {
+            continue;
+        }
+        let path = ent.path();
+        let meta =
+            std::fs::symlink_metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if !meta.is_file() {
+            continue;
+        }
+        let mut data = Vec::new();
+        std::fs::File::open(&path)
+            .and_then(|f| {
+                f.take(
+                    u64::try_from(MAX_ENTRY_FILE)
+                        .unwrap_or(u64::MAX)
+                        .saturating_add(1),
+                )
+                .read_to_end(&mut data)
+            })
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if data.len() > MAX_ENTRY_FILE {
+            return Err(format!(
+                "{}: larger than {MAX_ENTRY_FILE} bytes",
+                path.display()
+            ));
+        }
+        out.push((name, data));
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_dir_to_menu() {
+        let dir = std::env::temp_dir().join(format!("xlboot-bls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a-1.conf"), "title A1\nversion 1\nlinux /a1\n").unwrap();
+        std::fs::write(dir.join("a-2+0.conf"), "title A2\nversion 2\nlinux /a2\n").unwrap();
+        std::fs::write(
+            dir.join("a-3.conf"),
+            "title A3\nversion 3\nlinux /a3\noptions x\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("notes.txt"), "x").unwrap();
+        let files = read_entries_dir(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(files.len(), 3);
+        let menu = xlboot_config::bls::spec::menu("host", &files);
+        let titles: Vec<_> = menu.items.iter().map(|i| i.title()).collect();
+        // Newest first; a-2 has no tries left (+0): last.
+        assert_eq!(titles, ["A3", "A1", "A2"]);
+        assert_eq!(menu.default, Some(vec![0]));
+    }
+}
