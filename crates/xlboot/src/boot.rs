@@ -80,8 +80,16 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
     };
 
     if opts.isconfig {
-        let source = std::fs::read(&opts.image)
-            .map_err(|e| format!("cannot read {}: {e}", opts.image.display()))?;
+        // Read on the host before the sandbox closes the filesystem: a GRUB 2 config
+        // file, or a directory of Boot Loader Specification entries.
+        let source = if opts.image.is_dir() {
+            IsConfig::Bls(crate::host_config::read_entries_dir(&opts.image)?)
+        } else {
+            IsConfig::Grub2(
+                std::fs::read(&opts.image)
+                    .map_err(|e| format!("cannot read {}: {e}", opts.image.display()))?,
+            )
+        };
         let message = sandbox::run_confined(&policy, &[], &diag, || isconfig(&source, opts))
             .map_err(child_failure)?;
         return match Outcome::decode(&message) {
@@ -323,15 +331,29 @@ fn copy_error(e: CopyError, from: &FilePath) -> String {
     }
 }
 
-/// `--isconfig`: the image is a GRUB 2 config on this host; print what it boots.
-fn isconfig(source: &[u8], opts: &Options) -> Result<Vec<u8>, String> {
+/// What `--isconfig` evaluates.
+enum IsConfig {
+    /// A GRUB 2 config file's bytes.
+    Grub2(Vec<u8>),
+    /// The files of a BLS entries directory (name, bytes).
+    Bls(Vec<(String, Vec<u8>)>),
+}
+
+/// `--isconfig`: the image is a GRUB 2 config, or a directory of BLS entries, on this
+/// host; print what it boots.
+fn isconfig(source: &IsConfig, opts: &Options) -> Result<Vec<u8>, String> {
     let file = FilePath {
         device: "host".into(),
         path: opts.image.display().to_string(),
     };
     let mut notes = Vec::new();
-    let menu = decide::evaluate_grub2(source, file, &crate::host_config::HostConfig, &mut notes)
-        .map_err(|e| e.to_string())?;
+    let menu = match source {
+        IsConfig::Grub2(text) => {
+            decide::evaluate_grub2(text, file, &crate::host_config::HostConfig, &mut notes)
+                .map_err(|e| e.to_string())?
+        }
+        IsConfig::Bls(files) => xlboot_config::bls::spec::menu("host", files),
+    };
     let diag = Diag::new(opts.debug);
     for note in &notes {
         diag.debug(format_args!("{}", diag::sanitize(note)));

@@ -111,3 +111,29 @@ fn help_and_version() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("xlboot "));
 }
+
+/// `--isconfig` on a directory of Boot Loader Specification entries prints the entry
+/// the specification's ordering puts first (newest version).
+#[test]
+fn isconfig_on_a_bls_directory() {
+    let d = scratch("bls");
+    let entries = d.join("entries");
+    fs::create_dir_all(&entries).unwrap();
+    for v in ["6.9.1", "6.10.2"] {
+        fs::write(
+            entries.join(format!("abc-{v}.conf")),
+            format!("title Fedora ({v})\nversion {v}\nlinux /vmlinuz-{v}\ninitrd /initramfs-{v}.img\noptions ro v={v}\n"),
+        )
+        .unwrap();
+    }
+    let out = xlboot(&["--isconfig", "-q", entries.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "  kernel: /vmlinuz-6.10.2\n  initrd: /initramfs-6.10.2.img\n  args: ro v=6.10.2\n"
+    );
+}
