@@ -23,7 +23,7 @@
 //! - a table with no used entry at all ⇒ the whole disk (a FAT or ext4 written over a
 //!   disk that once held an MBR, or a GRUB MBR with an empty table).
 //!
-//! A partition that is broken (starts at LBA 0, runs past the end of the disk, lies
+//! A partition that is broken (a GPT or extended partition at LBA 0, runs past the end of the disk, lies
 //! over a GPT header or entry array, overlaps an earlier partition, a logical one
 //! outside its extended partition) does not fail the disk: it becomes an `Err` entry
 //! in [`PartitionTable::entries`], at its place in table order, and the other
@@ -275,7 +275,10 @@ fn scan_mbr<D: BlockDevice + ?Sized>(dev: &D, mbr: &Mbr, disk_size: u64) -> Part
                 problem,
             }))
         };
-        if e.start_lba == 0 {
+        // A primary starting at LBA 0 is how isohybrid images describe the ISO9660
+        // filesystem that holds the table in its system area; Linux and GRUB both take
+        // it as a partition. Only an extended partition there would be nonsense.
+        if e.start_lba == 0 && e.is_extended() {
             entries.push(fail(PartitionProblem::StartsAtZero));
             continue;
         }
