@@ -4,42 +4,15 @@
 //! config, selection) and the reads of the chosen files must end in an answer or in a
 //! clean error: never a panic, never a hang.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
+use common::Image;
 use xlboot_boot::decide;
 use xlboot_boot::{Decider, Guest};
-use xlboot_disk::{BlockDevice, IoError};
-
-/// A fixture image read through a set of XOR patches, so nothing is copied.
-struct Patched {
-    file: File,
-    size: u64,
-    patches: BTreeMap<u64, u8>,
-}
-
-impl BlockDevice for Patched {
-    fn size(&self) -> u64 {
-        self.size
-    }
-
-    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), IoError> {
-        xlboot_disk::block::check_range(offset, buf.len(), self.size)?;
-        self.file
-            .read_exact_at(buf, offset)
-            .map_err(|e| IoError::Device {
-                offset,
-                len: buf.len() as u64,
-                errno: e.raw_os_error(),
-            })?;
-        for (at, x) in self.patches.range(offset..offset + buf.len() as u64) {
-            buf[(at - offset) as usize] ^= x;
-        }
-        Ok(())
-    }
-}
+use xlboot_disk::BlockDevice;
 
 /// A small deterministic generator (xorshift64*), so failures reproduce from the seed.
 struct Rng(u64);
@@ -54,14 +27,7 @@ impl Rng {
 }
 
 fn fixture_images() -> Vec<PathBuf> {
-    let dir = PathBuf::from(
-        std::env::var("XLBOOT_FIXTURES").unwrap_or_else(|_| "/var/cache/xlboot/fixtures".into()),
-    );
-    assert!(
-        dir.join("MANIFEST").is_file(),
-        "no fixtures in {}: run scripts/fixtures/build",
-        dir.display()
-    );
+    let dir = common::fixtures();
     let mut images: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -95,14 +61,9 @@ fn random_corruption_ends_in_an_answer_or_a_clean_error() {
         .unwrap_or(40);
     let (mut answers, mut errors) = (0, 0);
     for image in fixture_images() {
-        let file = File::open(&image).unwrap();
-        let size = file.metadata().unwrap().len();
         // The intact image must decide cleanly.
-        let intact = Patched {
-            file: file.try_clone().unwrap(),
-            size,
-            patches: BTreeMap::new(),
-        };
+        let intact = Image::open(&image);
+        let size = intact.size;
         decide_and_read(&intact).unwrap_or_else(|e| panic!("{}: {e}", image.display()));
         for seed in 1..=rounds {
             let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ size);
@@ -120,8 +81,8 @@ fn random_corruption_ends_in_an_answer_or_a_clean_error() {
                 let x = (rng.next() % 255 + 1) as u8;
                 patches.insert(at, x);
             }
-            let dev = Patched {
-                file: file.try_clone().unwrap(),
+            let dev = Image {
+                file: intact.file.try_clone().unwrap(),
                 size,
                 patches,
             };
