@@ -40,6 +40,8 @@ pub struct Decider<'g, 'd> {
     /// What was decided and why, for `--debug`. Guest text in here is raw: escape it
     /// before printing.
     pub notes: Vec<String>,
+    /// The budgets of config evaluation.
+    pub config_limits: grub2::Limits,
 }
 
 impl<'g, 'd> Decider<'g, 'd> {
@@ -52,7 +54,11 @@ impl<'g, 'd> Decider<'g, 'd> {
                 Err(e) => format!("volume ({}) at byte {}: {e}", v.name, v.start),
             });
         }
-        Decider { guest, notes }
+        Decider {
+            guest,
+            notes,
+            config_limits: grub2::Limits::default(),
+        }
     }
 
     /// The first config on the first volume that has one, in pygrub's order.
@@ -137,7 +143,13 @@ impl<'g, 'd> Decider<'g, 'd> {
                     format!("{}: disappeared while reading", found.file),
                 )
             })?;
-        evaluate_grub2(&source, found.file.clone(), self.guest, &mut self.notes)
+        evaluate_grub2(
+            &source,
+            found.file.clone(),
+            self.guest,
+            &self.config_limits,
+            &mut self.notes,
+        )
     }
 
     /// `--kernel`: the first volume with a filesystem, the given paths.
@@ -168,9 +180,11 @@ pub fn evaluate_grub2(
     source: &[u8],
     file: FilePath,
     host: &dyn ConfigHost,
+    limits: &grub2::Limits,
     notes: &mut Vec<String>,
 ) -> Result<Menu, BootError> {
-    let ctx = EvalContext::new(file);
+    let mut ctx = EvalContext::new(file);
+    ctx.limits = limits.clone();
     let evaluated = grub2::evaluate(source, &ctx, host)?;
     notes.extend(evaluated.notes);
     Ok(evaluated.menu)

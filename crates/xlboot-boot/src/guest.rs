@@ -99,6 +99,11 @@ impl<'d> Guest<'d> {
         })
     }
 
+    /// Changes the budgets of path resolution on the guest's filesystems.
+    pub fn set_path_limits(&mut self, limits: PathLimits) {
+        self.limits = limits;
+    }
+
     /// The volume GRUB calls `device` (any of its spellings).
     pub fn volume(&self, device: &str) -> Option<&Volume<'d>> {
         let canonical = self.canonical_device(device)?;

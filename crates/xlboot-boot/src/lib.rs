@@ -26,7 +26,9 @@ pub mod decide;
 pub mod error;
 pub mod fstab;
 pub mod guest;
+pub mod limits;
 
 pub use decide::{Choice, Decider};
 pub use error::{BootError, ErrorKind};
 pub use guest::{Found, Guest, Volume};
+pub use limits::Limits;

@@ -198,9 +198,11 @@ fn decide_and_copy(
     copies: Option<&Copies>,
     diag: &Diag,
 ) -> Result<Vec<u8>, String> {
-    let guest =
+    let mut guest =
         Guest::open(disk, opts.offset).map_err(|e| format!("{}: {e}", opts.image.display()))?;
+    guest.set_path_limits(opts.limits.path);
     let mut decider = Decider::new(&guest);
+    decider.config_limits = opts.limits.config.clone();
     let choice = if let (Some(kernel), false) = (&opts.kernel, opts.list_entries) {
         decider
             .given_kernel(kernel, opts.ramdisk.as_deref())
@@ -348,10 +350,14 @@ fn isconfig(source: &IsConfig, opts: &Options) -> Result<Vec<u8>, String> {
     };
     let mut notes = Vec::new();
     let menu = match source {
-        IsConfig::Grub2(text) => {
-            decide::evaluate_grub2(text, file, &crate::host_config::HostConfig, &mut notes)
-                .map_err(|e| e.to_string())?
-        }
+        IsConfig::Grub2(text) => decide::evaluate_grub2(
+            text,
+            file,
+            &crate::host_config::HostConfig,
+            &opts.limits.config,
+            &mut notes,
+        )
+        .map_err(|e| e.to_string())?,
         IsConfig::Bls(files) => xlboot_config::bls::spec::menu("host", files),
     };
     let diag = Diag::new(opts.debug);

@@ -98,6 +98,8 @@ pub struct Options {
     pub budgets: Budgets,
     /// `--sandbox`.
     pub sandbox: Strictness,
+    /// `--limit=NAME=VALUE`: the decision's other budgets.
+    pub limits: xlboot_boot::Limits,
 }
 
 /// What the command line asks xlboot to do.
@@ -139,6 +141,7 @@ const LONG_OPTIONS: &[&str] = &[
     "timeout=",
     "max-kernel-size=",
     "max-initrd-size=",
+    "limit=",
 ];
 
 /// One option as getopt returns it: the canonical name and its value.
@@ -254,6 +257,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
         debug: false,
         budgets: Budgets::default(),
         sandbox: Strictness::BestEffort,
+        limits: xlboot_boot::Limits::default(),
     };
     for (name, value) in opts {
         let value = value.unwrap_or_default();
@@ -330,6 +334,20 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
                 })?;
                 o.budgets.timeout = Duration::from_secs(secs);
             }
+            "limit" => {
+                let (name, n) = value.split_once('=').ok_or_else(|| {
+                    UsageError(format!("--limit takes NAME=VALUE, not {value:?}"))
+                })?;
+                let n = parse_size(n)?;
+                o.limits.set(name, n).map_err(|e| {
+                    let names: Vec<&str> =
+                        xlboot_boot::limits::NAMES.iter().map(|(n, _)| *n).collect();
+                    UsageError(format!(
+                        "--limit={value}: {e} (limits: {})",
+                        names.join(", ")
+                    ))
+                })?;
+            }
             "max-kernel-size" => o.budgets.max_kernel = parse_size(&value)?,
             "max-initrd-size" => o.budgets.max_initrd = parse_size(&value)?,
             _ => return Err(UsageError(format!("option --{name} not recognized"))),
@@ -387,7 +405,7 @@ pub fn usage(argv0: &str) -> String {
         "Usage: {argv0} [-q|--quiet] [-i|--interactive] [-l|--list-entries] [-n|--not-really] \
          [--output=] [--kernel=] [--ramdisk=] [--args=] [--entry=] [--output-directory=] \
          [--output-format=sxp|simple|simple0] [--runas=] [--offset=] [--isconfig] [--debug] \
-         [--sandbox=best-effort|strict] [--timeout=] [--max-kernel-size=] [--max-initrd-size=] \
+         [--sandbox=best-effort|strict] [--timeout=] [--max-kernel-size=] [--max-initrd-size=] [--limit=NAME=VALUE] \
          [--version] <image>"
     )
 }
@@ -432,6 +450,11 @@ Options:
       --timeout=SECONDS    give up reading the guest after this long (default 90)
       --max-kernel-size=N  largest kernel copied out (default 256M)
       --max-initrd-size=N  largest initrd, all files together (default 1G)
+      --limit=NAME=VALUE   change another budget: symlink-hops, path-length,
+                           path-depth, link-length, config-size, config-depth,
+                           config-loop-iterations, config-commands,
+                           config-call-depth, config-source-depth,
+                           config-entries, config-work-bytes (SECURITY.md)
       --debug              explain each decision on stderr
   -h, --help               this text
       --version            xlboot's version",

@@ -170,6 +170,7 @@ fn symlinks_stay_inside_the_guest() {
     for f in g.output_files() {
         fs::remove_file(f).unwrap();
     }
+    g.assert_fails(&["--entry=in", "--limit=symlink-hops=0"], "limit");
     g.assert_fails(&["--entry=out"], "not found");
     g.assert_fails(&["--entry=loop"], "limit");
 }
