@@ -151,19 +151,25 @@ fn boot_like_libxl(
     result
 }
 
+/// Boots `e` with xlboot as libxl would, with `extra` options, and checks the answer
+/// against the expectation: kernel and initrd hashes and the exact command line.
+fn assert_boots_expected(e: &Expect, tag: &str, extra: &[&str]) {
+    let (kernel, initrd, args) =
+        boot_like_libxl(&[env!("CARGO_BIN_EXE_xlboot")], &e.image, tag, extra);
+    assert_eq!(kernel, e.get("kernel_sha256"), "{}: kernel", e.name);
+    assert_eq!(
+        initrd.as_deref(),
+        Some(e.get("initrd_sha256")),
+        "{}: initrd",
+        e.name
+    );
+    assert_eq!(args, e.get("args"), "{}: args", e.name);
+}
+
 #[test]
 fn boots_the_entry_grub_boots_on_every_image() {
     for e in expectations() {
-        let (kernel, initrd, args) =
-            boot_like_libxl(&[env!("CARGO_BIN_EXE_xlboot")], &e.image, &e.name, &[]);
-        assert_eq!(kernel, e.get("kernel_sha256"), "{}: kernel", e.name);
-        assert_eq!(
-            initrd.as_deref(),
-            Some(e.get("initrd_sha256")),
-            "{}: initrd",
-            e.name
-        );
-        assert_eq!(args, e.get("args"), "{}: args", e.name);
+        assert_boots_expected(&e, &e.name, &[]);
     }
 }
 
@@ -201,20 +207,7 @@ fn entry_option_selects_by_title_path() {
         // `entry=`: an id, for images whose entries share their titles (BLS).
         let name = e.fields.get("entry").map_or(e.get("title"), String::as_str);
         let entry = format!("--entry={name}");
-        let (kernel, initrd, args) = boot_like_libxl(
-            &[env!("CARGO_BIN_EXE_xlboot")],
-            &e.image,
-            &format!("{}-entry", e.name),
-            &[&entry],
-        );
-        assert_eq!(kernel, e.get("kernel_sha256"), "{}: kernel", e.name);
-        assert_eq!(
-            initrd.as_deref(),
-            Some(e.get("initrd_sha256")),
-            "{}: initrd",
-            e.name
-        );
-        assert_eq!(args, e.get("args"), "{}", e.name);
+        assert_boots_expected(&e, &format!("{}-entry", e.name), &[&entry]);
     }
 }
 
