@@ -9,6 +9,9 @@ pub enum ConfigKind {
     Syslinux,
     /// GRUB legacy `menu.lst` / `grub.conf`.
     GrubLegacy,
+    /// A directory of Boot Loader Specification entries with no boot loader config
+    /// around it (systemd-boot style, or `kernel-install` with `layout=bls`).
+    Bls,
 }
 
 impl ConfigKind {
@@ -18,6 +21,7 @@ impl ConfigKind {
             ConfigKind::Grub2 => "GRUB 2",
             ConfigKind::Syslinux => "syslinux",
             ConfigKind::GrubLegacy => "GRUB legacy",
+            ConfigKind::Bls => "Boot Loader Specification",
         }
     }
 }
@@ -40,3 +44,8 @@ pub const CONFIG_PATHS: &[(&str, ConfigKind)] = &[
     ("/grub/menu.lst", ConfigKind::GrubLegacy),
     ("/grub/grub.conf", ConfigKind::GrubLegacy),
 ];
+
+/// Where BLS entry directories are looked for, on a volume with none of the config
+/// files above: the entries directory of an XBOOTLDR or ESP partition, and of /boot on
+/// the root filesystem.
+pub const BLS_DIRS: &[&str] = &["/loader/entries", "/boot/loader/entries"];

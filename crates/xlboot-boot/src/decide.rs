@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use xlboot_config::grub2::{self, EvalContext};
 use xlboot_config::{BootSpec, ConfigHost, Entry, EntryPath, FilePath, Menu};
 
-use crate::config_search::{ConfigKind, CONFIG_PATHS};
+use crate::config_search::{ConfigKind, BLS_DIRS, CONFIG_PATHS};
 use crate::error::{BootError, ErrorKind};
 use crate::guest::{self, Guest};
 
@@ -82,6 +82,20 @@ impl<'g, 'd> Decider<'g, 'd> {
                     Err(e) => return Err(BootError::new(ErrorKind::Io, format!("{file}: {e}"))),
                 }
             }
+            for dir in BLS_DIRS {
+                let file = FilePath {
+                    device: v.name.clone(),
+                    path: (*dir).to_string(),
+                };
+                if !self.bls_files(&file)?.is_empty() {
+                    self.notes
+                        .push(format!("found Boot Loader Specification entries in {file}"));
+                    return Ok(FoundConfig {
+                        file,
+                        kind: ConfigKind::Bls,
+                    });
+                }
+            }
             self.notes.push(format!("({}): no boot config", v.name));
         }
         if self.guest.volumes.iter().all(|v| v.fs.is_err()) {
@@ -121,8 +135,42 @@ impl<'g, 'd> Decider<'g, 'd> {
         )
     }
 
+    /// The `*.conf` files of a BLS entries directory, read whole (each capped), or
+    /// none if there is no such directory.
+    fn bls_files(&self, dir: &FilePath) -> Result<Vec<(String, Vec<u8>)>, BootError> {
+        use xlboot_config::bls::{MAX_DIR_NAMES, MAX_ENTRIES, MAX_ENTRY_FILE};
+        let io =
+            |e: xlboot_config::HostError| BootError::new(ErrorKind::Io, format!("{dir}: {}", e.0));
+        let Some(names) = self.guest.list_dir(dir, MAX_DIR_NAMES).map_err(io)? else {
+            return Ok(Vec::new());
+        };
+        let mut files = Vec::new();
+        for name in names
+            .into_iter()
+            .filter(|n| n.ends_with(".conf") && !n.starts_with('.'))
+        {
+            if files.len() >= MAX_ENTRIES {
+                break;
+            }
+            let file = FilePath {
+                device: dir.device.clone(),
+                path: format!("{}/{name}", dir.path),
+            };
+            if let Some(text) = self.guest.read_file(&file, MAX_ENTRY_FILE).map_err(io)? {
+                files.push((name, text));
+            }
+        }
+        Ok(files)
+    }
+
     /// Evaluates a config into a menu.
     pub fn evaluate(&mut self, found: &FoundConfig) -> Result<Menu, BootError> {
+        if found.kind == ConfigKind::Bls {
+            let files = self.bls_files(&found.file)?;
+            let menu = xlboot_config::bls::spec::menu(&found.file.device, &files);
+            self.notes.push(menu.default_rule.clone());
+            return Ok(menu);
+        }
         if found.kind != ConfigKind::Grub2 {
             return Err(BootError::new(
                 ErrorKind::Unsupported,

@@ -290,3 +290,52 @@ fn overlong_linux_lines_are_refused() {
     let g = guest("longline", &cfg, &[("/boot/k", b"KERNEL")], |_| {});
     g.assert_fails(&[], "more than the 1023");
 }
+
+/// A guest with Boot Loader Specification entries and no boot loader config (as
+/// `kernel-install` with `layout=bls` leaves /boot): the newest entry boots.
+#[test]
+fn bls_entries_without_a_grub_cfg() {
+    let entry = |v: &str| {
+        format!(
+            "title      Debian GNU/Linux 12 (bookworm)\nversion    {v}\nmachine-id 5b1f0c2e\n\
+             sort-key   debian\noptions    root=/dev/xvda1 v={v}\nlinux      /boot/5b1f0c2e/{v}/linux\n\
+             initrd     /boot/5b1f0c2e/{v}/initrd.img-{v}\n"
+        )
+    };
+    let (old, new) = (entry("6.1.0-9-amd64"), entry("6.1.0-10-amd64"));
+    let g = guest(
+        "bls",
+        "",
+        &[
+            (
+                "/boot/loader/entries/5b1f0c2e-6.1.0-9-amd64.conf",
+                old.as_bytes(),
+            ),
+            (
+                "/boot/loader/entries/5b1f0c2e-6.1.0-10-amd64.conf",
+                new.as_bytes(),
+            ),
+            ("/boot/5b1f0c2e/6.1.0-9-amd64/linux", b"OLD KERNEL"),
+            (
+                "/boot/5b1f0c2e/6.1.0-9-amd64/initrd.img-6.1.0-9-amd64",
+                b"OLD INITRD",
+            ),
+            ("/boot/5b1f0c2e/6.1.0-10-amd64/linux", b"NEW KERNEL"),
+            (
+                "/boot/5b1f0c2e/6.1.0-10-amd64/initrd.img-6.1.0-10-amd64",
+                b"NEW INITRD",
+            ),
+        ],
+        |root| fs::remove_file(root.join("boot/grub/grub.cfg")).unwrap(),
+    );
+    let out = g.run(&["--output-format=simple"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let items = reply_items(&out.stdout);
+    assert_eq!(fs::read(&items[0].1).unwrap(), b"NEW KERNEL");
+    assert_eq!(fs::read(&items[1].1).unwrap(), b"NEW INITRD");
+    assert_eq!(items[2].1, "root=/dev/xvda1 v=6.1.0-10-amd64");
+}
