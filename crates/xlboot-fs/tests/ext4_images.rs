@@ -555,25 +555,6 @@ fn unusual_layouts() {
     }
 }
 
-/// Runs debugfs commands (one per line) with the image open read-write; returns stdout.
-fn debugfs_w(img: &Path, cmds: &str) -> String {
-    let f = img.with_extension("cmds");
-    fs::write(&f, cmds).unwrap();
-    let out = Command::new("debugfs")
-        .arg("-w")
-        .arg("-f")
-        .arg(&f)
-        .arg(img)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "debugfs: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn ext4_casefold_directories() {
     // Casefold directories as Debian and Android make them: the feature at mkfs, the

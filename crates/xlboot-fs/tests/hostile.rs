@@ -536,20 +536,6 @@ fn random_flips_ext4_inline_data() {
     );
 }
 
-/// Runs debugfs commands with the image open read-write.
-fn debugfs_w(img: &Path, cmds: &str) {
-    let f = img.with_extension("cmds");
-    fs::write(&f, cmds).unwrap();
-    let out = std::process::Command::new("debugfs")
-        .arg("-w")
-        .arg("-f")
-        .arg(&f)
-        .arg(img)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "debugfs failed");
-}
-
 /// Casefold on /many and /boot (made with debugfs as chattr +F would), htrees rebuilt
 /// with the casefold hash.
 fn casefold_dirs(img: &Path) {

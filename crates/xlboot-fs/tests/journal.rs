@@ -22,24 +22,6 @@ fn needs_recovery(img: &Path) -> bool {
     u32::from_le_bytes(b[1024 + 0x60..1024 + 0x64].try_into().unwrap()) & 0x4 != 0
 }
 
-/// Runs debugfs commands (one per line) with the image open read-write.
-fn debugfs_w(img: &Path, dir: &Path, cmds: &str) {
-    let f = dir.join("cmds");
-    fs::write(&f, cmds).unwrap();
-    let out = Command::new("debugfs")
-        .arg("-w")
-        .arg("-f")
-        .arg(&f)
-        .arg(img)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "debugfs: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A copy of `img` replayed by e2fsck: the oracle.
 fn replayed_by_e2fsck(img: &Path) -> PathBuf {
     let copy = img.with_extension("fsck.img");
@@ -95,11 +77,7 @@ fn committed_data_block_is_replayed() {
         let (img, b, bs) = setup(&tmp, name, args);
         let blk = tmp.path().join(format!("{name}.blk"));
         fs::write(&blk, block_image(bs, b"replayed content\n")).unwrap();
-        debugfs_w(
-            &img,
-            tmp.path(),
-            &format!("{open}\njw -b {b} {}\njc\n", blk.display()),
-        );
+        debugfs_w(&img, &format!("{open}\njw -b {b} {}\njc\n", blk.display()));
         assert!(needs_recovery(&img), "{name}: debugfs left no transaction");
 
         let oracle = replayed_by_e2fsck(&img);
@@ -133,7 +111,6 @@ fn revoked_block_is_not_replayed() {
     fs::write(&blk, block_image(bs, b"replayed content\n")).unwrap();
     debugfs_w(
         &img,
-        tmp.path(),
         &format!(
             "jo\njw -b {b} {}\njc\njo\njw -r {b} /dev/null\njc\n",
             blk.display()
@@ -158,11 +135,7 @@ fn escaped_block_gets_its_magic_back() {
     let mut content = vec![0xC0, 0x3B, 0x39, 0x98];
     content.extend_from_slice(b"after the magic\n");
     fs::write(&blk, block_image(bs, &content)).unwrap();
-    debugfs_w(
-        &img,
-        tmp.path(),
-        &format!("jo\njw -b {b} {}\njc\n", blk.display()),
-    );
+    debugfs_w(&img, &format!("jo\njw -b {b} {}\njc\n", blk.display()));
     let oracle = replayed_by_e2fsck(&img);
     let ofs_dev = FileDev::open(&oracle);
     let ofs = ext4::probe(&ofs_dev).unwrap().unwrap();
@@ -189,11 +162,7 @@ fn replayed_directory_block() {
     blockdata[pos..pos + 8].copy_from_slice(b"grub.new");
     let blk = tmp.path().join("blk");
     fs::write(&blk, &blockdata[..]).unwrap();
-    debugfs_w(
-        &img,
-        tmp.path(),
-        &format!("jo\njw -b {d} {}\njc\n", blk.display()),
-    );
+    debugfs_w(&img, &format!("jo\njw -b {d} {}\njc\n", blk.display()));
     let dev = FileDev::open(&img);
     let fs = ext4::probe(&dev).unwrap().unwrap();
     assert_eq!(read_path(&fs, "/boot/grub/grub.new"), b"set default=0\n");
@@ -231,7 +200,6 @@ fn flip_journal(name: &str, args: &[&str], open: &str) {
     // Three transactions: a write, its revoke, and a new write of the same block.
     debugfs_w(
         &img,
-        tmp.path(),
         &format!(
             "{open}\njw -b {b} {}\njc\n{open}\njw -r {b} /dev/null\njc\n{open}\njw -b {b} {}\njc\n",
             blk.display(),
@@ -278,11 +246,7 @@ fn block_copy_with_bad_tag_checksum_is_skipped() {
     let (img, b, bs) = setup(&tmp, "tag", &["-t", "ext4", "-b", "4096"]);
     let blk = tmp.path().join("blk");
     fs::write(&blk, block_image(bs, b"replayed content\n")).unwrap();
-    debugfs_w(
-        &img,
-        tmp.path(),
-        &format!("jo -c\njw -b {b} {}\njc\n", blk.display()),
-    );
+    debugfs_w(&img, &format!("jo -c\njw -b {b} {}\njc\n", blk.display()));
     // Damage the logged copy (journal block 2: block 1 is the descriptor).
     let j2: u64 = debugfs(&img, "bmap <8> 2").trim().parse().unwrap();
     let mut all = fs::read(&img).unwrap();
@@ -324,7 +288,6 @@ fn journal_checksums_v3_superblock_descriptor_and_revoke() {
     fs::write(&second, block_image(bs, b"second copy ----\n")).unwrap();
     debugfs_w(
         &img,
-        tmp.path(),
         &format!(
             "jo -c\njw -b {b} {}\njc\njo -c\njw -b {b} {}\njc\n",
             first.display(),
@@ -388,7 +351,6 @@ fn journal_revoke_block_checksum() {
     fs::write(&blk, block_image(bs, b"replayed content\n")).unwrap();
     debugfs_w(
         &img,
-        tmp.path(),
         &format!(
             "jo -c\njw -b {b} {}\njc\njo -c\njw -r {b} /dev/null\njc\n",
             blk.display()
@@ -425,7 +387,6 @@ fn journal_checksum_v1() {
     fs::write(&blk, block_image(bs, b"replayed content\n")).unwrap();
     debugfs_w(
         &img,
-        tmp.path(),
         &format!("jo -c -v 1\njw -b {b} {}\njc\n", blk.display()),
     );
     let clean = fs::read(&img).unwrap();

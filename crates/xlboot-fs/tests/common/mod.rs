@@ -243,6 +243,26 @@ pub fn debugfs(img: &Path, req: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Runs debugfs commands (one per line, from a file beside the image) with the image
+/// open read-write; returns stdout.
+pub fn debugfs_w(img: &Path, cmds: &str) -> String {
+    let f = img.with_extension("cmds");
+    fs::write(&f, cmds).unwrap();
+    let out = Command::new("debugfs")
+        .arg("-w")
+        .arg("-f")
+        .arg(&f)
+        .arg(img)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "debugfs: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Bytes of a host path's name.
 pub fn name_bytes(n: &OsStr) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
