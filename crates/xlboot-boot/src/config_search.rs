@@ -49,3 +49,13 @@ pub const CONFIG_PATHS: &[(&str, ConfigKind)] = &[
 /// files above: the entries directory of an XBOOTLDR or ESP partition, and of /boot on
 /// the root filesystem.
 pub const BLS_DIRS: &[&str] = &["/loader/entries", "/boot/loader/entries"];
+
+/// The kind of config a file is, from its name alone (for `--isconfig`, where the file
+/// is on the host): the kind [`CONFIG_PATHS`] gives a file of that name, GRUB 2 for any
+/// other name (pygrub reads every `--isconfig` file as GRUB 2).
+pub fn kind_of_file_name(name: &str) -> ConfigKind {
+    CONFIG_PATHS
+        .iter()
+        .find(|(path, _)| path.rsplit('/').next() == Some(name))
+        .map_or(ConfigKind::Grub2, |(_, kind)| *kind)
+}

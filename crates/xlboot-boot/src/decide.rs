@@ -171,7 +171,7 @@ impl<'g, 'd> Decider<'g, 'd> {
             self.notes.push(menu.default_rule.clone());
             return Ok(menu);
         }
-        if found.kind != ConfigKind::Grub2 {
+        if !matches!(found.kind, ConfigKind::Grub2 | ConfigKind::GrubLegacy) {
             return Err(BootError::new(
                 ErrorKind::Unsupported,
                 format!(
@@ -191,13 +191,22 @@ impl<'g, 'd> Decider<'g, 'd> {
                     format!("{}: disappeared while reading", found.file),
                 )
             })?;
-        evaluate_grub2(
-            &source,
-            found.file.clone(),
-            self.guest,
-            &self.config_limits,
-            &mut self.notes,
-        )
+        match found.kind {
+            ConfigKind::GrubLegacy => evaluate_grub_legacy(
+                &source,
+                &found.file,
+                self.guest,
+                &self.config_limits,
+                &mut self.notes,
+            ),
+            _ => evaluate_grub2(
+                &source,
+                found.file.clone(),
+                self.guest,
+                &self.config_limits,
+                &mut self.notes,
+            ),
+        }
     }
 
     /// `--kernel`: the first volume with a filesystem, the given paths.
@@ -235,6 +244,21 @@ pub fn evaluate_grub2(
     ctx.limits = limits.clone();
     let evaluated = grub2::evaluate(source, &ctx, host)?;
     notes.extend(evaluated.notes);
+    Ok(evaluated.menu)
+}
+
+/// Evaluates GRUB legacy config text found at `file`, reading other files (the
+/// `default` file, `configfile` targets) through `host`.
+pub fn evaluate_grub_legacy(
+    source: &[u8],
+    file: &FilePath,
+    host: &dyn ConfigHost,
+    limits: &grub2::Limits,
+    notes: &mut Vec<String>,
+) -> Result<Menu, BootError> {
+    let evaluated = xlboot_config::grub_legacy::evaluate(source, file, limits, host)?;
+    notes.extend(evaluated.notes);
+    notes.push(format!("default entry: {}", evaluated.menu.default_rule));
     Ok(evaluated.menu)
 }
 

@@ -3,6 +3,8 @@
 //!
 //! - [`grub2::evaluate`]: a GRUB 2 `grub.cfg`, run as GRUB 2 runs it (lexer, parser,
 //!   interpreter, built-in commands), into a [`Menu`] with its default resolved.
+//! - [`grub_legacy::evaluate`]: a GRUB legacy `menu.lst` / `grub.conf`, run as
+//!   GRUB 0.97 runs it.
 //! - [`grubenv`]: GRUB's environment block, read as GRUB reads it.
 //! - [`select`]: GRUB's default rules and xlboot's `--entry` lookup
 //!   ([`select::find_entry`]); [`Menu::flatten`] lists entries for `-l`.
@@ -29,6 +31,7 @@ extern crate alloc;
 pub mod bls;
 pub mod error;
 pub mod grub2;
+pub mod grub_legacy;
 pub mod grubenv;
 pub mod host;
 pub mod menu;

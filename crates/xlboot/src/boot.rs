@@ -14,6 +14,7 @@
 use std::fs::File;
 use std::os::fd::AsFd;
 
+use xlboot_boot::config_search::ConfigKind;
 use xlboot_boot::decide::{self, Choice};
 use xlboot_boot::{Decider, Guest};
 use xlboot_config::{BootSpec, FilePath};
@@ -85,10 +86,17 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         let source = if opts.image.is_dir() {
             IsConfig::Bls(crate::host_config::read_entries_dir(&opts.image)?)
         } else {
-            IsConfig::Grub2(
-                std::fs::read(&opts.image)
-                    .map_err(|e| format!("cannot read {}: {e}", opts.image.display()))?,
-            )
+            let text = std::fs::read(&opts.image)
+                .map_err(|e| format!("cannot read {}: {e}", opts.image.display()))?;
+            let name = opts
+                .image
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match xlboot_boot::config_search::kind_of_file_name(&name) {
+                ConfigKind::GrubLegacy => IsConfig::GrubLegacy(text),
+                _ => IsConfig::Grub2(text),
+            }
         };
         let message = sandbox::run_confined(&policy, &[], &diag, || isconfig(&source, opts))
             .map_err(child_failure)?;
@@ -339,10 +347,13 @@ enum IsConfig {
     Grub2(Vec<u8>),
     /// The files of a BLS entries directory (name, bytes).
     Bls(Vec<(String, Vec<u8>)>),
+    /// A GRUB legacy `menu.lst` / `grub.conf`'s bytes.
+    GrubLegacy(Vec<u8>),
 }
 
-/// `--isconfig`: the image is a GRUB 2 config, or a directory of BLS entries, on this
-/// host; print what it boots.
+/// `--isconfig`: the image is a GRUB 2 config, a GRUB legacy config (by its name,
+/// `menu.lst` or `grub.conf`), or a directory of BLS entries, on this host; print what
+/// it boots.
 fn isconfig(source: &IsConfig, opts: &Options) -> Result<Vec<u8>, String> {
     let file = FilePath {
         device: "host".into(),
@@ -359,6 +370,14 @@ fn isconfig(source: &IsConfig, opts: &Options) -> Result<Vec<u8>, String> {
         )
         .map_err(|e| e.to_string())?,
         IsConfig::Bls(files) => xlboot_config::bls::spec::menu("host", files),
+        IsConfig::GrubLegacy(text) => decide::evaluate_grub_legacy(
+            text,
+            &file,
+            &crate::host_config::HostConfig,
+            &opts.limits.config,
+            &mut notes,
+        )
+        .map_err(|e| e.to_string())?,
     };
     let diag = Diag::new(opts.debug);
     for note in &notes {

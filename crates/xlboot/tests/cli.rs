@@ -137,3 +137,29 @@ fn isconfig_on_a_bls_directory() {
         "  kernel: /vmlinuz-6.10.2\n  initrd: /initramfs-6.10.2.img\n  args: ro v=6.10.2\n"
     );
 }
+
+/// `--isconfig` on a file named `menu.lst` or `grub.conf` reads it as GRUB legacy
+/// (`default=1`, `title`, `kernel` with its arguments, `initrd`).
+#[test]
+fn isconfig_on_a_grub_legacy_config() {
+    let d = scratch("legacy");
+    for name in ["menu.lst", "grub.conf"] {
+        let cfg = d.join(name);
+        fs::write(
+            &cfg,
+            "default=1\ntimeout=5\nhiddenmenu\ntitle A\n\troot (hd0,0)\n\tkernel /vmlinuz-a ro root=/dev/xvda2\n\
+             title B\n\troot (hd0,0)\n\tkernel /vmlinuz-b ro root=/dev/xvda2 quiet\n\tinitrd /initrd-b.img\n",
+        )
+        .unwrap();
+        let out = xlboot(&["--isconfig", "-q", cfg.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            "  kernel: /vmlinuz-b\n  initrd: /initrd-b.img\n  args: ro root=/dev/xvda2 quiet\n"
+        );
+    }
+}
