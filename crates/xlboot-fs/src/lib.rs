@@ -21,7 +21,8 @@
 //! ```
 //!
 //! Today's filesystems: ext2, ext3 and ext4 ([`ext4`]), journal replayed in memory
-//! when the guest was not cleanly shut down.
+//! when the guest was not cleanly shut down; FAT12, FAT16 and FAT32 with long names
+//! ([`fat`]).
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -41,6 +42,7 @@ extern crate alloc;
 mod bytes;
 pub mod error;
 pub mod ext4;
+pub mod fat;
 pub mod path;
 pub mod vfs;
 
@@ -52,7 +54,9 @@ pub use error::FsError;
 pub use path::{resolve, resolve_file, PathLimits};
 pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId};
 
-/// Tries every filesystem this crate reads on `dev` (today ext2/3/4).
+/// Tries every filesystem this crate reads on `dev`, strongest signature first: ext2/3/4
+/// (a magic number at byte 1080), then FAT (a boot sector with its jump, type string
+/// and 0x55AA all present, which nothing else writes together at sector 0).
 ///
 /// `Ok(None)`: no known filesystem signature. `Err`: a signature was found but the
 /// filesystem is corrupt or uses an unsupported feature; that is reported rather than
@@ -61,7 +65,10 @@ pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId};
 pub fn probe<'a, D: BlockDevice + Clone + 'a>(
     dev: D,
 ) -> Result<Option<Box<dyn FileSystem + 'a>>, FsError> {
-    if let Some(fs) = ext4::probe(dev)? {
+    if let Some(fs) = ext4::probe(dev.clone())? {
+        return Ok(Some(Box::new(fs)));
+    }
+    if let Some(fs) = fat::probe(dev)? {
         return Ok(Some(Box::new(fs)));
     }
     Ok(None)
