@@ -1,0 +1,414 @@
+//! Round trips against the real compressors: data compressed by gzip, zstd, xz, lzma,
+//! lz4 and lzop (and by zlib itself through Python) must come back byte for byte, and
+//! every output cap, truncation and corruption must fail cleanly, never panic.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use xlboot_compress::{decompress, Codec, DecompressErrorKind};
+
+/// Whether `tool` runs; a missing tool skips the test, unless XLBOOT_REQUIRE_TOOLS is
+/// set (as in CI, where a skip would hide a gap).
+fn have(tool: &str) -> bool {
+    let found = Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        if std::env::var_os("XLBOOT_REQUIRE_TOOLS").is_some() {
+            panic!("{tool} is required (XLBOOT_REQUIRE_TOOLS is set)");
+        }
+        eprintln!("skipping: {tool} not installed (packages gzip, zstd, xz-utils, lz4, lzop)");
+    }
+    found
+}
+
+/// Runs `tool args` with `input` on stdin and returns stdout; fails on a non-zero exit.
+fn filter(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+    let mut child = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{tool}: {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let data = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&data));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(
+        out.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Test data like a kernel's: real x86-64 machine code (this test binary, so the BCJ
+/// filter has calls to convert), then text, then zeros.
+fn sample(len: usize) -> Vec<u8> {
+    let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+    let mut data: Vec<u8> = exe.into_iter().take(len / 2).collect();
+    let text =
+        b"menuentry 'Debian GNU/Linux' --class debian { linux /vmlinuz root=UUID=x ro quiet }\n";
+    while data.len() < len * 7 / 8 {
+        data.extend_from_slice(text);
+    }
+    data.resize(len, 0);
+    data
+}
+
+/// Decodes and checks the result, then checks the cap: exactly the length is fine,
+/// one byte less is TooLarge.
+fn round_trip(codec: Codec, compressed: &[u8], want: &[u8]) {
+    let got = decompress(codec, compressed, want.len()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        got == want,
+        "{codec:?}: output differs ({} vs {} bytes)",
+        got.len(),
+        want.len()
+    );
+    if !want.is_empty() {
+        let e = decompress(codec, compressed, want.len() - 1).unwrap_err();
+        assert_eq!(e.kind, DecompressErrorKind::TooLarge, "{codec:?}: {e}");
+        assert_eq!(e.codec, codec);
+    }
+    let e = decompress(codec, compressed, want.len() / 3).unwrap_err();
+    assert_eq!(e.kind, DecompressErrorKind::TooLarge, "{codec:?}: {e}");
+}
+
+/// Every prefix (sampled) fails cleanly; `strict` codecs must fail, not return data.
+fn truncations(codec: Codec, compressed: &[u8], want_len: usize, strict: bool) {
+    let step = (compressed.len() / 97).max(1);
+    for cut in (0..compressed.len())
+        .step_by(step)
+        .chain([compressed.len().saturating_sub(1)])
+    {
+        let r = decompress(codec, &compressed[..cut], want_len);
+        if strict {
+            assert!(
+                r.is_err(),
+                "{codec:?} cut at {cut}/{} decoded",
+                compressed.len()
+            );
+        }
+    }
+}
+
+/// Seeded random byte changes never panic; codecs with a checksum over the data
+/// return either an error or the right bytes.
+fn corruptions(codec: Codec, compressed: &[u8], want: &[u8], checked: bool) {
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64 ^ compressed.len() as u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..150 {
+        let mut bad = compressed.to_vec();
+        for _ in 0..1 + next() % 4 {
+            let at = (next() % bad.len() as u64) as usize;
+            bad[at] ^= 1 << (next() % 8);
+        }
+        match decompress(codec, &bad, want.len() * 2) {
+            Ok(out) if checked => assert!(out == want, "{codec:?}: corruption went unnoticed"),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn gzip_members_levels_and_header_fields() {
+    if !have("gzip") {
+        return;
+    }
+    let data = sample(1 << 20);
+    for level in ["-1", "-9"] {
+        let gz = filter("gzip", &["-c", "-n", level], &data);
+        round_trip(Codec::Gzip, &gz, &data);
+        // The deflate body alone: gzip -n writes a 10-byte header and 8-byte trailer.
+        round_trip(Codec::Deflate, &gz[10..gz.len() - 8], &data);
+    }
+    // A file name in the header (gzip stores it when reading a named file).
+    let dir = std::env::temp_dir().join(format!("xlboot-compress-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let named = dir.join("vmlinuz-6.1.0-amd64");
+    std::fs::write(&named, &data).unwrap();
+    let st = Command::new("gzip")
+        .arg("-kf")
+        .arg(&named)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let gz = std::fs::read(dir.join("vmlinuz-6.1.0-amd64.gz")).unwrap();
+    assert_ne!(gz[3] & 0x08, 0, "FNAME set");
+    round_trip(Codec::Gzip, &gz, &data);
+    std::fs::remove_dir_all(&dir).unwrap();
+    // Two members decode as one stream; trailing bytes (Linux's appended size) are
+    // ignored.
+    let (a, b) = data.split_at(300_000);
+    let mut two = filter("gzip", &["-c", "-n"], a);
+    two.extend(filter("gzip", &["-c", "-n"], b));
+    round_trip(Codec::Gzip, &two, &data);
+    two.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    assert_eq!(decompress(Codec::Gzip, &two, data.len()).unwrap(), data);
+
+    let small = sample(50_000);
+    let gz = filter("gzip", &["-c", "-n"], &small);
+    truncations(Codec::Gzip, &gz, small.len(), true);
+    corruptions(Codec::Gzip, &gz, &small, true);
+    truncations(Codec::Deflate, &gz[10..gz.len() - 8], small.len(), true);
+    corruptions(Codec::Deflate, &gz[10..gz.len() - 8], &small, false);
+}
+
+#[test]
+fn zlib_from_the_zlib_library() {
+    if !have("python3") {
+        return;
+    }
+    let data = sample(1 << 20);
+    for level in ["1", "9"] {
+        let script = format!(
+            "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read(), {level}))"
+        );
+        let z = filter("python3", &["-c", &script], &data);
+        round_trip(Codec::Zlib, &z, &data);
+        // btrfs pads a compressed extent to its sector: padding after the stream.
+        let mut padded = z.clone();
+        padded.resize(z.len().next_multiple_of(4096), 0);
+        assert_eq!(decompress(Codec::Zlib, &padded, data.len()).unwrap(), data);
+    }
+    let small = sample(50_000);
+    let z = filter(
+        "python3",
+        &[
+            "-c",
+            "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))",
+        ],
+        &small,
+    );
+    truncations(Codec::Zlib, &z, small.len(), true);
+    corruptions(Codec::Zlib, &z, &small, true);
+}
+
+#[test]
+fn zstd_levels_frames_and_checksums() {
+    if !have("zstd") {
+        return;
+    }
+    let data = sample(1 << 20);
+    for args in [
+        &["-c", "-3"][..],
+        &["-c", "-19", "--check"],
+        &["-c", "--ultra", "-22"],
+    ] {
+        let z = filter("zstd", args, &data);
+        round_trip(Codec::Zstd, &z, &data);
+    }
+    // Two frames, and a skippable frame between them.
+    let (a, b) = data.split_at(400_000);
+    let mut two = filter("zstd", &["-c"], a);
+    two.extend_from_slice(&0x184D_2A53u32.to_le_bytes());
+    two.extend_from_slice(&5u32.to_le_bytes());
+    two.extend_from_slice(b"skip!");
+    two.extend(filter("zstd", &["-c"], b));
+    round_trip(Codec::Zstd, &two, &data);
+    // Sector padding after the frame.
+    let mut padded = filter("zstd", &["-c"], &data);
+    padded.resize(padded.len().next_multiple_of(4096), 0);
+    assert_eq!(decompress(Codec::Zstd, &padded, data.len()).unwrap(), data);
+
+    let small = sample(50_000);
+    let z = filter("zstd", &["-c", "--check"], &small);
+    truncations(Codec::Zstd, &z, small.len(), true);
+    corruptions(Codec::Zstd, &z, &small, true);
+}
+
+#[test]
+fn xz_as_linux_compresses_kernels() {
+    if !have("xz") {
+        return;
+    }
+    let data = sample(1 << 20);
+    // scripts/xz_wrap.sh in Linux: x86 BCJ, CRC-32, a 32 MiB dictionary.
+    let kernel_args = ["-c", "--check=crc32", "--x86", "--lzma2=dict=32MiB"];
+    for args in [&kernel_args[..], &["-c"], &["-c", "-9e", "--check=none"]] {
+        let x = filter("xz", args, &data);
+        round_trip(Codec::Xz, &x, &data);
+    }
+    // Linux appends the decompressed size after the stream.
+    let mut x = filter("xz", &kernel_args, &data);
+    x.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    assert_eq!(decompress(Codec::Xz, &x, data.len()).unwrap(), data);
+
+    let sha = filter("xz", &["-c", "--check=sha256"], &data[..1000]);
+    let e = decompress(Codec::Xz, &sha, 1000).unwrap_err();
+    assert_eq!(e.kind, DecompressErrorKind::Unsupported, "{e}");
+    let big_dict = filter("xz", &["-c", "--lzma2=dict=128MiB"], &data[..1000]);
+    let e = decompress(Codec::Xz, &big_dict, 1000).unwrap_err();
+    assert_eq!(e.kind, DecompressErrorKind::Unsupported, "{e}");
+
+    let small = sample(50_000);
+    let x = filter("xz", &kernel_args, &small);
+    truncations(Codec::Xz, &x, small.len(), true);
+    corruptions(Codec::Xz, &x, &small, true);
+}
+
+#[test]
+fn lzma_alone() {
+    if !have("lzma") {
+        return;
+    }
+    let data = sample(1 << 20);
+    for level in ["-1", "-9"] {
+        let l = filter("lzma", &["-c", level], &data);
+        round_trip(Codec::Lzma, &l, &data);
+    }
+    let big_dict = filter("lzma", &["-c", "--lzma1=dict=128MiB"], &data[..1000]);
+    let e = decompress(Codec::Lzma, &big_dict, 1000).unwrap_err();
+    assert_eq!(e.kind, DecompressErrorKind::Unsupported, "{e}");
+    let small = sample(50_000);
+    let l = filter("lzma", &["-c"], &small);
+    truncations(Codec::Lzma, &l, small.len(), true);
+    corruptions(Codec::Lzma, &l, &small, false);
+}
+
+/// The blocks of an `lz4 -l` (legacy frame) file: magic, then (u32 LE size, block)*.
+fn lz4_legacy_blocks(file: &[u8]) -> Vec<&[u8]> {
+    assert_eq!(file[..4], 0x184C_2102u32.to_le_bytes());
+    let mut blocks = Vec::new();
+    let mut pos = 4;
+    while pos + 4 <= file.len() {
+        let n = u32::from_le_bytes(file[pos..pos + 4].try_into().unwrap()) as usize;
+        blocks.push(&file[pos + 4..pos + 4 + n]);
+        pos += 4 + n;
+    }
+    blocks
+}
+
+#[test]
+fn lz4_blocks_from_the_lz4_tool() {
+    if !have("lz4") {
+        return;
+    }
+    // Legacy frames cut input into 8 MiB blocks; 10 MiB gives a full and a short one.
+    let data = sample(10 << 20);
+    for level in ["-1", "-9"] {
+        let file = filter("lz4", &["-c", "-l", level], &data);
+        let blocks = lz4_legacy_blocks(&file);
+        assert_eq!(blocks.len(), 2);
+        let mut got = Vec::new();
+        for (i, block) in blocks.iter().enumerate() {
+            let want = &data[i * (8 << 20)..((i + 1) * (8 << 20)).min(data.len())];
+            round_trip(Codec::Lz4Block, block, want);
+            got.extend(decompress(Codec::Lz4Block, block, 8 << 20).unwrap());
+        }
+        assert!(got == data);
+    }
+    let small = sample(50_000);
+    let file = filter("lz4", &["-c", "-l"], &small);
+    let block = lz4_legacy_blocks(&file)[0];
+    truncations(Codec::Lz4Block, block, small.len(), false);
+    corruptions(Codec::Lz4Block, block, &small, false);
+}
+
+#[test]
+fn lz4_block_from_lz4_flex() {
+    let data = sample(300_000);
+    let block = lz4_flex::compress(&data);
+    round_trip(Codec::Lz4Block, &block, &data);
+}
+
+/// The compressed lzo1x blocks of an lzop file, with their decompressed lengths
+/// (stored blocks, where lzop kept the data as is, are left out).
+fn lzop_blocks(file: &[u8]) -> Vec<(usize, &[u8])> {
+    let be32 = |p: usize| u32::from_be_bytes(file[p..p + 4].try_into().unwrap()) as usize;
+    assert_eq!(&file[..9], b"\x89LZO\x00\r\n\x1a\n");
+    let version = u16::from_be_bytes([file[9], file[10]]);
+    let mut pos = 9 + 2 + 2; // version, library version
+    if version >= 0x0940 {
+        pos += 2; // version needed
+    }
+    let method = file[pos];
+    assert!((1..=3).contains(&method), "lzo1x method");
+    pos += 1;
+    if version >= 0x0940 {
+        pos += 1; // level
+    }
+    let flags = be32(pos);
+    pos += 4;
+    if flags & 0x800 != 0 {
+        pos += 4; // filter
+    }
+    pos += 4 + 4; // mode, mtime
+    if version >= 0x0940 {
+        pos += 4; // mtime high
+    }
+    pos += 1 + file[pos] as usize; // name
+    pos += 4; // header checksum
+    if flags & 0x40 != 0 {
+        pos += 4 + be32(pos); // extra field
+    }
+    let mut blocks = Vec::new();
+    loop {
+        let dst_len = be32(pos);
+        pos += 4;
+        if dst_len == 0 {
+            return blocks;
+        }
+        let src_len = be32(pos);
+        pos += 4;
+        pos += 4 * usize::from(flags & 0x1 != 0) + 4 * usize::from(flags & 0x100 != 0);
+        if src_len < dst_len {
+            pos += 4 * usize::from(flags & 0x2 != 0) + 4 * usize::from(flags & 0x200 != 0);
+            blocks.push((dst_len, &file[pos..pos + src_len]));
+        }
+        pos += src_len;
+    }
+}
+
+#[test]
+fn lzo1x_blocks_from_lzop() {
+    if !have("lzop") {
+        return;
+    }
+    let data = sample(1 << 20);
+    // -1 and -3 use lzo1x_1, -7..-9 lzo1x_999 (the kernel's and squashfs' choice).
+    for level in ["-1", "-3", "-7", "-9"] {
+        let file = filter("lzop", &["-c", level], &data);
+        let blocks = lzop_blocks(&file);
+        // lzop cuts input into 256 KiB blocks.
+        assert_eq!(blocks.len(), 4, "level {level}");
+        for (i, (len, block)) in blocks.iter().enumerate() {
+            let want = &data[i * (256 << 10)..][..*len];
+            round_trip(Codec::Lzo1x, block, want);
+        }
+    }
+    let small = sample(50_000);
+    let file = filter("lzop", &["-c", "-9"], &small);
+    let (_, block) = lzop_blocks(&file)[0];
+    truncations(Codec::Lzo1x, block, small.len(), true);
+    corruptions(Codec::Lzo1x, block, &small, false);
+}
+
+#[test]
+fn empty_and_junk_inputs_fail_cleanly() {
+    for codec in Codec::ALL {
+        for input in [&[][..], &[0], &[0xff; 64], b"not compressed at all"] {
+            if let Ok(out) = decompress(codec, input, 1 << 20) {
+                // Raw formats without a header can decode junk; the result is still
+                // capped.
+                assert!(
+                    matches!(codec, Codec::Lz4Block | Codec::Deflate | Codec::Lzo1x),
+                    "{codec:?} decoded junk {input:?}"
+                );
+                assert!(out.len() <= 1 << 20);
+            }
+        }
+    }
+}
