@@ -36,6 +36,7 @@ pub mod grubenv;
 pub mod host;
 pub mod menu;
 pub mod select;
+pub mod syslinux;
 
 pub use error::{ConfigError, ConfigErrorKind};
 pub use grub2::{evaluate as evaluate_grub2, EvalContext, Evaluated, Limits};
