@@ -9,10 +9,12 @@
 //! - [`entry_script`]: the GRUB script `create_entry` registers for an entry, which the
 //!   evaluator then runs as it runs any menu entry body.
 //! - [`spec`]: entries with no GRUB around them, as the specification orders them.
+//! - [`loader_conf`]: systemd-boot's `loader.conf` and its choice of the default.
 //! - [`insert_sorted`]: `bls_add_entry`, including its dropping of entries whose ids
 //!   compare equal to one already listed.
 
 pub mod entry;
+pub mod loader_conf;
 pub mod order;
 pub mod spec;
 

@@ -10,15 +10,19 @@
 //!   are joined with spaces, `initrd` lines add initrds in order;
 //! - order: good before bad; entries with `sort-key` before those without; between two
 //!   with `sort-key`: `sort-key` (bytes), `machine-id`, then `version` newest first;
-//!   finally the id, newest first ([`super::order::strverscmp_improved`]);
-//! - the default is the first entry (no `loader.conf` `default` glob, no EFI variables:
-//!   neither exists for a Xen guest's boot).
+//!   finally the id, newest first ([`super::order::strverscmp_improved`]); for
+//!   two files with the same id then by tries left (more first) and tries done (fewer
+//!   first), as systemd-boot's `config_entry_compare` ends;
+//! - the default: with a `loader.conf`, as systemd-boot chooses it
+//!   ([`super::loader_conf`]); without one, the first entry xlboot can boot (no EFI
+//!   variables exist for a Xen guest's boot).
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
+use super::loader_conf::{fnmatch, LoaderConf};
 use super::order::strverscmp_improved;
 use crate::host::FilePath;
 use crate::menu::{BootSpec, Entry, Menu, MenuItem};
@@ -26,6 +30,8 @@ use crate::menu::{BootSpec, Entry, Menu, MenuItem};
 /// One entry as the specification reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecEntry {
+    /// The file name.
+    pub file: String,
     /// The file name without the boot-counting suffix and `.conf`.
     pub id: String,
     /// Boot tries left (`+LEFT`), if the file name counts boots.
@@ -90,6 +96,7 @@ impl SpecEntry {
     pub fn parse(name: &str, data: &[u8]) -> Option<SpecEntry> {
         let (id, tries_left, tries_done) = split_name(name)?;
         let mut e = SpecEntry {
+            file: String::from(name),
             id,
             tries_left,
             tries_done,
@@ -161,12 +168,28 @@ pub fn spec_cmp(a: &SpecEntry, b: &SpecEntry) -> Ordering {
             }
         })
         .then_with(|| strverscmp_improved(b.id.as_bytes(), a.id.as_bytes()))
+        .then_with(|| match (a.tries_left, b.tries_left) {
+            (Some(la), Some(lb)) => lb
+                .cmp(&la)
+                .then_with(|| a.tries_done.unwrap_or(0).cmp(&b.tries_done.unwrap_or(0))),
+            _ => Ordering::Equal,
+        })
 }
 
 /// A menu from the entry files of one directory on `device`: `files` are (file name,
 /// contents). Files that are not entries are left out; at most
 /// [`super::MAX_ENTRIES`] entries are kept.
 pub fn menu(device: &str, files: &[(String, Vec<u8>)]) -> Menu {
+    menu_with_loader_conf(device, files, None)
+}
+
+/// [`menu`], with the default and timeout chosen as systemd-boot chooses them when
+/// `loader.conf` is given.
+pub fn menu_with_loader_conf(
+    device: &str,
+    files: &[(String, Vec<u8>)],
+    conf: Option<&LoaderConf>,
+) -> Menu {
     let mut entries: Vec<SpecEntry> = files
         .iter()
         .filter_map(|(n, d)| SpecEntry::parse(n, d))
@@ -198,6 +221,15 @@ pub fn menu(device: &str, files: &[(String, Vec<u8>)]) -> Menu {
             })
         })
         .collect();
+    if let Some(conf) = conf {
+        let (default, default_rule) = loader_conf_default(&entries, conf);
+        return Menu {
+            default: (!items.is_empty()).then(|| alloc::vec![default]),
+            items,
+            timeout: conf.timeout.seconds(),
+            default_rule,
+        };
+    }
     let first_ok = items
         .iter()
         .position(|i| matches!(i, MenuItem::Entry(e) if e.boot.is_ok()));
@@ -213,6 +245,44 @@ pub fn menu(device: &str, files: &[(String, Vec<u8>)]) -> Menu {
         items,
         default,
         timeout: None,
+    }
+}
+
+/// `config_default_entry_select` without EFI variables: the first entry (in menu
+/// order) whose id the `default` glob matches, else the first entry.
+fn loader_conf_default(entries: &[SpecEntry], conf: &LoaderConf) -> (usize, String) {
+    let Some(pattern) = conf.default.as_deref() else {
+        return (
+            0,
+            String::from("loader.conf has no default: first entry, as systemd-boot"),
+        );
+    };
+    if pattern == "@saved" {
+        return (
+            0,
+            String::from(
+                "loader.conf default @saved: no saved entry (no EFI variables): first entry, as systemd-boot",
+            ),
+        );
+    }
+    let found = entries.iter().position(|e| {
+        let full = e.file.to_lowercase();
+        // Without the boot-counting suffix, as later systemd-boot versions name it.
+        let plain = format!("{}.conf", e.id).to_lowercase();
+        fnmatch(pattern, &full) || fnmatch(pattern, &plain)
+    });
+    match found {
+        Some(i) => (
+            i,
+            format!(
+                "loader.conf default {pattern} (glob on entry file names): entry {i}, {}",
+                entries.get(i).map_or("", |e| e.file.as_str())
+            ),
+        ),
+        None => (
+            0,
+            format!("loader.conf default {pattern} matches no entry: first entry, as systemd-boot"),
+        ),
     }
 }
 
@@ -272,5 +342,61 @@ mod tests {
         assert_eq!(b.args, "a=1 b=2");
         assert_eq!(b.initrds.len(), 2);
         assert_eq!(m.default, Some(vec![0]));
+    }
+
+    fn fedora_files() -> Vec<(String, Vec<u8>)> {
+        let f = |n: &str, body: &str| (String::from(n), body.as_bytes().to_vec());
+        vec![
+            f(
+                "m-6.8.5+2-1.conf",
+                "title F 6.8\nversion 6.8.5\nlinux /v68\n",
+            ),
+            f("m-6.5.6.conf", "title F 6.5\nversion 6.5.6\nlinux /v65\n"),
+            f("m-0-rescue.conf", "title Rescue\nlinux /vr\n"),
+        ]
+    }
+
+    #[test]
+    fn loader_conf_default_glob_and_timeout() {
+        let files = fedora_files();
+        let conf = LoaderConf::parse(b"default M-6.5*\ntimeout 4\n");
+        let m = menu_with_loader_conf("hd0", &files, Some(&conf));
+        let ids: Vec<_> = m.items.iter().map(|i| i.id().unwrap_or("")).collect();
+        assert_eq!(ids, ["m-6.8.5", "m-6.5.6", "m-0-rescue"]);
+        assert_eq!(m.default, Some(vec![1]));
+        assert_eq!(m.timeout, Some(4));
+        // Matched against the file name: `.conf` is part of it.
+        let conf = LoaderConf::parse(b"default m-0-rescue\n");
+        let m = menu_with_loader_conf("hd0", &files, Some(&conf));
+        assert_eq!(m.default, Some(vec![0]));
+        assert!(m.default_rule.contains("matches no entry"));
+        let conf = LoaderConf::parse(b"default m-0-rescue.conf\n");
+        let m = menu_with_loader_conf("hd0", &files, Some(&conf));
+        assert_eq!(m.default, Some(vec![2]));
+        // With or without the boot-counting suffix.
+        for pattern in ["m-6.8.5+2-1.conf", "m-6.8.5.conf"] {
+            let conf = LoaderConf::parse(alloc::format!("default {pattern}").as_bytes());
+            let m = menu_with_loader_conf("hd0", &files, Some(&conf));
+            assert_eq!(m.default, Some(vec![0]), "{pattern}");
+        }
+        // @saved: no EFI variables, so the first entry; no timeout: at once.
+        let conf = LoaderConf::parse(b"default @saved\n");
+        let m = menu_with_loader_conf("hd0", &files, Some(&conf));
+        assert_eq!(m.default, Some(vec![0]));
+        assert_eq!(m.timeout, Some(0));
+    }
+
+    #[test]
+    fn same_id_by_tries() {
+        let f = |n: &str| {
+            (
+                String::from(n),
+                alloc::format!("title {n}\nlinux /k\n").into_bytes(),
+            )
+        };
+        let m = menu("hd0", &[f("a+1-5.conf"), f("a+3-1.conf"), f("a+3-0.conf")]);
+        let titles: Vec<_> = m.items.iter().map(MenuItem::title).collect();
+        // More tries left first, then fewer tries done.
+        assert_eq!(titles, ["a+3-0.conf", "a+3-1.conf", "a+1-5.conf"]);
     }
 }
