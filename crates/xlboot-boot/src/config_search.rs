@@ -1,4 +1,17 @@
-//! Where boot loader configs live on a volume, in the order pygrub looks for them.
+//! Where boot loader configs live on a volume, and which one decides.
+//!
+//! The order is pygrub's (`Grub.read_config` in `tools/pygrub/src/pygrub`), so that a
+//! guest that boots with pygrub today boots the same config with xlboot: volumes in
+//! partition table order, the first volume holding any config decides, and on it the
+//! first of [`CONFIG_PATHS`] that exists. pygrub's thirteen paths come first, in its
+//! order; the places the boot loaders themselves search that pygrub never looked at
+//! come after all of them (syslinux's own search directories), so they cannot change
+//! what pygrub-compatible guests boot; a directory of Boot Loader Specification
+//! entries (with systemd-boot's `loader.conf`) counts only on a volume with none of
+//! these files, since pygrub knows no such entries at all. Every config found on any
+//! volume is reported (`--debug`, `-l`), chosen or not.
+
+use alloc::string::String;
 
 /// The boot loader a config file belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,6 +25,8 @@ pub enum ConfigKind {
     /// A directory of Boot Loader Specification entries with no boot loader config
     /// around it (systemd-boot style, or `kernel-install` with `layout=bls`).
     Bls,
+    /// systemd-boot's `loader.conf` (reported; it decides with the entries).
+    LoaderConf,
 }
 
 impl ConfigKind {
@@ -22,13 +37,14 @@ impl ConfigKind {
             ConfigKind::Syslinux => "syslinux",
             ConfigKind::GrubLegacy => "GRUB legacy",
             ConfigKind::Bls => "Boot Loader Specification",
+            ConfigKind::LoaderConf => "systemd-boot loader.conf",
         }
     }
 }
 
-/// pygrub's search list: on each volume the first of these that exists is the config.
-/// GRUB 2 paths come first, so a guest upgraded from GRUB legacy that still carries an
-/// old `menu.lst` boots from its `grub.cfg`.
+/// The search list: on each volume the first of these that exists is the config.
+/// pygrub's list first: GRUB 2 paths come first, so a guest upgraded from GRUB legacy
+/// that still carries an old `menu.lst` boots from its `grub.cfg`.
 pub const CONFIG_PATHS: &[(&str, ConfigKind)] = &[
     ("/boot/grub/grub.cfg", ConfigKind::Grub2),
     ("/grub/grub.cfg", ConfigKind::Grub2),
@@ -43,6 +59,17 @@ pub const CONFIG_PATHS: &[(&str, ConfigKind)] = &[
     ("/boot/grub/grub.conf", ConfigKind::GrubLegacy),
     ("/grub/menu.lst", ConfigKind::GrubLegacy),
     ("/grub/grub.conf", ConfigKind::GrubLegacy),
+    // syslinux's own search (`generic_open_config`, `iso_open_config`): extlinux and
+    // syslinux look in /boot/syslinux, /syslinux and / for extlinux.conf then
+    // syslinux.cfg; isolinux in /boot/isolinux, /isolinux, then those.
+    ("/boot/syslinux/extlinux.conf", ConfigKind::Syslinux),
+    ("/boot/syslinux/syslinux.cfg", ConfigKind::Syslinux),
+    ("/syslinux/extlinux.conf", ConfigKind::Syslinux),
+    ("/syslinux/syslinux.cfg", ConfigKind::Syslinux),
+    ("/syslinux.cfg", ConfigKind::Syslinux),
+    ("/isolinux/isolinux.cfg", ConfigKind::Syslinux),
+    ("/boot/isolinux/syslinux.cfg", ConfigKind::Syslinux),
+    ("/isolinux/syslinux.cfg", ConfigKind::Syslinux),
 ];
 
 /// Where BLS entry directories are looked for, on a volume with none of the config
@@ -59,3 +86,17 @@ pub fn kind_of_file_name(name: &str) -> ConfigKind {
         .find(|(path, _)| path.rsplit('/').next() == Some(name))
         .map_or(ConfigKind::Grub2, |(_, kind)| *kind)
 }
+
+/// systemd-boot's `loader.conf` for an entries directory: in the directory above it
+/// (`/loader/loader.conf` for `/loader/entries`); with an XBOOTLDR partition it is on
+/// the ESP, another volume, at [`LOADER_CONF`].
+pub fn loader_conf_for(entries_dir: &str) -> String {
+    let parent = entries_dir
+        .trim_end_matches('/')
+        .rsplit_once('/')
+        .map_or("", |(p, _)| p);
+    alloc::format!("{parent}/loader.conf")
+}
+
+/// Where systemd-boot reads `loader.conf` on its own partition.
+pub const LOADER_CONF: &str = "/loader/loader.conf";

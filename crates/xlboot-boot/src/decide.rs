@@ -9,10 +9,11 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
+use xlboot_config::bls::loader_conf::LoaderConf;
 use xlboot_config::grub2::{self, EvalContext};
 use xlboot_config::{BootSpec, ConfigHost, Entry, EntryPath, FilePath, Menu};
 
-use crate::config_search::{ConfigKind, BLS_DIRS, CONFIG_PATHS};
+use crate::config_search::{self, ConfigKind, BLS_DIRS, CONFIG_PATHS};
 use crate::error::{BootError, ErrorKind};
 use crate::guest::{self, Guest};
 
@@ -42,6 +43,8 @@ pub struct Decider<'g, 'd> {
     pub notes: Vec<String>,
     /// The budgets of config evaluation.
     pub config_limits: grub2::Limits,
+    /// Every config [`Decider::find_config`] found, in search order, for `-l`.
+    pub found: Vec<FoundConfig>,
 }
 
 impl<'g, 'd> Decider<'g, 'd> {
@@ -58,45 +61,107 @@ impl<'g, 'd> Decider<'g, 'd> {
             guest,
             notes,
             config_limits: grub2::Limits::default(),
+            found: Vec::new(),
         }
     }
 
-    /// The first config on the first volume that has one, in pygrub's order.
-    pub fn find_config(&mut self) -> Result<FoundConfig, BootError> {
+    /// Every config on every volume, in search order (see [`crate::config_search`]):
+    /// per volume, each of [`CONFIG_PATHS`] that exists, then each BLS entries
+    /// directory holding `*.conf` files, then systemd-boot's `loader.conf`. A volume
+    /// that cannot be searched is an error while no config has been found yet (the
+    /// guest's boot loader would stop there too); after that, only a note.
+    pub fn find_configs(&mut self) -> Result<Vec<FoundConfig>, BootError> {
+        let mut all = Vec::new();
         for v in &self.guest.volumes {
             if v.fs.is_err() {
                 continue;
             }
-            for (path, kind) in CONFIG_PATHS {
-                let file = FilePath {
-                    device: v.name.clone(),
-                    path: (*path).to_string(),
-                };
-                match self.guest.file_size(&file) {
-                    Ok(Some(_)) => {
-                        self.notes
-                            .push(format!("found {} config {file}", kind.name()));
-                        return Ok(FoundConfig { file, kind: *kind });
-                    }
-                    Ok(None) => {}
-                    Err(e) => return Err(BootError::new(ErrorKind::Io, format!("{file}: {e}"))),
-                }
+            let before = all.len();
+            match self.volume_configs(&v.name, &mut all) {
+                Ok(()) => {}
+                Err(e) if all.is_empty() => return Err(e),
+                Err(e) => self
+                    .notes
+                    .push(format!("({}): not searched further: {e}", v.name)),
             }
-            for dir in BLS_DIRS {
-                let file = FilePath {
-                    device: v.name.clone(),
-                    path: (*dir).to_string(),
-                };
-                if !self.bls_files(&file)?.is_empty() {
-                    self.notes
-                        .push(format!("found Boot Loader Specification entries in {file}"));
-                    return Ok(FoundConfig {
-                        file,
-                        kind: ConfigKind::Bls,
+            if all.len() == before {
+                self.notes.push(format!("({}): no boot config", v.name));
+            }
+        }
+        Ok(all)
+    }
+
+    fn volume_configs(&self, volume: &str, out: &mut Vec<FoundConfig>) -> Result<(), BootError> {
+        let on = |path: &str| FilePath {
+            device: volume.to_string(),
+            path: path.to_string(),
+        };
+        let exists = |file: &FilePath| match self.guest.file_size(file) {
+            Ok(found) => Ok(found.is_some()),
+            Err(e) => Err(BootError::new(ErrorKind::Io, format!("{file}: {e}"))),
+        };
+        for (path, kind) in CONFIG_PATHS {
+            let file = on(path);
+            if exists(&file)? {
+                out.push(FoundConfig { file, kind: *kind });
+            }
+        }
+        for dir in BLS_DIRS {
+            let file = on(dir);
+            let io = |e: xlboot_config::HostError| {
+                BootError::new(ErrorKind::Io, format!("{file}: {}", e.0))
+            };
+            let names = self
+                .guest
+                .list_dir(&file, xlboot_config::bls::MAX_DIR_NAMES)
+                .map_err(io)?;
+            if names.is_some_and(|n| {
+                n.iter()
+                    .any(|n| n.ends_with(".conf") && !n.starts_with('.'))
+            }) {
+                out.push(FoundConfig {
+                    file,
+                    kind: ConfigKind::Bls,
+                });
+                let conf = on(&config_search::loader_conf_for(dir));
+                if exists(&conf)? {
+                    out.push(FoundConfig {
+                        file: conf,
+                        kind: ConfigKind::LoaderConf,
                     });
                 }
             }
-            self.notes.push(format!("({}): no boot config", v.name));
+        }
+        let esp_conf = on(config_search::LOADER_CONF);
+        if !out.iter().any(|f| f.file == esp_conf) && exists(&esp_conf)? {
+            out.push(FoundConfig {
+                file: esp_conf,
+                kind: ConfigKind::LoaderConf,
+            });
+        }
+        Ok(())
+    }
+
+    /// The config that decides: the first one found (a `loader.conf` only goes with
+    /// entries), after looking at every volume; [`Decider::found`] keeps them all.
+    pub fn find_config(&mut self) -> Result<FoundConfig, BootError> {
+        let all = self.find_configs()?;
+        let chosen = all
+            .iter()
+            .find(|f| f.kind != ConfigKind::LoaderConf)
+            .cloned();
+        for f in &all {
+            let used = chosen.as_ref().is_some_and(|c| c == f);
+            self.notes.push(format!(
+                "found {} config {}{}",
+                f.kind.name(),
+                f.file,
+                if used { " (used)" } else { "" }
+            ));
+        }
+        self.found = all;
+        if let Some(c) = chosen {
+            return Ok(c);
         }
         if self.guest.volumes.iter().all(|v| v.fs.is_err()) {
             return Err(self.no_filesystem());
@@ -108,7 +173,11 @@ impl<'g, 'd> Decider<'g, 'd> {
             .filter(|v| v.fs.is_ok())
             .map(|v| format!("({})", v.name))
             .collect();
-        let paths: Vec<&str> = CONFIG_PATHS.iter().map(|(p, _)| *p).collect();
+        let paths: Vec<&str> = CONFIG_PATHS
+            .iter()
+            .map(|(p, _)| *p)
+            .chain(BLS_DIRS.iter().copied())
+            .collect();
         Err(BootError::new(
             ErrorKind::NotFound,
             format!(
@@ -167,9 +236,24 @@ impl<'g, 'd> Decider<'g, 'd> {
     pub fn evaluate(&mut self, found: &FoundConfig) -> Result<Menu, BootError> {
         if found.kind == ConfigKind::Bls {
             let files = self.bls_files(&found.file)?;
-            let menu = xlboot_config::bls::spec::menu(&found.file.device, &files);
+            let conf = self.loader_conf(&found.file)?;
+            let menu = xlboot_config::bls::spec::menu_with_loader_conf(
+                &found.file.device,
+                &files,
+                conf.as_ref(),
+            );
             self.notes.push(menu.default_rule.clone());
             return Ok(menu);
+        }
+        if found.kind == ConfigKind::Syslinux {
+            let source = self.read_config(&found.file)?;
+            return evaluate_syslinux(
+                &source,
+                &found.file,
+                self.guest,
+                &self.config_limits,
+                &mut self.notes,
+            );
         }
         if !matches!(found.kind, ConfigKind::Grub2 | ConfigKind::GrubLegacy) {
             return Err(BootError::new(
@@ -181,16 +265,7 @@ impl<'g, 'd> Decider<'g, 'd> {
                 ),
             ));
         }
-        let source = self
-            .guest
-            .read_file(&found.file, guest::MAX_CONFIG_FILE)
-            .map_err(|e| BootError::new(ErrorKind::Io, e.0))?
-            .ok_or_else(|| {
-                BootError::new(
-                    ErrorKind::NotFound,
-                    format!("{}: disappeared while reading", found.file),
-                )
-            })?;
+        let source = self.read_config(&found.file)?;
         match found.kind {
             ConfigKind::GrubLegacy => evaluate_grub_legacy(
                 &source,
@@ -207,6 +282,49 @@ impl<'g, 'd> Decider<'g, 'd> {
                 &mut self.notes,
             ),
         }
+    }
+
+    /// A config file's bytes.
+    fn read_config(&self, file: &FilePath) -> Result<Vec<u8>, BootError> {
+        self.guest
+            .read_file(file, guest::MAX_CONFIG_FILE)
+            .map_err(|e| BootError::new(ErrorKind::Io, e.0))?
+            .ok_or_else(|| {
+                BootError::new(
+                    ErrorKind::NotFound,
+                    format!("{file}: disappeared while reading"),
+                )
+            })
+    }
+
+    /// systemd-boot's `loader.conf` for the entries in `dir`: next to them, else on
+    /// the first volume that has `/loader/loader.conf` (an ESP, with the entries on an
+    /// XBOOTLDR partition).
+    fn loader_conf(&mut self, dir: &FilePath) -> Result<Option<LoaderConf>, BootError> {
+        let beside = FilePath {
+            device: dir.device.clone(),
+            path: config_search::loader_conf_for(&dir.path),
+        };
+        let candidates =
+            core::iter::once(beside).chain(self.guest.volumes.iter().filter(|v| v.fs.is_ok()).map(
+                |v| FilePath {
+                    device: v.name.clone(),
+                    path: config_search::LOADER_CONF.to_string(),
+                },
+            ));
+        for file in candidates {
+            let data = self
+                .guest
+                .read_file(&file, xlboot_config::bls::MAX_ENTRY_FILE)
+                .map_err(|e| BootError::new(ErrorKind::Io, format!("{file}: {}", e.0)))?;
+            if let Some(data) = data {
+                let conf = LoaderConf::parse(&data);
+                self.notes.push(format!("read systemd-boot's {file}"));
+                self.notes.extend(conf.notes.iter().cloned());
+                return Ok(Some(conf));
+            }
+        }
+        Ok(None)
     }
 
     /// `--kernel`: the first volume with a filesystem, the given paths.
@@ -259,6 +377,19 @@ pub fn evaluate_grub_legacy(
     let evaluated = xlboot_config::grub_legacy::evaluate(source, file, limits, host)?;
     notes.extend(evaluated.notes);
     notes.push(format!("default entry: {}", evaluated.menu.default_rule));
+    Ok(evaluated.menu)
+}
+
+/// Evaluates syslinux config text found at `file`, reading other files through `host`.
+pub fn evaluate_syslinux(
+    source: &[u8],
+    file: &FilePath,
+    host: &dyn ConfigHost,
+    limits: &grub2::Limits,
+    notes: &mut Vec<String>,
+) -> Result<Menu, BootError> {
+    let evaluated = xlboot_config::syslinux::evaluate(source, file, limits, host)?;
+    notes.extend(evaluated.notes);
     Ok(evaluated.menu)
 }
 

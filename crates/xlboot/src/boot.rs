@@ -17,6 +17,7 @@ use std::os::fd::AsFd;
 use xlboot_boot::config_search::ConfigKind;
 use xlboot_boot::decide::{self, Choice};
 use xlboot_boot::{Decider, Guest};
+use xlboot_config::bls::loader_conf::LoaderConf;
 use xlboot_config::{BootSpec, FilePath};
 
 use crate::cli::Options;
@@ -83,21 +84,7 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
     if opts.isconfig {
         // Read on the host before the sandbox closes the filesystem: a GRUB 2 config
         // file, or a directory of Boot Loader Specification entries.
-        let source = if opts.image.is_dir() {
-            IsConfig::Bls(crate::host_config::read_entries_dir(&opts.image)?)
-        } else {
-            let text = std::fs::read(&opts.image)
-                .map_err(|e| format!("cannot read {}: {e}", opts.image.display()))?;
-            let name = opts
-                .image
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            match xlboot_boot::config_search::kind_of_file_name(&name) {
-                ConfigKind::GrubLegacy => IsConfig::GrubLegacy(text),
-                _ => IsConfig::Grub2(text),
-            }
-        };
+        let source = is_config_source(&opts.image)?;
         let message = sandbox::run_confined(&policy, &[], &diag, || isconfig(&source, opts))
             .map_err(child_failure)?;
         return match Outcome::decode(&message) {
@@ -216,16 +203,15 @@ fn decide_and_copy(
             .given_kernel(kernel, opts.ramdisk.as_deref())
             .map(Some)
     } else {
-        decider
-            .find_config()
-            .and_then(|found| decider.evaluate(&found))
-            .and_then(|menu| {
-                if opts.list_entries {
-                    print!("{}", crate::listing::render(&menu));
-                    return Ok(None);
-                }
-                decide::choose(&menu, opts.entry.as_deref()).map(Some)
-            })
+        decider.find_config().and_then(|found| {
+            let menu = decider.evaluate(&found)?;
+            if opts.list_entries {
+                let listing = crate::listing::render(&menu, &decider.found, Some(&found));
+                print!("{listing}");
+                return Ok(None);
+            }
+            decide::choose(&menu, opts.entry.as_deref()).map(Some)
+        })
     };
     for note in &decider.notes {
         diag.debug(format_args!("{}", diag::sanitize(note)));
@@ -345,15 +331,67 @@ fn copy_error(e: CopyError, from: &FilePath) -> String {
 enum IsConfig {
     /// A GRUB 2 config file's bytes.
     Grub2(Vec<u8>),
-    /// The files of a BLS entries directory (name, bytes).
-    Bls(Vec<(String, Vec<u8>)>),
+    /// A syslinux config file's bytes.
+    Syslinux(Vec<u8>),
+    /// The files of a BLS entries directory (name, bytes), and systemd-boot's
+    /// `loader.conf` if there is one.
+    Bls(Vec<(String, Vec<u8>)>, Option<LoaderConf>),
     /// A GRUB legacy `menu.lst` / `grub.conf`'s bytes.
     GrubLegacy(Vec<u8>),
 }
 
-/// `--isconfig`: the image is a GRUB 2 config, a GRUB legacy config (by its name,
-/// `menu.lst` or `grub.conf`), or a directory of BLS entries, on this host; print what
-/// it boots.
+/// Reads what `--isconfig PATH` names, on the host, before the sandbox closes the
+/// filesystem: a directory of BLS entries (with `../loader.conf` if present), a
+/// systemd-boot `loader.conf` (with the `entries` directory beside it), a GRUB legacy
+/// or syslinux config by its name (`menu.lst`, `grub.conf`; `extlinux.conf`,
+/// `syslinux.cfg`, `isolinux.cfg`, or any file in a `pxelinux.cfg` directory), or else
+/// a GRUB 2 config.
+fn is_config_source(path: &std::path::Path) -> Result<IsConfig, String> {
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    let loader_conf = |p: &std::path::Path| -> Result<Option<LoaderConf>, String> {
+        if p.is_file() {
+            Ok(Some(LoaderConf::parse(&read(p)?)))
+        } else {
+            Ok(None)
+        }
+    };
+    if path.is_dir() {
+        let conf = match path.parent() {
+            Some(parent) => loader_conf(&parent.join("loader.conf"))?,
+            None => None,
+        };
+        return Ok(IsConfig::Bls(
+            crate::host_config::read_entries_dir(path)?,
+            conf,
+        ));
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let dir = path
+        .parent()
+        .and_then(|d| d.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    if name == "loader.conf" {
+        let entries = path.with_file_name("entries");
+        return Ok(IsConfig::Bls(
+            crate::host_config::read_entries_dir(&entries)?,
+            loader_conf(path)?,
+        ));
+    }
+    let text = read(path)?;
+    Ok(match xlboot_boot::config_search::kind_of_file_name(name) {
+        ConfigKind::GrubLegacy => IsConfig::GrubLegacy(text),
+        ConfigKind::Syslinux => IsConfig::Syslinux(text),
+        _ if dir == "pxelinux.cfg" => IsConfig::Syslinux(text),
+        _ => IsConfig::Grub2(text),
+    })
+}
+
+/// `--isconfig`: the image is a config file (GRUB 2, GRUB legacy, syslinux,
+/// systemd-boot's `loader.conf`), or a directory of BLS entries, on this host; print
+/// what it boots.
 fn isconfig(source: &IsConfig, opts: &Options) -> Result<Vec<u8>, String> {
     let file = FilePath {
         device: "host".into(),
@@ -369,7 +407,6 @@ fn isconfig(source: &IsConfig, opts: &Options) -> Result<Vec<u8>, String> {
             &mut notes,
         )
         .map_err(|e| e.to_string())?,
-        IsConfig::Bls(files) => xlboot_config::bls::spec::menu("host", files),
         IsConfig::GrubLegacy(text) => decide::evaluate_grub_legacy(
             text,
             &file,
@@ -378,6 +415,17 @@ fn isconfig(source: &IsConfig, opts: &Options) -> Result<Vec<u8>, String> {
             &mut notes,
         )
         .map_err(|e| e.to_string())?,
+        IsConfig::Syslinux(text) => decide::evaluate_syslinux(
+            text,
+            &file,
+            &crate::host_config::NoFiles,
+            &opts.limits.config,
+            &mut notes,
+        )
+        .map_err(|e| e.to_string())?,
+        IsConfig::Bls(files, conf) => {
+            xlboot_config::bls::spec::menu_with_loader_conf("host", files, conf.as_ref())
+        }
     };
     let diag = Diag::new(opts.debug);
     for note in &notes {

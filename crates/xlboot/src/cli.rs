@@ -90,7 +90,7 @@ pub struct Options {
     pub ramdisk: Option<String>,
     /// `--args`: the command line with `--kernel`, else appended to the entry's.
     pub args: String,
-    /// `--isconfig`: the image is a GRUB 2 config file on this host.
+    /// `--isconfig`: the image is a config file (or BLS entries directory) on this host.
     pub isconfig: bool,
     /// `--debug`: say what is decided, and why, on stderr.
     pub debug: bool,
@@ -440,8 +440,9 @@ Options:
       --output-directory=D where the kernel and initrd copies go (must exist;
                            default /var/run/xen/xlboot, created if missing)
       --offset=BYTES       read the one filesystem at this byte offset
-      --isconfig           IMAGE is a GRUB 2 config file on this host: print the
-                           entry it boots
+      --isconfig           IMAGE is a config on this host (GRUB 2, syslinux by
+                           name, systemd-boot loader.conf, a BLS entries
+                           directory): print the entry it boots
       --runas=UID          parse the disk as this user (libxl's restricted mode);
                            without it xlboot parses as the xlboot system user, or
                            65534 when there is none

@@ -38,6 +38,29 @@ impl ConfigHost for HostConfig {
     }
 }
 
+/// For syslinux configs under `--isconfig`: nothing exists. syslinux looks files up
+/// to decide (an implicit kernel `vmlinuz` becomes `vmlinuz.c32` when that exists),
+/// so files must not all seem to exist; `INCLUDE`d files are not read (noted).
+pub struct NoFiles;
+
+impl ConfigHost for NoFiles {
+    fn devices(&self) -> Vec<Device> {
+        Vec::new()
+    }
+
+    fn canonical_device(&self, device: &str) -> Option<String> {
+        Some(device.to_string())
+    }
+
+    fn file_size(&self, _file: &FilePath) -> Result<Option<u64>, HostError> {
+        Ok(None)
+    }
+
+    fn read_file(&self, _file: &FilePath, _max: usize) -> Result<Option<Vec<u8>>, HostError> {
+        Ok(None)
+    }
+}
+
 /// For `--isconfig DIR`: the Boot Loader Specification entry files (`*.conf`) of a
 /// directory on this host, as (file name, contents), for
 /// [`xlboot_config::bls::spec::menu`]. At most [`xlboot_config::bls::MAX_DIR_NAMES`]

@@ -3,15 +3,19 @@
 //! pygrub prints, for each entry, `title:`, `root:`, `kernel:`, `args:` and `initrd:`
 //! lines. xlboot prints the same lines for every bootable entry in menu order, with
 //! submenu entries titled by their GRUB path (`Advanced options>...`), and one more
-//! line, `  default: yes`, under the entry the guest's boot loader would boot. A last
-//! line, `default rule: ...`, says which of the boot loader's rules chose it.
+//! line, `  default: yes`, under the entry the guest's boot loader would boot. A line
+//! `default rule: ...` says which of the boot loader's rules chose it, and a last line
+//! `configs found: ...` names every boot config on the guest's volumes in search
+//! order, the one used marked `(used)`.
 
 use std::fmt::Write;
 
+use xlboot_boot::decide::FoundConfig;
 use xlboot_config::Menu;
 
-/// The listing, ready to print.
-pub fn render(menu: &Menu) -> String {
+/// The listing, ready to print; `found` are the configs found, `used` the one
+/// evaluated.
+pub fn render(menu: &Menu, found: &[FoundConfig], used: Option<&FoundConfig>) -> String {
     let mut out = String::new();
     for e in menu.flatten() {
         let (root, kernel, args, initrd) = match &e.entry.boot {
@@ -50,6 +54,20 @@ pub fn render(menu: &Menu) -> String {
             "default rule: {}",
             crate::diag::sanitize(&menu.default_rule)
         );
+    }
+    if !found.is_empty() {
+        let list: Vec<String> = found
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} ({}{})",
+                    crate::diag::sanitize(&f.file.to_string()),
+                    f.kind.name(),
+                    if used == Some(f) { ", used" } else { "" }
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "configs found: {}", list.join(", "));
     }
     out
 }
