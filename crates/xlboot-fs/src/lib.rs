@@ -22,7 +22,8 @@
 //!
 //! Today's filesystems: ext2, ext3 and ext4 ([`ext4`]), journal replayed in memory
 //! when the guest was not cleanly shut down; FAT12, FAT16 and FAT32 with long names
-//! ([`fat`]).
+//! ([`fat`]); ISO9660 with Rock Ridge and Joliet, El Torito catalogs parsed
+//! ([`iso9660`]).
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -43,6 +44,7 @@ mod bytes;
 pub mod error;
 pub mod ext4;
 pub mod fat;
+pub mod iso9660;
 pub mod path;
 pub mod vfs;
 
@@ -56,7 +58,10 @@ pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId};
 
 /// Tries every filesystem this crate reads on `dev`, strongest signature first: ext2/3/4
 /// (a magic number at byte 1080), then FAT (a boot sector with its jump, type string
-/// and 0x55AA all present, which nothing else writes together at sector 0).
+/// and 0x55AA all present, which nothing else writes together at sector 0), then
+/// ISO9660 (`CD001` descriptors from sector 16; FAT goes first because a FAT volume
+/// may hold an ISO image's bytes at 32 KiB, while an ISO never starts with a FAT boot
+/// sector).
 ///
 /// `Ok(None)`: no known filesystem signature. `Err`: a signature was found but the
 /// filesystem is corrupt or uses an unsupported feature; that is reported rather than
@@ -68,7 +73,10 @@ pub fn probe<'a, D: BlockDevice + Clone + 'a>(
     if let Some(fs) = ext4::probe(dev.clone())? {
         return Ok(Some(Box::new(fs)));
     }
-    if let Some(fs) = fat::probe(dev)? {
+    if let Some(fs) = fat::probe(dev.clone())? {
+        return Ok(Some(Box::new(fs)));
+    }
+    if let Some(fs) = iso9660::probe(dev)? {
         return Ok(Some(Box::new(fs)));
     }
     Ok(None)
