@@ -22,6 +22,8 @@ pub enum ConfigKind {
     Syslinux,
     /// GRUB legacy `menu.lst` / `grub.conf`.
     GrubLegacy,
+    /// LILO's `/etc/lilo.conf`.
+    Lilo,
     /// A directory of Boot Loader Specification entries with no boot loader config
     /// around it (systemd-boot style, or `kernel-install` with `layout=bls`).
     Bls,
@@ -36,6 +38,7 @@ impl ConfigKind {
             ConfigKind::Grub2 => "GRUB 2",
             ConfigKind::Syslinux => "syslinux",
             ConfigKind::GrubLegacy => "GRUB legacy",
+            ConfigKind::Lilo => "LILO",
             ConfigKind::Bls => "Boot Loader Specification",
             ConfigKind::LoaderConf => "systemd-boot loader.conf",
         }
@@ -70,6 +73,9 @@ pub const CONFIG_PATHS: &[(&str, ConfigKind)] = &[
     ("/isolinux/isolinux.cfg", ConfigKind::Syslinux),
     ("/boot/isolinux/syslinux.cfg", ConfigKind::Syslinux),
     ("/isolinux/syslinux.cfg", ConfigKind::Syslinux),
+    // pygrub has a LILO parser but no path that reaches it: after every file pygrub
+    // reads, so a guest with both keeps booting as pygrub boots it.
+    ("/etc/lilo.conf", ConfigKind::Lilo),
 ];
 
 /// Where BLS entry directories are looked for, on a volume with none of the config

@@ -15,6 +15,7 @@ use xlboot_config::{BootSpec, ConfigHost, Entry, EntryPath, FilePath, Menu};
 
 use crate::config_search::{self, ConfigKind, BLS_DIRS, CONFIG_PATHS};
 use crate::error::{BootError, ErrorKind};
+use crate::fstab::RootNamespace;
 use crate::guest::{self, Guest};
 
 /// The entry to boot.
@@ -255,7 +256,10 @@ impl<'g, 'd> Decider<'g, 'd> {
                 &mut self.notes,
             );
         }
-        if !matches!(found.kind, ConfigKind::Grub2 | ConfigKind::GrubLegacy) {
+        if !matches!(
+            found.kind,
+            ConfigKind::Grub2 | ConfigKind::GrubLegacy | ConfigKind::Lilo
+        ) {
             return Err(BootError::new(
                 ErrorKind::Unsupported,
                 format!(
@@ -267,6 +271,15 @@ impl<'g, 'd> Decider<'g, 'd> {
         }
         let source = self.read_config(&found.file)?;
         match found.kind {
+            ConfigKind::Lilo => {
+                let ns = match RootNamespace::read(self.guest)? {
+                    Some(ns) => ns,
+                    None => RootNamespace::single(&found.file.device),
+                };
+                let guest = self.guest;
+                let locate = |p: &str| ns.resolve(guest, p).map_err(|e| e.to_string());
+                evaluate_lilo(&source, &found.file, &locate, &mut self.notes)
+            }
             ConfigKind::GrubLegacy => evaluate_grub_legacy(
                 &source,
                 &found.file,
@@ -390,6 +403,20 @@ pub fn evaluate_syslinux(
 ) -> Result<Menu, BootError> {
     let evaluated = xlboot_config::syslinux::evaluate(source, file, limits, host)?;
     notes.extend(evaluated.notes);
+    Ok(evaluated.menu)
+}
+
+/// Evaluates `lilo.conf` text found at `file`; `locate` maps the guest's root
+/// namespace paths (`image=`, `initrd=`) to files.
+pub fn evaluate_lilo(
+    source: &[u8],
+    file: &FilePath,
+    locate: &dyn Fn(&str) -> xlboot_config::lilo::Located,
+    notes: &mut Vec<String>,
+) -> Result<Menu, BootError> {
+    let evaluated = xlboot_config::lilo::evaluate(source, file, guest::MAX_CONFIG_FILE, locate)?;
+    notes.extend(evaluated.notes);
+    notes.push(format!("default entry: {}", evaluated.menu.default_rule));
     Ok(evaluated.menu)
 }
 

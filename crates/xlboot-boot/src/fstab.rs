@@ -135,6 +135,91 @@ impl RootNamespace {
         Ok(None)
     }
 
+    /// A namespace with one filesystem, mounted on `/` (a guest without an fstab).
+    pub fn single(device: &str) -> RootNamespace {
+        RootNamespace {
+            mounts: alloc::vec![("/".to_string(), device.to_string())],
+        }
+    }
+
+    /// The file behind an absolute path of the guest's root namespace, with every
+    /// symlink on the way followed as the running guest would follow it, across
+    /// mount points: Debian's `/vmlinuz` is a symlink to `boot/vmlinuz-...`, which is
+    /// on another volume when /boot is separate. `Ok(None)` when there is no such
+    /// regular file. Symlink hops, path length and depth are bounded by the guest's
+    /// path limits.
+    pub fn resolve(&self, guest: &Guest<'_>, path: &str) -> Result<Option<FilePath>, BootError> {
+        let limits = guest.path_limits();
+        let err = |kind: ErrorKind, m: String| BootError::new(kind, format!("{path}: {m}"));
+        if !path.starts_with('/') {
+            return Ok(None);
+        }
+        let mut comps: Vec<String> = Vec::new();
+        push_components(&mut comps, path);
+        let mut hops = 0u32;
+        'walk: loop {
+            if comps.len() > limits.max_depth {
+                return Err(err(ErrorKind::Limit, "path too deep".into()));
+            }
+            let full = format!("/{}", comps.join("/"));
+            if full.len() > limits.max_path_len {
+                return Err(err(ErrorKind::Limit, "path too long".into()));
+            }
+            let Some(loc) = self.locate(&full) else {
+                return Ok(None);
+            };
+            let Some(fs) = guest.volume(&loc.device).and_then(|v| v.fs.as_ref().ok()) else {
+                return Ok(None);
+            };
+            let rel: Vec<&str> = loc.path.split('/').filter(|c| !c.is_empty()).collect();
+            let base = comps.len().saturating_sub(rel.len());
+            let mut node = fs.root();
+            for (i, name) in rel.iter().enumerate() {
+                let io = |e: xlboot_fs::FsError| err(ErrorKind::Io, e.to_string());
+                let Some(child) = fs.lookup(node, name.as_bytes()).map_err(io)? else {
+                    return Ok(None);
+                };
+                let kind = fs.metadata(child).map_err(io)?.kind;
+                let last = i.saturating_add(1) == rel.len();
+                match kind {
+                    xlboot_fs::FileKind::Symlink => {
+                        hops = hops.saturating_add(1);
+                        if hops > limits.max_hops {
+                            return Err(err(
+                                ErrorKind::Limit,
+                                format!("more than {} symlinks", limits.max_hops),
+                            ));
+                        }
+                        let target = fs.read_link(child, limits.max_link_len).map_err(io)?;
+                        let target = String::from_utf8_lossy(&target).into_owned();
+                        let rest: Vec<String> = comps
+                            .get(base.saturating_add(i).saturating_add(1)..)
+                            .unwrap_or_default()
+                            .to_vec();
+                        let mut next: Vec<String> = if target.starts_with('/') {
+                            Vec::new()
+                        } else {
+                            comps
+                                .get(..base.saturating_add(i))
+                                .unwrap_or_default()
+                                .to_vec()
+                        };
+                        push_components(&mut next, &target);
+                        for r in rest {
+                            push_components(&mut next, &r);
+                        }
+                        comps = next;
+                        continue 'walk;
+                    }
+                    xlboot_fs::FileKind::Directory if !last => node = child,
+                    xlboot_fs::FileKind::Regular if last => return Ok(Some(loc)),
+                    _ => return Ok(None),
+                }
+            }
+            return Ok(None);
+        }
+    }
+
     /// The volume and path behind an absolute path of the guest's root namespace,
     /// e.g. `/boot/vmlinuz` → `(hd0,msdos1)/vmlinuz` when /boot is msdos1.
     pub fn locate(&self, path: &str) -> Option<FilePath> {
@@ -156,6 +241,20 @@ impl RootNamespace {
                 path: rest.to_string(),
             })
         })
+    }
+}
+
+/// Appends the components of `path` to `comps`, `.` dropped and `..` taking one
+/// off (never above the root).
+fn push_components(comps: &mut Vec<String>, path: &str) {
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                comps.pop();
+            }
+            c => comps.push(c.to_string()),
+        }
     }
 }
 

@@ -104,6 +104,11 @@ impl<'d> Guest<'d> {
         self.limits = limits;
     }
 
+    /// The budgets of path resolution on the guest's filesystems.
+    pub fn path_limits(&self) -> &PathLimits {
+        &self.limits
+    }
+
     /// The volume GRUB calls `device` (any of its spellings).
     pub fn volume(&self, device: &str) -> Option<&Volume<'d>> {
         let canonical = self.canonical_device(device)?;

@@ -5,6 +5,8 @@
 //!   interpreter, built-in commands), into a [`Menu`] with its default resolved.
 //! - [`grub_legacy::evaluate`]: a GRUB legacy `menu.lst` / `grub.conf`, run as
 //!   GRUB 0.97 runs it.
+//! - [`lilo::evaluate`]: LILO's `lilo.conf`, as `/sbin/lilo` installs it and its
+//!   second stage boots it.
 //! - [`grubenv`]: GRUB's environment block, read as GRUB reads it.
 //! - [`select`]: GRUB's default rules and xlboot's `--entry` lookup
 //!   ([`select::find_entry`]); [`Menu::flatten`] lists entries for `-l`.
@@ -34,6 +36,7 @@ pub mod grub2;
 pub mod grub_legacy;
 pub mod grubenv;
 pub mod host;
+pub mod lilo;
 pub mod menu;
 pub mod select;
 pub mod syslinux;

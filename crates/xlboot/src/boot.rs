@@ -338,14 +338,16 @@ enum IsConfig {
     Bls(Vec<(String, Vec<u8>)>, Option<LoaderConf>),
     /// A GRUB legacy `menu.lst` / `grub.conf`'s bytes.
     GrubLegacy(Vec<u8>),
+    /// A `lilo.conf`'s bytes.
+    Lilo(Vec<u8>),
 }
 
 /// Reads what `--isconfig PATH` names, on the host, before the sandbox closes the
 /// filesystem: a directory of BLS entries (with `../loader.conf` if present), a
 /// systemd-boot `loader.conf` (with the `entries` directory beside it), a GRUB legacy
 /// or syslinux config by its name (`menu.lst`, `grub.conf`; `extlinux.conf`,
-/// `syslinux.cfg`, `isolinux.cfg`, or any file in a `pxelinux.cfg` directory), or else
-/// a GRUB 2 config.
+/// `syslinux.cfg`, `isolinux.cfg`, or any file in a `pxelinux.cfg` directory), a
+/// `lilo.conf`, or else a GRUB 2 config.
 fn is_config_source(path: &std::path::Path) -> Result<IsConfig, String> {
     let read = |p: &std::path::Path| {
         std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
@@ -384,12 +386,13 @@ fn is_config_source(path: &std::path::Path) -> Result<IsConfig, String> {
     Ok(match xlboot_boot::config_search::kind_of_file_name(name) {
         ConfigKind::GrubLegacy => IsConfig::GrubLegacy(text),
         ConfigKind::Syslinux => IsConfig::Syslinux(text),
+        ConfigKind::Lilo => IsConfig::Lilo(text),
         _ if dir == "pxelinux.cfg" => IsConfig::Syslinux(text),
         _ => IsConfig::Grub2(text),
     })
 }
 
-/// `--isconfig`: the image is a config file (GRUB 2, GRUB legacy, syslinux,
+/// `--isconfig`: the image is a config file (GRUB 2, GRUB legacy, syslinux, LILO,
 /// systemd-boot's `loader.conf`), or a directory of BLS entries, on this host; print
 /// what it boots.
 fn isconfig(source: &IsConfig, opts: &Options) -> Result<Vec<u8>, String> {
@@ -415,6 +418,16 @@ fn isconfig(source: &IsConfig, opts: &Options) -> Result<Vec<u8>, String> {
             &mut notes,
         )
         .map_err(|e| e.to_string())?,
+        IsConfig::Lilo(text) => {
+            // Paths of the host's namespace, taken to exist, as for GRUB configs.
+            let locate = |p: &str| {
+                Ok(Some(FilePath {
+                    device: "host".into(),
+                    path: p.to_string(),
+                }))
+            };
+            decide::evaluate_lilo(text, &file, &locate, &mut notes).map_err(|e| e.to_string())?
+        }
         IsConfig::Syslinux(text) => decide::evaluate_syslinux(
             text,
             &file,

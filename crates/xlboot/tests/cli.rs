@@ -163,3 +163,28 @@ fn isconfig_on_a_grub_legacy_config() {
         );
     }
 }
+
+/// `--isconfig` on a file named `lilo.conf` reads it as LILO: the default label, the
+/// command line LILO's second stage passes.
+#[test]
+fn isconfig_on_a_lilo_conf() {
+    let d = scratch("lilo");
+    let cfg = d.join("lilo.conf");
+    fs::write(
+        &cfg,
+        "prompt\ntimeout=50\ndefault=old\nappend=\"console=hvc0\"\nread-only\nroot=/dev/xvda1\n\
+         image=/boot/vmlinuz\n\tlabel=linux\n\tinitrd=/boot/initrd.img\n\
+         image=/boot/vmlinuz.old\n\tlabel=old\n\tinitrd=/boot/initrd.img.old\n",
+    )
+    .unwrap();
+    let out = xlboot(&["--isconfig", "-q", cfg.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "  kernel: /boot/vmlinuz.old\n  initrd: /boot/initrd.img.old\n  args: auto BOOT_IMAGE=old ro root=ca01 console=hvc0\n"
+    );
+}
