@@ -20,6 +20,12 @@ pub(crate) fn le32(b: &[u8], off: usize) -> Option<u32> {
     Some(u32::from_le_bytes(s.try_into().ok()?))
 }
 
+/// The little-endian `u64` at `off`.
+pub(crate) fn le64(b: &[u8], off: usize) -> Option<u64> {
+    let s = b.get(off..off.checked_add(8)?)?;
+    Some(u64::from_le_bytes(s.try_into().ok()?))
+}
+
 /// `len` bytes at `off`.
 pub(crate) fn slice(b: &[u8], off: usize, len: usize) -> Option<&[u8]> {
     b.get(off..off.checked_add(len)?)

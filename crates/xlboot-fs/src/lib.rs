@@ -23,7 +23,8 @@
 //! Today's filesystems: ext2, ext3 and ext4 ([`ext4`]), journal replayed in memory
 //! when the guest was not cleanly shut down; FAT12, FAT16 and FAT32 with long names
 //! ([`fat`]); ISO9660 with Rock Ridge and Joliet, El Torito catalogs parsed
-//! ([`iso9660`]).
+//! ([`iso9660`]); btrfs ([`btrfs`]) on one device, seen from the top-level
+//! subvolume as GRUB sees it.
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -40,6 +41,7 @@
 
 extern crate alloc;
 
+pub mod btrfs;
 mod bytes;
 pub mod error;
 pub mod ext4;
@@ -61,7 +63,10 @@ pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId};
 /// and 0x55AA all present, which nothing else writes together at sector 0), then
 /// ISO9660 (`CD001` descriptors from sector 16; FAT goes first because a FAT volume
 /// may hold an ISO image's bytes at 32 KiB, while an ISO never starts with a FAT boot
-/// sector).
+/// sector), then btrfs (a checksummed superblock at 64 KiB: last, because
+/// `mkfs.btrfs` zeroes the first 2 MiB, so a FAT or ISO9660 signature found
+/// there is newer than any btrfs superblock, while `mkfs.vfat` and `xorriso` may
+/// leave an old one at 64 KiB).
 ///
 /// `Ok(None)`: no known filesystem signature. `Err`: a signature was found but the
 /// filesystem is corrupt or uses an unsupported feature; that is reported rather than
@@ -76,7 +81,10 @@ pub fn probe<'a, D: BlockDevice + Clone + 'a>(
     if let Some(fs) = fat::probe(dev.clone())? {
         return Ok(Some(Box::new(fs)));
     }
-    if let Some(fs) = iso9660::probe(dev)? {
+    if let Some(fs) = iso9660::probe(dev.clone())? {
+        return Ok(Some(Box::new(fs)));
+    }
+    if let Some(fs) = btrfs::probe(dev)? {
         return Ok(Some(Box::new(fs)));
     }
     Ok(None)

@@ -28,7 +28,7 @@
 
 mod block_map;
 mod casefold;
-mod checksum;
+pub(crate) mod checksum;
 mod dir_entry;
 mod extent;
 mod group_desc;

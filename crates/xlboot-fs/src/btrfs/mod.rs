@@ -1,0 +1,564 @@
+//! Btrfs, read-only, on one device.
+//!
+//! One file per on-disk structure: `superblock` (and its mirrors), `chunk` (chunk
+//! items and the logical-to-physical map, bootstrapped from the superblock's system
+//! chunks), `node` (tree blocks), `key`, `root_item`, `inode`, `dir_item` (DIR_ITEM
+//! and DIR_INDEX), `file_extent` (EXTENT_DATA); `tree` walks trees through a bounded
+//! block cache; `checksum` verifies blocks with the filesystem's algorithm (crc32c,
+//! and `xxhash64`, `sha256` and `blake2b`, written here from their specifications).
+//!
+//! # Which tree is `/`: GRUB's view
+//!
+//! The root directory of this reader is the root of the top-level subvolume (id 5),
+//! not the default subvolume, because that is what upstream GRUB's `btrfs.c` does
+//! (Debian's and Ubuntu's GRUB): paths start at subvolume 5 whatever `btrfs subvolume
+//! set-default` says, and a directory entry that names a subvolume (its location is
+//! a ROOT_ITEM key) is crossed into that subvolume's own tree, at its root directory
+//! 256. So a root filesystem in subvolume `@` is reached as `/@/boot/...`, which is
+//! exactly how `grub-mkconfig` writes kernel paths for it (with `rootflags=subvol=@`
+//! on the command line for the kernel). Absolute symlinks restart at the top level
+//! too, as in GRUB (path resolution lives in [`crate::path`]). openSUSE's and Fedora's
+//! GRUB carry patches that start at the default subvolume instead
+//! (`btrfs_relative_path`, `btrfs_subvol`); [`Btrfs::default_subvolume`] and
+//! [`Btrfs::subvolume_root`] give what a caller following those would need.
+//!
+//! # What is read
+//!
+//! Superblock checksum and mirrors (used when the primary is damaged), SINGLE, DUP,
+//! RAID1, RAID1C3 and RAID1C4 chunks (the copy on this device; the other copy of a
+//! tree block is tried when the first fails its checks), tree blocks checked
+//! (checksum, address, fsid, level, generation, owner, key order, item bounds),
+//! inodes, directories (lookups by name hash, listings in index order), symlinks,
+//! inline, regular and preallocated extents and holes. Refused, named: RAID0, RAID10,
+//! RAID5 and RAID6 chunks, stripes on other devices, zoned, extent-tree-v2 and
+//! raid-stripe-tree filesystems, encrypted extents, and compressed extents. Data
+//! checksums (the csum tree) are not verified, as ext4 data is not.
+//!
+//! Tree blocks are cached (8 MiB at most); each read of file data finds its extents
+//! from the tree and reads them straight into the caller's buffer.
+
+mod blake2b;
+mod checksum;
+mod chunk;
+mod dir_item;
+mod file_extent;
+mod inode;
+mod key;
+mod node;
+mod root_item;
+mod sha256;
+mod superblock;
+mod tree;
+mod xxhash64;
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::ops::ControlFlow;
+
+use xlboot_disk::BlockDevice;
+
+use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId};
+use chunk::{Chunk, ChunkMap};
+use dir_item::{name_hash, NAME_MAX};
+use file_extent::{Body, Compression, FileExtent};
+use inode::InodeItem;
+use key::{
+    Key, CHUNK_ITEM, CHUNK_TREE_OBJECTID, DIR_INDEX, DIR_ITEM, EXTENT_DATA,
+    FIRST_CHUNK_TREE_OBJECTID, FIRST_FREE_OBJECTID, FS_TREE_OBJECTID, INODE_ITEM, ROOT_ITEM,
+    ROOT_TREE_OBJECTID,
+};
+use root_item::RootItem;
+use superblock::Superblock;
+use tree::{Owner, TreeRoot, Trees};
+
+/// A [`NodeId`] is the subvolume's tree id in the high 20 bits and the inode number
+/// in the low 44: subvolume ids are handed out one by one from 256, inode numbers one
+/// by one from 256 in each subvolume, so neither comes near its limit on a real
+/// filesystem (one past is refused, named).
+const INO_BITS: u32 = 44;
+const INO_MASK: u64 = (1 << INO_BITS) - 1;
+const MAX_TREE_ID: u64 = (1 << (64 - INO_BITS)) - 1;
+
+/// Most tree roots remembered (one per subvolume visited).
+const MAX_CACHED_ROOTS: usize = 4096;
+/// Largest disk extent and decompressed size of a compressed extent
+/// (`BTRFS_MAX_COMPRESSED`, 128 KiB).
+const MAX_COMPRESSED: u64 = 128 << 10;
+/// Most items one file read or one chunk tree scan walks.
+const MAX_ITEMS_PER_WALK: usize = 1 << 22;
+
+/// An open btrfs filesystem.
+pub struct Btrfs<D> {
+    trees: Trees<D>,
+    root_tree: TreeRoot,
+    roots: RefCell<BTreeMap<u64, TreeRoot>>,
+}
+
+impl<D> core::fmt::Debug for Btrfs<D> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Btrfs")
+            .field("sb", &self.trees.sb)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens `dev` as btrfs if its primary superblock carries the btrfs magic.
+///
+/// `Ok(None)`: not btrfs. `Err`: btrfs, but corrupt or using something this reader
+/// refuses. The chunk tree is read, and the top-level subvolume's root directory
+/// checked, here, so that a broken image fails at probe time.
+pub fn probe<D: BlockDevice>(dev: D) -> Result<Option<Btrfs<D>>, FsError> {
+    let Some(sb) = Superblock::read(&dev)? else {
+        return Ok(None);
+    };
+    let sys = ChunkMap::from_sys_array(&sb.sys_chunks, sb.devid)?;
+    let chunk_root = TreeRoot {
+        bytenr: sb.chunk_root,
+        level: sb.chunk_root_level,
+        generation: sb.chunk_root_generation,
+        owner: Owner::Tree(CHUNK_TREE_OBJECTID),
+    };
+    let root_tree = TreeRoot {
+        bytenr: sb.root,
+        level: sb.root_level,
+        generation: sb.generation,
+        owner: Owner::Tree(ROOT_TREE_OBJECTID),
+    };
+    let devid = sb.devid;
+    let mut trees = Trees::new(dev, sb, sys.clone());
+    let mut found: Vec<Chunk> = Vec::new();
+    trees.iter_from(
+        &chunk_root,
+        &Key::new(FIRST_CHUNK_TREE_OBJECTID, CHUNK_ITEM, 0),
+        MAX_ITEMS_PER_WALK,
+        &mut |k, data| {
+            if k.objectid != FIRST_CHUNK_TREE_OBJECTID || k.ty != CHUNK_ITEM {
+                return Ok(ControlFlow::Break(()));
+            }
+            if found.len() >= chunk::MAX_CHUNKS {
+                return Err(FsError::Limit(format!(
+                    "btrfs: more than {} chunks",
+                    chunk::MAX_CHUNKS
+                )));
+            }
+            found.push(Chunk::parse(data, k.offset, devid)?.0);
+            Ok(ControlFlow::Continue(()))
+        },
+    )?;
+    let mut map = sys;
+    for c in found {
+        map.insert(c)?;
+    }
+    trees.chunks = map;
+    let fs = Btrfs {
+        trees,
+        root_tree,
+        roots: RefCell::new(BTreeMap::new()),
+    };
+    let root = fs.inode(FS_TREE_OBJECTID, FIRST_FREE_OBJECTID)?;
+    if root.kind() != FileKind::Directory {
+        return Err(FsError::Corrupt(
+            "btrfs: the top-level subvolume's root (inode 256) is not a directory".into(),
+        ));
+    }
+    Ok(Some(fs))
+}
+
+fn encode(tree: u64, ino: u64) -> Result<NodeId, FsError> {
+    if tree > MAX_TREE_ID || ino > INO_MASK {
+        return Err(FsError::Unsupported(format!(
+            "btrfs: subvolume {tree}, inode {ino}: ids this large are not supported \
+             (subvolume ids up to {MAX_TREE_ID}, inode numbers up to {INO_MASK})"
+        )));
+    }
+    Ok(NodeId((tree << INO_BITS) | ino))
+}
+
+fn decode(node: NodeId) -> (u64, u64) {
+    (node.0 >> INO_BITS, node.0 & INO_MASK)
+}
+
+impl<D: BlockDevice> Btrfs<D> {
+    /// Like [`probe`], but a missing magic is an error too.
+    pub fn open(dev: D) -> Result<Self, FsError> {
+        probe(dev)?.ok_or_else(|| FsError::NotFound("no btrfs superblock magic".into()))
+    }
+
+    /// The checksum algorithm of the filesystem (`crc32c`, `xxhash64`, `sha256`,
+    /// `blake2b`).
+    pub fn checksum_name(&self) -> &'static str {
+        self.trees.sb.csum.name()
+    }
+
+    /// Byte offset of the superblock copy in use (65536 unless the primary is
+    /// damaged and a mirror was used).
+    pub fn superblock_offset(&self) -> u64 {
+        self.trees.sb.offset
+    }
+
+    /// The id of the default subvolume (`btrfs subvolume set-default`; 5, the top
+    /// level, when none was set).
+    pub fn default_subvolume(&self) -> Result<u64, FsError> {
+        let dir = self.trees.sb.root_dir_objectid;
+        let key = Key::new(dir, DIR_ITEM, name_hash(b"default"));
+        let Some(data) = self.trees.find_exact(&self.root_tree, &key)? else {
+            return Ok(FS_TREE_OBJECTID);
+        };
+        let hit = dir_item::walk(&data, dir, |e| (e.name == b"default").then_some(e.location))?;
+        match hit {
+            Some(loc) if loc.ty == ROOT_ITEM => Ok(loc.objectid),
+            Some(loc) => Err(FsError::Corrupt(format!(
+                "btrfs: the default subvolume item points at {loc}, not a root item"
+            ))),
+            None => Ok(FS_TREE_OBJECTID),
+        }
+    }
+
+    /// The root directory of subvolume `id` (5 is the top level).
+    pub fn subvolume_root(&self, id: u64) -> Result<NodeId, FsError> {
+        self.tree_root(id)?;
+        encode(id, FIRST_FREE_OBJECTID)
+    }
+
+    /// Where subvolume tree `id` starts, from its ROOT_ITEM (remembered).
+    fn tree_root(&self, id: u64) -> Result<TreeRoot, FsError> {
+        if let Some(r) = self.roots.borrow().get(&id) {
+            return Ok(*r);
+        }
+        if id != FS_TREE_OBJECTID && !(FIRST_FREE_OBJECTID..=MAX_TREE_ID).contains(&id) {
+            return Err(FsError::NotFound(format!("btrfs: no subvolume {id}")));
+        }
+        let key = Key::new(id, ROOT_ITEM, u64::MAX);
+        let hit = self.trees.find_le(&self.root_tree, &key)?;
+        let Some((node, slot)) = hit.filter(|(n, s)| {
+            n.key(*s)
+                .is_some_and(|k| k.objectid == id && k.ty == ROOT_ITEM)
+        }) else {
+            return Err(FsError::NotFound(format!("btrfs: no subvolume {id}")));
+        };
+        let ri = RootItem::parse(node.item_data(slot), id)?;
+        if ri.root_dirid != FIRST_FREE_OBJECTID {
+            return Err(FsError::Corrupt(format!(
+                "btrfs: subvolume {id}: root directory {} (256 expected)",
+                ri.root_dirid
+            )));
+        }
+        let root = TreeRoot {
+            bytenr: ri.bytenr,
+            level: ri.level,
+            generation: ri.generation,
+            owner: Owner::Subvolume,
+        };
+        let mut roots = self.roots.borrow_mut();
+        if roots.len() < MAX_CACHED_ROOTS {
+            roots.insert(id, root);
+        }
+        Ok(root)
+    }
+
+    fn inode(&self, tree: u64, ino: u64) -> Result<InodeItem, FsError> {
+        let root = self.tree_root(tree)?;
+        let data = self
+            .trees
+            .find_exact(&root, &Key::new(ino, INODE_ITEM, 0))?
+            .ok_or_else(|| {
+                FsError::Corrupt(format!("btrfs: subvolume {tree} has no inode {ino}"))
+            })?;
+        InodeItem::parse(&data, tree, ino)
+    }
+
+    /// The node a directory entry of subvolume `tree` leads to.
+    fn target(&self, tree: u64, dir: u64, loc: &Key) -> Result<NodeId, FsError> {
+        match loc.ty {
+            INODE_ITEM => encode(tree, loc.objectid),
+            ROOT_ITEM => encode(loc.objectid, FIRST_FREE_OBJECTID),
+            _ => Err(FsError::Corrupt(format!(
+                "btrfs: directory inode {dir} of subvolume {tree}: entry points at {loc}"
+            ))),
+        }
+    }
+
+    fn dir_inode(&self, node: NodeId) -> Result<(u64, u64), FsError> {
+        let (tree, ino) = decode(node);
+        let i = self.inode(tree, ino)?;
+        if i.kind() != FileKind::Directory {
+            return Err(FsError::WrongKind(format!(
+                "btrfs inode {ino} of subvolume {tree} is not a directory"
+            )));
+        }
+        Ok((tree, ino))
+    }
+
+    /// Reads file bytes of inode `ino` (size `size`) at `offset` into `buf`.
+    fn read_data(
+        &self,
+        tree: u64,
+        ino: u64,
+        size: u64,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<usize, FsError> {
+        if offset >= size {
+            return Ok(0);
+        }
+        let avail = size.saturating_sub(offset);
+        let want = usize::try_from(avail).map_or(buf.len(), |a| a.min(buf.len()));
+        let Some(buf) = buf.get_mut(..want) else {
+            return Ok(0);
+        };
+        let end = offset.saturating_add(want as u64);
+        let root = self.tree_root(tree)?;
+        // Start at the extent that covers `offset` (or the first after it).
+        let first = self
+            .trees
+            .find_le(&root, &Key::new(ino, EXTENT_DATA, offset))?
+            .and_then(|(n, s)| n.key(s))
+            .filter(|k| k.objectid == ino && k.ty == EXTENT_DATA)
+            .unwrap_or(Key::new(ino, EXTENT_DATA, 0));
+        let mut pos = offset;
+        self.trees
+            .iter_from(&root, &first, MAX_ITEMS_PER_WALK, &mut |k, data| {
+                if k.objectid != ino || k.ty != EXTENT_DATA || pos >= end {
+                    return Ok(ControlFlow::Break(()));
+                }
+                let ext = FileExtent::parse(data, ino, k.offset)?;
+                let start = k.offset;
+                let ext_end = start.saturating_add(ext.len);
+                if start > pos {
+                    // A hole before this extent (no_holes, or a sparse tail).
+                    let to = start.min(end);
+                    zero(buf, offset, pos, to);
+                    pos = to;
+                }
+                if pos < ext_end && pos < end {
+                    let to = ext_end.min(end);
+                    let dst = span(buf, offset, pos, to)?;
+                    self.read_extent(&ext, data, ino, start, pos, dst)?;
+                    pos = to;
+                }
+                Ok(if pos >= end {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                })
+            })?;
+        // Past the last extent: a hole up to the size.
+        zero(buf, offset, pos, end);
+        Ok(want)
+    }
+
+    /// Fills `dst` with the bytes of extent `ext` (item data `item`, starting at file
+    /// offset `start`) from file offset `pos` on.
+    fn read_extent(
+        &self,
+        ext: &FileExtent,
+        item: &[u8],
+        ino: u64,
+        start: u64,
+        pos: u64,
+        dst: &mut [u8],
+    ) -> Result<(), FsError> {
+        let into = pos.saturating_sub(start);
+        match ext.body {
+            Body::Zeros => dst.fill(0),
+            Body::Inline => {
+                let raw = item.get(21..).unwrap_or(&[]);
+                if ext.compression != Compression::None {
+                    return Err(compressed(ino, start, ext.compression));
+                }
+                copy_from(raw, into, dst);
+            }
+            Body::Disk {
+                disk_bytenr,
+                disk_num_bytes,
+                offset,
+            } => {
+                if ext.compression != Compression::None {
+                    let _ = (disk_num_bytes, MAX_COMPRESSED);
+                    return Err(compressed(ino, start, ext.compression));
+                }
+                let at = disk_bytenr
+                    .checked_add(offset)
+                    .and_then(|a| a.checked_add(into))
+                    .ok_or_else(|| {
+                        FsError::Corrupt(format!(
+                            "btrfs: inode {ino}: extent at file offset {start}: address overflows"
+                        ))
+                    })?;
+                self.trees.read_logical(at, dst)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn compressed(ino: u64, start: u64, c: Compression) -> FsError {
+    FsError::Unsupported(format!(
+        "btrfs: inode {ino}: extent at file offset {start} is {c:?}-compressed, which this \
+         reader does not decompress yet"
+    ))
+}
+
+/// Copies `src[from..]` into `dst`, zeros past the end of `src`.
+fn copy_from(src: &[u8], from: u64, dst: &mut [u8]) {
+    let s = usize::try_from(from)
+        .ok()
+        .and_then(|f| src.get(f..))
+        .unwrap_or(&[]);
+    let n = s.len().min(dst.len());
+    let (head, tail) = dst.split_at_mut(n);
+    head.copy_from_slice(s.get(..n).unwrap_or(&[]));
+    tail.fill(0);
+}
+
+/// The part of `buf` (which starts at file offset `base`) for file offsets
+/// `from..to`.
+fn span(buf: &mut [u8], base: u64, from: u64, to: u64) -> Result<&mut [u8], FsError> {
+    let a = usize::try_from(from.saturating_sub(base)).unwrap_or(usize::MAX);
+    let b = usize::try_from(to.saturating_sub(base)).unwrap_or(usize::MAX);
+    buf.get_mut(a..b)
+        .ok_or_else(|| FsError::Corrupt("btrfs: read bookkeeping out of range".into()))
+}
+
+fn zero(buf: &mut [u8], base: u64, from: u64, to: u64) {
+    if from < to {
+        if let Ok(s) = span(buf, base, from, to) {
+            s.fill(0);
+        }
+    }
+}
+
+impl<D: BlockDevice> FileSystem for Btrfs<D> {
+    fn info(&self) -> FsInfo {
+        let label = &self.trees.sb.label;
+        FsInfo {
+            fs_type: "btrfs",
+            uuid: Some(self.trees.sb.uuid_string()),
+            label: (!label.is_empty()).then(|| String::from_utf8_lossy(label).into_owned()),
+        }
+    }
+
+    fn root(&self) -> NodeId {
+        NodeId((FS_TREE_OBJECTID << INO_BITS) | FIRST_FREE_OBJECTID)
+    }
+
+    fn lookup(&self, dir: NodeId, name: &[u8]) -> Result<Option<NodeId>, FsError> {
+        let (tree, ino) = self.dir_inode(dir)?;
+        if name.is_empty() || name.len() > NAME_MAX || name.contains(&b'/') {
+            return Ok(None);
+        }
+        let root = self.tree_root(tree)?;
+        let key = Key::new(ino, DIR_ITEM, name_hash(name));
+        let Some(data) = self.trees.find_exact(&root, &key)? else {
+            return Ok(None);
+        };
+        let Some(loc) = dir_item::walk(&data, ino, |e| (e.name == name).then_some(e.location))?
+        else {
+            return Ok(None);
+        };
+        let node = self.target(tree, ino, &loc)?;
+        if loc.ty == ROOT_ITEM {
+            // As GRUB: an entry for a subvolume that has no root item is not there.
+            match self.tree_root(loc.objectid) {
+                Ok(_) => {}
+                Err(FsError::NotFound(_)) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Some(node))
+    }
+
+    fn metadata(&self, node: NodeId) -> Result<Metadata, FsError> {
+        let (tree, ino) = decode(node);
+        let i = self.inode(tree, ino)?;
+        Ok(Metadata {
+            kind: i.kind(),
+            size: i.size,
+        })
+    }
+
+    fn read_link(&self, node: NodeId, max_len: usize) -> Result<Vec<u8>, FsError> {
+        let (tree, ino) = decode(node);
+        let i = self.inode(tree, ino)?;
+        if i.kind() != FileKind::Symlink {
+            return Err(FsError::WrongKind(format!(
+                "btrfs inode {ino} of subvolume {tree} is not a symbolic link"
+            )));
+        }
+        let len = usize::try_from(i.size)
+            .ok()
+            .filter(|&l| l <= max_len)
+            .ok_or_else(|| {
+                FsError::Limit(format!(
+                    "btrfs: symlink inode {ino} is {} bytes long, over the {max_len}-byte cap",
+                    i.size
+                ))
+            })?;
+        let mut out = vec![0u8; len];
+        let got = self.read_data(tree, ino, i.size, 0, &mut out)?;
+        if got != len {
+            return Err(FsError::Corrupt(format!(
+                "btrfs: symlink inode {ino}: short read"
+            )));
+        }
+        Ok(out)
+    }
+
+    fn read_at(&self, node: NodeId, offset: u64, buf: &mut [u8]) -> Result<usize, FsError> {
+        let (tree, ino) = decode(node);
+        let i = self.inode(tree, ino)?;
+        let what = match i.kind() {
+            FileKind::Regular => return self.read_data(tree, ino, i.size, offset, buf),
+            FileKind::Directory => "a directory",
+            FileKind::Symlink => "a symbolic link",
+            FileKind::Other => "not a regular file (a device, FIFO or socket)",
+        };
+        Err(FsError::WrongKind(format!(
+            "btrfs inode {ino} of subvolume {tree} is {what}"
+        )))
+    }
+
+    fn read_dir(
+        &self,
+        dir: NodeId,
+        max_entries: usize,
+        f: &mut dyn FnMut(&[u8], NodeId) -> ControlFlow<()>,
+    ) -> Result<(), FsError> {
+        let (tree, ino) = self.dir_inode(dir)?;
+        let root = self.tree_root(tree)?;
+        let mut seen = 0usize;
+        self.trees.iter_from(
+            &root,
+            &Key::new(ino, DIR_INDEX, 0),
+            max_entries.saturating_add(1),
+            &mut |k, data| {
+                if k.objectid != ino || k.ty != DIR_INDEX {
+                    return Ok(ControlFlow::Break(()));
+                }
+                let hit = dir_item::walk(data, ino, |e| {
+                    seen = seen.saturating_add(1);
+                    if seen > max_entries {
+                        return Some(Err(FsError::Limit(format!(
+                            "btrfs: directory inode {ino} of subvolume {tree} has more than \
+                             {max_entries} entries"
+                        ))));
+                    }
+                    let node = match self.target(tree, ino, &e.location) {
+                        Ok(n) => n,
+                        Err(err) => return Some(Err(err)),
+                    };
+                    f(e.name, node).is_break().then_some(Ok(()))
+                })?;
+                match hit {
+                    Some(Err(e)) => Err(e),
+                    Some(Ok(())) => Ok(ControlFlow::Break(())),
+                    None => Ok(ControlFlow::Continue(())),
+                }
+            },
+        )
+    }
+}
