@@ -2,7 +2,8 @@
 //! 1 MiB with a Debian 12 grub.cfg, a grubenv by grub-editenv, stand-in kernel and
 //! initrd) damaged by 5-byte patch records (u32 LE offset, u8 xor), then
 //! `Guest::open` -> `Decider` -> `find_config` -> `evaluate` -> `choose` -> `find` +
-//! `read_whole` of the kernel and initrds.
+//! `read_whole` of the kernel and initrds, and the `--update-grubenv` plan for each
+//! choice (each block's place must lie inside the disk).
 //!
 //! The top two bits of each offset aim it: 00 anywhere on the disk, 01 at the MBR
 //! sector and the partition's first 512 KiB (filesystem metadata), 10 at the blocks
@@ -44,6 +45,12 @@ fuzz_target!(|data: &[u8]| {
         let Ok(choice) = decide::choose(&menu, entry) else {
             continue;
         };
+        if let Ok(writes) = decider.grubenv_writes(&choice) {
+            for w in writes {
+                assert_eq!(w.old.len(), w.new.len());
+                assert!(w.disk_offset + w.old.len() as u64 <= size);
+            }
+        }
         let files = std::iter::once(&choice.spec.kernel).chain(choice.spec.initrds.iter().take(8));
         for f in files {
             if let Ok(found) = guest.find(f) {

@@ -25,6 +25,8 @@ pub struct Choice {
     pub title: String,
     /// Kernel, initrds and command line, files still on the guest's volumes.
     pub spec: BootSpec,
+    /// Where it is in the menu (`None` for `--kernel`).
+    pub path: Option<EntryPath>,
 }
 
 /// A boot config found on a volume.
@@ -46,6 +48,8 @@ pub struct Decider<'g, 'd> {
     pub config_limits: grub2::Limits,
     /// Every config [`Decider::find_config`] found, in search order, for `-l`.
     pub found: Vec<FoundConfig>,
+    /// The `save_env` commands of the evaluated GRUB 2 config (none for BLS).
+    pub env_saves: grub2::EnvSaves,
 }
 
 impl<'g, 'd> Decider<'g, 'd> {
@@ -63,6 +67,7 @@ impl<'g, 'd> Decider<'g, 'd> {
             notes,
             config_limits: grub2::Limits::default(),
             found: Vec::new(),
+            env_saves: grub2::EnvSaves::default(),
         }
     }
 
@@ -287,13 +292,17 @@ impl<'g, 'd> Decider<'g, 'd> {
                 &self.config_limits,
                 &mut self.notes,
             ),
-            _ => evaluate_grub2(
-                &source,
-                found.file.clone(),
-                self.guest,
-                &self.config_limits,
-                &mut self.notes,
-            ),
+            _ => {
+                let evaluated = evaluate_grub2_full(
+                    &source,
+                    found.file.clone(),
+                    self.guest,
+                    &self.config_limits,
+                    &mut self.notes,
+                )?;
+                self.env_saves = evaluated.env_saves;
+                Ok(evaluated.menu)
+            }
         }
     }
 
@@ -340,6 +349,18 @@ impl<'g, 'd> Decider<'g, 'd> {
         Ok(None)
     }
 
+    /// What booting `choice` would write to the guest's environment blocks, as GRUB's
+    /// `save_env` commands on the way to it would (see [`crate::grubenv_update`]).
+    pub fn grubenv_writes(
+        &self,
+        choice: &Choice,
+    ) -> Result<Vec<crate::grubenv_update::EnvWrite>, BootError> {
+        let Some(path) = &choice.path else {
+            return Ok(Vec::new());
+        };
+        crate::grubenv_update::plan(self.guest, &self.env_saves.for_boot(path))
+    }
+
     /// `--kernel`: the first volume with a filesystem, the given paths.
     pub fn given_kernel(&self, kernel: &str, ramdisk: Option<&str>) -> Result<Choice, BootError> {
         let volume = self
@@ -354,6 +375,7 @@ impl<'g, 'd> Decider<'g, 'd> {
         };
         Ok(Choice {
             title: format!("--kernel={kernel}"),
+            path: None,
             spec: BootSpec {
                 kernel: on_volume(kernel),
                 initrds: ramdisk.into_iter().map(on_volume).collect(),
@@ -371,11 +393,23 @@ pub fn evaluate_grub2(
     limits: &grub2::Limits,
     notes: &mut Vec<String>,
 ) -> Result<Menu, BootError> {
+    evaluate_grub2_full(source, file, host, limits, notes).map(|e| e.menu)
+}
+
+/// As [`evaluate_grub2`], keeping everything the evaluation found (its `save_env`
+/// commands too); the notes are moved into `notes`.
+pub fn evaluate_grub2_full(
+    source: &[u8],
+    file: FilePath,
+    host: &dyn ConfigHost,
+    limits: &grub2::Limits,
+    notes: &mut Vec<String>,
+) -> Result<grub2::Evaluated, BootError> {
     let mut ctx = EvalContext::new(file);
     ctx.limits = limits.clone();
-    let evaluated = grub2::evaluate(source, &ctx, host)?;
-    notes.extend(evaluated.notes);
-    Ok(evaluated.menu)
+    let mut evaluated = grub2::evaluate(source, &ctx, host)?;
+    notes.append(&mut evaluated.notes);
+    Ok(evaluated)
 }
 
 /// Evaluates GRUB legacy config text found at `file`, reading other files (the
@@ -450,6 +484,7 @@ pub fn choose(menu: &Menu, entry: Option<&str>) -> Result<Choice, BootError> {
         Ok(spec) => Ok(Choice {
             title,
             spec: spec.clone(),
+            path: Some(path),
         }),
         Err(why) => Err(BootError::new(
             ErrorKind::Unsupported,

@@ -48,6 +48,7 @@ pub struct Guest<'d> {
     /// Volumes in the order pygrub tries them: partition table order.
     pub volumes: Vec<Volume<'d>>,
     limits: PathLimits,
+    disk: Disk<'d>,
 }
 
 /// A filesystem on one volume with a file in it resolved.
@@ -96,7 +97,13 @@ impl<'d> Guest<'d> {
         Ok(Guest {
             volumes,
             limits: PathLimits::default(),
+            disk,
         })
+    }
+
+    /// The whole disk.
+    pub fn disk(&self) -> Disk<'d> {
+        self.disk
     }
 
     /// Changes the budgets of path resolution on the guest's filesystems.

@@ -25,6 +25,7 @@ pub mod config_search;
 pub mod decide;
 pub mod error;
 pub mod fstab;
+pub mod grubenv_update;
 pub mod guest;
 pub mod limits;
 

@@ -13,12 +13,22 @@
 //!   a newline, stops the scan ("broken"): the variables before it are kept, as GRUB
 //!   keeps them (it sets each variable as it reads it).
 //! - The whole file is read, whatever its size (normally 1024 bytes).
+//!
+//! It is also written as `grub-core/lib/envblk.c` writes it ([`set`], [`delete`],
+//! [`save`]): in place, inside the block's own size. A changed value shifts the rest of
+//! the block, the free space is the run of `#` at its end, a new variable goes at the
+//! start of that run, a deleted line is refilled with `#` at the end. `save_env` reads
+//! the block, applies every named variable in turn and writes it back only when all of
+//! them fitted.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
 /// The signature every environment block starts with.
 pub const SIGNATURE: &[u8] = b"# GRUB Environment Block\n";
+
+/// The size `grub-editenv` gives a new block (`DEFAULT_ENVBLK_SIZE`).
+pub const DEFAULT_SIZE: usize = 1024;
 
 /// Why a block was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,4 +115,207 @@ pub fn parse(buf: &[u8]) -> Result<EnvBlock, EnvBlockError> {
         p = p.saturating_add(1);
     }
     Ok(out)
+}
+
+/// Why `save_env` would not write a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveError {
+    /// No signature: GRUB's "invalid environment block".
+    BadSignature,
+    /// A variable did not fit, or the block has no free space GRUB can find (no
+    /// newline before its `#` padding): GRUB's "environment block too small". Holds
+    /// the variable's name.
+    TooSmall(String),
+}
+
+/// The free space of a block: the index just past the last byte that is not `#`
+/// padding, if that byte is a newline (`grub_envblk_set`'s first loop; "broken"
+/// otherwise).
+fn free_start(buf: &[u8]) -> Option<usize> {
+    let last = buf.iter().rposition(|&b| b != b'#')?;
+    (buf.get(last) == Some(&b'\n')).then(|| last.saturating_add(1))
+}
+
+/// The end of the line starting at `p` (index of its unescaped newline, or `end` when
+/// there is none): `find_next_line` without the final step.
+fn line_end(buf: &[u8], mut p: usize, end: usize) -> usize {
+    while p < end {
+        match buf.get(p) {
+            Some(b'\\') => p = p.saturating_add(2),
+            Some(b'\n') => return p,
+            _ => p = p.saturating_add(1),
+        }
+    }
+    end
+}
+
+/// `value` as it is stored: backslash and newline preceded by a backslash.
+fn escaped(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    for &c in value {
+        if c == b'\\' || c == b'\n' {
+            out.push(b'\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether the line at `p` starts with `name=` (`grub_memcmp (p, name, nl) == 0 &&
+/// p[nl] == '='`).
+fn names(buf: &[u8], p: usize, name: &[u8]) -> bool {
+    let eq = p.saturating_add(name.len());
+    buf.get(p..eq) == Some(name) && buf.get(eq) == Some(&b'=')
+}
+
+/// `grub_envblk_set`: sets `name` to `value` in place. Returns false (the block
+/// unchanged) when it does not fit or the block is broken, as GRUB returns 0; also when
+/// shrinking a value would make GRUB's refill run past the end of its buffer (less
+/// `#` padding than twice the bytes freed), where what GRUB does is undefined.
+pub fn set(buf: &mut [u8], name: &[u8], value: &[u8]) -> bool {
+    // GRUB's strings end at a NUL.
+    let name = name.split(|&b| b == 0).next().unwrap_or_default();
+    let value = value.split(|&b| b == 0).next().unwrap_or_default();
+    let pend = buf.len();
+    if pend <= SIGNATURE.len() {
+        return false;
+    }
+    let Some(space) = free_start(buf) else {
+        return false;
+    };
+    let val = escaped(value);
+    let vl = val.len();
+    let nl = name.len();
+    let mut p = SIGNATURE.len();
+    // Each round moves p past at least one byte.
+    while p.saturating_add(nl).saturating_add(1) < space {
+        if names(buf, p, name) {
+            let vstart = p.saturating_add(nl).saturating_add(1);
+            // The current value's length, escapes counted (GRUB scans to `pend`).
+            let vend = line_end(buf, vstart, pend);
+            if vend >= pend {
+                return false;
+            }
+            let len = vend.saturating_sub(vstart);
+            if vl > len && pend.saturating_sub(space) < vl.saturating_sub(len) {
+                return false;
+            }
+            if vl < len {
+                // Shift the rest back. GRUB then fills `len - vl` bytes with '#' from
+                // `space + len - vl`: inside the old padding, so normally a no-op; with
+                // less padding than `2 * (len - vl)` that fill runs past GRUB's buffer
+                // (undefined), so such a block is left alone.
+                let shrink = len.saturating_sub(vl);
+                let fill_start = space.saturating_add(shrink);
+                let fill_end = fill_start.saturating_add(shrink);
+                if fill_end > pend {
+                    return false;
+                }
+                buf.copy_within(vend..pend, vstart.saturating_add(vl));
+                if let Some(fill) = buf.get_mut(fill_start..fill_end) {
+                    fill.fill(b'#');
+                }
+            } else {
+                // Shift the rest forward; what falls off the end is padding.
+                let dst = vstart.saturating_add(vl);
+                let n = pend.saturating_sub(dst);
+                buf.copy_within(vend..vend.saturating_add(n), dst);
+            }
+            return write_value(buf, vstart, &val);
+        }
+        p = line_end(buf, p, pend).saturating_add(1);
+    }
+    // Append at the start of the free space.
+    if pend.saturating_sub(space) < nl.saturating_add(vl).saturating_add(2) {
+        return false;
+    }
+    let Some(dst) = buf.get_mut(space..space.saturating_add(nl)) else {
+        return false;
+    };
+    dst.copy_from_slice(name);
+    let eq = space.saturating_add(nl);
+    if let Some(b) = buf.get_mut(eq) {
+        *b = b'=';
+    }
+    write_value(buf, eq.saturating_add(1), &val)
+}
+
+/// Writes an escaped value and its newline at `at`.
+fn write_value(buf: &mut [u8], at: usize, val: &[u8]) -> bool {
+    let end = at.saturating_add(val.len());
+    match buf.get_mut(at..end) {
+        Some(dst) => dst.copy_from_slice(val),
+        None => return false,
+    }
+    match buf.get_mut(end) {
+        Some(b) => {
+            *b = b'\n';
+            true
+        }
+        None => false,
+    }
+}
+
+/// `grub_envblk_delete`: removes the first line setting `name`, shifting the rest
+/// back and refilling the end with `#`. Nothing happens when there is none, or when
+/// that line runs into the end of the block.
+pub fn delete(buf: &mut [u8], name: &[u8]) {
+    let name = name.split(|&b| b == 0).next().unwrap_or_default();
+    let pend = buf.len();
+    let nl = name.len();
+    let mut p = SIGNATURE.len();
+    while p.saturating_add(nl).saturating_add(1) < pend {
+        if names(buf, p, name) {
+            let vend = line_end(buf, p.saturating_add(nl).saturating_add(1), pend);
+            if vend >= pend {
+                return;
+            }
+            let len = vend.saturating_sub(p).saturating_add(1);
+            buf.copy_within(p.saturating_add(len)..pend, p);
+            if let Some(fill) = buf.get_mut(pend.saturating_sub(len)..pend) {
+                fill.fill(b'#');
+            }
+            return;
+        }
+        p = line_end(buf, p, pend).saturating_add(1);
+    }
+}
+
+/// `save_env`'s effect on a block: each variable in turn set to its value, or deleted
+/// when it is unset (`None`). All or nothing: when one does not fit, GRUB writes
+/// nothing, and neither does this.
+pub fn save(block: &[u8], vars: &[(String, Option<String>)]) -> Result<Vec<u8>, SaveError> {
+    if block.len() <= SIGNATURE.len() || !block.starts_with(SIGNATURE) {
+        return Err(SaveError::BadSignature);
+    }
+    let mut buf = block.to_vec();
+    for (name, value) in vars {
+        match value {
+            Some(v) => {
+                if !set(&mut buf, name.as_bytes(), v.as_bytes()) {
+                    return Err(SaveError::TooSmall(name.clone()));
+                }
+            }
+            None => delete(&mut buf, name.as_bytes()),
+        }
+    }
+    Ok(buf)
+}
+
+/// Whether a block is one `grub-editenv` could have written and that GRUB's `save_env`
+/// will edit predictably: exactly [`DEFAULT_SIZE`] bytes, the signature, every line
+/// well formed (no broken scan), and only `#` padding after the last newline. Says
+/// what is wrong otherwise.
+pub fn check_plain(block: &[u8]) -> Result<(), &'static str> {
+    if block.len() != DEFAULT_SIZE {
+        return Err("not the 1024 bytes grub-editenv writes");
+    }
+    let parsed = parse(block).map_err(|_| "no environment block signature")?;
+    if parsed.broken {
+        return Err("a malformed line");
+    }
+    if free_start(block).is_none() {
+        return Err("something other than '#' padding after its last line");
+    }
+    Ok(())
 }

@@ -77,4 +77,21 @@ pub trait FileSystem {
         max_entries: usize,
         f: &mut dyn FnMut(&[u8], NodeId) -> ControlFlow<()>,
     ) -> Result<(), FsError>;
+
+    /// Where bytes `offset..offset + len` of regular file `node` lie on the volume, if
+    /// they are one contiguous run that holds exactly those bytes, so that writing
+    /// there changes the file and nothing else (GRUB's `save_env` rewrites its
+    /// environment block this way, through the block list it read the file with).
+    /// Returns the volume byte offset of `offset`.
+    ///
+    /// An error when that is not so or not known: data not in plain blocks (inline,
+    /// compressed, encrypted, a hole), split across runs, or a journal that holds a
+    /// newer copy. The default refuses: a filesystem must show that in-place writes
+    /// are safe before any are made.
+    fn contiguous_range(&self, node: NodeId, offset: u64, len: u64) -> Result<u64, FsError> {
+        let _ = (node, offset, len);
+        Err(FsError::Unsupported(String::from(
+            "in-place writes are not supported on this filesystem",
+        )))
+    }
 }

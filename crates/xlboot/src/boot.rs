@@ -8,8 +8,15 @@
 //!
 //! Child, confined: find the volumes and filesystems, evaluate the config on the first
 //! volume that has one, choose the entry, copy kernel and initrds into the copies, and
-//! send the decision back. Parent: write the reply, or on any failure remove the copies.
-//! Every failure ends with one line on stderr and exit status 1.
+//! send the decision back. Parent: with `--update-grubenv`, rewrite the guest's GRUB
+//! environment block as the child computed it (see [`crate::grubenv_write`]); write the
+//! reply, or on any failure remove the copies. Every failure ends with one line on
+//! stderr and exit status 1.
+//!
+//! An environment block that cannot be updated does not stop the boot: GRUB itself
+//! boots when its `save_env` fails (and Debian's script skips `save_env` on LVM, RAID
+//! and Btrfs altogether), so xlboot boots too and prints one warning. A `grub-reboot`
+//! entry is then booted again next time, as with pygrub or without the option.
 
 use std::fs::File;
 use std::os::fd::AsFd;
@@ -24,7 +31,7 @@ use crate::cli::Options;
 use crate::copy::{self, CopyError};
 use crate::diag::{self, Diag};
 use crate::image::DiskImage;
-use crate::outcome::{Outcome, Ramdisk};
+use crate::outcome::{EnvPatch, Outcome, Ramdisk, MAX_ENV_PATCHES};
 use crate::output::{self, OutputFiles, ReplySink};
 use crate::reply::Reply;
 use crate::sandbox::{self, ChildFailure, Policy};
@@ -124,13 +131,14 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
     })
     .map_err(child_failure)?;
 
-    let (kernel, ramdisk, args) = match Outcome::decode(&message) {
+    let (kernel, ramdisk, args, grubenv) = match Outcome::decode(&message) {
         Some(Outcome::Printed) => return Ok(()),
         Some(Outcome::Boot {
             kernel,
             ramdisk,
             args,
-        }) => (kernel, ramdisk, args),
+            grubenv,
+        }) => (kernel, ramdisk, args, grubenv),
         None => {
             return Err(Failure::Message(
                 "the sandboxed child sent a malformed answer".into(),
@@ -173,6 +181,20 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         }
     };
     let bytes = reply.render(opts.format).map_err(|e| e.0)?;
+    if !grubenv.is_empty() {
+        if !opts.update_grubenv || opts.not_really {
+            return Err(Failure::Message(
+                "the sandboxed child asked for a write that was not requested".into(),
+            ));
+        }
+        match crate::grubenv_write::apply(&opts.image, disk.file(), &grubenv) {
+            Ok(n) => diag.debug(format_args!("grubenv: {n} block(s) rewritten")),
+            Err(m) => diag.say(format_args!(
+                "warning: the guest's grubenv was not updated: {}",
+                diag::sanitize(&m)
+            )),
+        }
+    }
     sink.write(&bytes)
         .map_err(|e| format!("cannot write the reply: {e}"))?;
     files.keep();
@@ -219,6 +241,42 @@ fn decide_and_copy(
     let Some(choice) = choice.map_err(|e| e.to_string())? else {
         return Ok(Outcome::Printed.encode());
     };
+    // Only a real boot updates grubenv (not -n, -l or --kernel, as GRUB writes it only
+    // when it boots an entry of its menu). A refusal is a warning: the guest boots.
+    let grubenv = if opts.update_grubenv && copies.is_some() {
+        match decider.grubenv_writes(&choice) {
+            Ok(writes) if writes.len() > MAX_ENV_PATCHES => {
+                diag.say(format_args!(
+                    "warning: the guest's grubenv was not updated: more than {MAX_ENV_PATCHES} environment blocks"
+                ));
+                Vec::new()
+            }
+            Ok(writes) => writes
+                .into_iter()
+                .map(|w| {
+                    diag.debug(format_args!(
+                        "grubenv: {} at disk byte {} to be rewritten",
+                        diag::sanitize(&w.file.to_string()),
+                        w.disk_offset
+                    ));
+                    EnvPatch {
+                        offset: w.disk_offset,
+                        old: w.old,
+                        new: w.new,
+                    }
+                })
+                .collect(),
+            Err(e) => {
+                diag.say(format_args!(
+                    "warning: the guest's grubenv was not updated: {}",
+                    diag::sanitize(&e.to_string())
+                ));
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
     let args = checked_args(&choice, opts, opts.kernel.is_some())?;
     if opts.interactive {
         diag.say(format_args!(
@@ -251,6 +309,7 @@ fn decide_and_copy(
                     Ramdisk::Named(initrds.join(" "))
                 },
                 args,
+                grubenv,
             }
         }
         Some(copies) => {
@@ -263,6 +322,7 @@ fn decide_and_copy(
                     Ramdisk::None
                 },
                 args,
+                grubenv,
             }
         }
     };

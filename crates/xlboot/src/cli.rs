@@ -100,6 +100,10 @@ pub struct Options {
     pub sandbox: Strictness,
     /// `--limit=NAME=VALUE`: the decision's other budgets.
     pub limits: xlboot_boot::Limits,
+    /// `--update-grubenv`: after choosing an entry from a GRUB 2 config, rewrite the
+    /// guest's environment block as GRUB's `save_env` would at boot (the disk is
+    /// otherwise never opened for writing).
+    pub update_grubenv: bool,
 }
 
 /// What the command line asks xlboot to do.
@@ -142,6 +146,7 @@ const LONG_OPTIONS: &[&str] = &[
     "max-kernel-size=",
     "max-initrd-size=",
     "limit=",
+    "update-grubenv",
 ];
 
 /// One option as getopt returns it: the canonical name and its value.
@@ -258,6 +263,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
         budgets: Budgets::default(),
         sandbox: Strictness::BestEffort,
         limits: xlboot_boot::Limits::default(),
+        update_grubenv: false,
     };
     for (name, value) in opts {
         let value = value.unwrap_or_default();
@@ -315,6 +321,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
             "args" => o.args = value,
             "isconfig" => o.isconfig = true,
             "debug" => o.debug = true,
+            "update-grubenv" => o.update_grubenv = true,
             "sandbox" => {
                 o.sandbox = match value.as_str() {
                     "best-effort" => Strictness::BestEffort,
@@ -405,7 +412,7 @@ pub fn usage(argv0: &str) -> String {
         "Usage: {argv0} [-q|--quiet] [-i|--interactive] [-l|--list-entries] [-n|--not-really] \
          [--output=] [--kernel=] [--ramdisk=] [--args=] [--entry=] [--output-directory=] \
          [--output-format=sxp|simple|simple0] [--runas=] [--offset=] [--isconfig] [--debug] \
-         [--sandbox=best-effort|strict] [--timeout=] [--max-kernel-size=] [--max-initrd-size=] [--limit=NAME=VALUE] \
+         [--sandbox=best-effort|strict] [--timeout=] [--max-kernel-size=] [--max-initrd-size=] [--limit=NAME=VALUE] [--update-grubenv] \
          [--version] <image>"
     )
 }
@@ -456,6 +463,13 @@ Options:
                            config-loop-iterations, config-commands,
                            config-call-depth, config-source-depth,
                            config-entries, config-work-bytes (SECURITY.md)
+      --update-grubenv     write the guest's grubenv back as GRUB's save_env does
+                           when it boots: clears next_entry after grub-reboot,
+                           keeps savedefault/recordfail state. Only a plain
+                           1024-byte block in one run of an ext2/3/4 file on a
+                           raw image or block device, compared before writing;
+                           when it cannot be written the guest still boots and
+                           one warning goes to stderr. Default: read-only
       --debug              explain each decision on stderr
   -h, --help               this text
       --version            xlboot's version",
@@ -581,5 +595,13 @@ mod tests {
         assert_eq!(run(&["--help"]), Ok(Command::Help));
         assert_eq!(run(&["-h"]), Ok(Command::Help));
         assert_eq!(run(&["--vers"]), Ok(Command::Version));
+    }
+
+    #[test]
+    fn update_grubenv_is_off_unless_asked() {
+        assert!(!opts(&["d"]).update_grubenv);
+        assert!(opts(&["--update-grubenv", "-q", "d"]).update_grubenv);
+        assert!(opts(&["d", "--update"]).update_grubenv);
+        assert!(run(&["--update-grubenv=1", "d"]).is_err());
     }
 }

@@ -42,6 +42,13 @@ impl DiskImage {
     }
 }
 
+impl DiskImage {
+    /// The open (read-only) file.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+}
+
 impl BlockDevice for DiskImage {
     fn size(&self) -> u64 {
         self.size

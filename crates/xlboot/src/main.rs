@@ -9,6 +9,7 @@ mod boot;
 mod cli;
 mod copy;
 mod diag;
+mod grubenv_write;
 mod host_config;
 mod image;
 mod listing;

@@ -3,7 +3,9 @@
 //! The child may be compromised by the disk it reads, so the message carries only what
 //! the guest could choose anyway (the command line, whether an initrd was copied, and
 //! with `-n` the guest paths to show); the parent decides every dom0 path itself and
-//! renders the reply, which escapes or refuses what the child sent.
+//! renders the reply, which escapes or refuses what the child sent. With
+//! `--update-grubenv` it also carries the environment blocks to rewrite, which the
+//! parent writes only where the disk still holds the bytes the child read.
 
 /// The child's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +20,24 @@ pub enum Outcome {
         ramdisk: Ramdisk,
         /// The command line.
         args: String,
+        /// Environment blocks to rewrite (`--update-grubenv`), at most
+        /// [`MAX_ENV_PATCHES`].
+        grubenv: Vec<EnvPatch>,
     },
+}
+
+/// Most environment blocks one boot rewrites (GRUB configs use one).
+pub const MAX_ENV_PATCHES: usize = 8;
+
+/// One environment block to rewrite: the bytes at a disk offset, before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvPatch {
+    /// Byte offset on the disk image or device.
+    pub offset: u64,
+    /// What the child read there.
+    pub old: Vec<u8>,
+    /// What GRUB's `save_env` would leave there.
+    pub new: Vec<u8>,
 }
 
 /// The initrd part of an [`Outcome`].
@@ -42,6 +61,7 @@ impl Outcome {
                 kernel,
                 ramdisk,
                 args,
+                grubenv,
             } => {
                 out.push(b'B');
                 field(&mut out, kernel.as_deref());
@@ -54,6 +74,12 @@ impl Outcome {
                     }
                 }
                 field(&mut out, Some(args));
+                out.push(u8::try_from(grubenv.len()).unwrap_or(u8::MAX));
+                for p in grubenv {
+                    out.extend_from_slice(&p.offset.to_le_bytes());
+                    bytes_field(&mut out, &p.old);
+                    bytes_field(&mut out, &p.new);
+                }
             }
         }
         out
@@ -75,10 +101,24 @@ impl Outcome {
                     _ => return None,
                 };
                 let args = take_field(&mut rest)??;
+                let (count, after) = rest.split_first()?;
+                rest = after;
+                if usize::from(*count) > MAX_ENV_PATCHES {
+                    return None;
+                }
+                let mut grubenv = Vec::new();
+                for _ in 0..*count {
+                    let offset = u64::from_le_bytes(rest.get(..8)?.try_into().ok()?);
+                    rest = rest.get(8..)?;
+                    let old = take_bytes(&mut rest)?;
+                    let new = take_bytes(&mut rest)?;
+                    grubenv.push(EnvPatch { offset, old, new });
+                }
                 Outcome::Boot {
                     kernel,
                     ramdisk,
                     args,
+                    grubenv,
                 }
             }
             _ => return None,
@@ -97,6 +137,19 @@ fn field(out: &mut Vec<u8>, value: Option<&str>) {
             out.extend_from_slice(v.as_bytes());
         }
     }
+}
+
+/// A u32 length and the bytes.
+fn bytes_field(out: &mut Vec<u8>, value: &[u8]) {
+    out.extend_from_slice(&u32::try_from(value.len()).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(value);
+}
+
+fn take_bytes(rest: &mut &[u8]) -> Option<Vec<u8>> {
+    let len = usize::try_from(u32::from_le_bytes(rest.get(..4)?.try_into().ok()?)).ok()?;
+    let value = rest.get(4..)?.get(..len)?.to_vec();
+    *rest = rest.get(4 + len..)?;
+    Some(value)
 }
 
 fn take_field(rest: &mut &[u8]) -> Option<Option<String>> {
@@ -128,16 +181,36 @@ mod tests {
                 kernel: None,
                 ramdisk: Ramdisk::Copied,
                 args: "a\0b\nc".into(),
+                grubenv: Vec::new(),
+            },
+            Outcome::Boot {
+                kernel: None,
+                ramdisk: Ramdisk::None,
+                args: String::new(),
+                grubenv: vec![
+                    EnvPatch {
+                        offset: 1 << 40,
+                        old: vec![1; 1024],
+                        new: vec![2; 1024],
+                    },
+                    EnvPatch {
+                        offset: 0,
+                        old: Vec::new(),
+                        new: vec![3],
+                    },
+                ],
             },
             Outcome::Boot {
                 kernel: Some("(hd0)/k".into()),
                 ramdisk: Ramdisk::Named("(hd0)/i".into()),
                 args: String::new(),
+                grubenv: Vec::new(),
             },
             Outcome::Boot {
                 kernel: None,
                 ramdisk: Ramdisk::None,
                 args: "x".into(),
+                grubenv: Vec::new(),
             },
         ] {
             assert_eq!(Outcome::decode(&o.encode()), Some(o));
@@ -153,6 +226,9 @@ mod tests {
             b"B-1+\xff\xff\xff\xffx",
             b"P extra",
             b"B-0+\x01\0\0\0",
+            b"B-0+\0\0\0\0",
+            b"B-0+\0\0\0\0\x09",
+            b"B-0+\0\0\0\0\x01\0\0\0\0\0\0\0\0\x01\0\0\0",
         ] {
             assert_eq!(Outcome::decode(bad), None, "{bad:?}");
         }

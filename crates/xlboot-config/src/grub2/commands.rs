@@ -332,20 +332,7 @@ pub(crate) fn builtin(
         "configfile" => cmd_configfile(it, args, line),
         "blscfg" | "bls_import" => super::blscfg::cmd_blscfg(it, args, line),
         "load_env" => cmd_load_env(it, args, line),
-        "save_env" => {
-            it.note(format!(
-                "{}:{line}: save_env {} not done (xlboot never writes to the guest)",
-                it.file,
-                args.join(" ")
-            ));
-            if args.iter().any(|a| a == "next_entry") {
-                it.note(String::from(
-                    "next_entry is a one-time default: GRUB clears it in grubenv when it boots; \
-                     xlboot does not write, so it stays set until the guest clears it",
-                ));
-            }
-            Ok(status::OK)
-        }
+        "save_env" => cmd_save_env(it, args, line),
         "search" => cmd_search(it, args, line),
         "search.fs_uuid" | "search.fs_label" | "search.file" => {
             let kind = match name {
@@ -794,16 +781,9 @@ fn cmd_load_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, 
             return Ok(status::FILE_NOT_FOUND);
         }
     };
-    it.host_call(line)?;
-    let data = match it.host.read_file(&fp, it.limits.max_env_size) {
-        Ok(Some(d)) => d,
-        Ok(None) => {
-            it.note(format!("{}:{line}: load_env: {fp} not found", it.file));
-            return Ok(status::FILE_NOT_FOUND);
-        }
-        Err(e) => return Err(it.err(ConfigErrorKind::Host, line, format!("{fp}: {e}"))),
+    let Some(data) = read_env_file(it, &fp, "load_env", line)? else {
+        return Ok(status::FILE_NOT_FOUND);
     };
-    it.charge(data.len(), line)?;
     let block = match grubenv::parse(&data) {
         Ok(b) => b,
         Err(_) => {
@@ -840,6 +820,133 @@ fn cmd_load_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, 
             loaded.join(" ")
         }
     ));
+    Ok(status::OK)
+}
+
+/// An environment block file as GRUB would read it now: as an earlier `save_env` left
+/// it, else from the guest. `None` (noted) when there is no such file.
+fn read_env_file(
+    it: &mut Interp<'_>,
+    fp: &FilePath,
+    cmd: &str,
+    line: u32,
+) -> Result<Option<Vec<u8>>, ConfigError> {
+    let key = (fp.device.clone(), fp.path.clone());
+    if let Some(d) = it.env_overlay.get(&key) {
+        let d = d.clone();
+        it.charge(d.len(), line)?;
+        return Ok(Some(d));
+    }
+    it.host_call(line)?;
+    match it.host.read_file(fp, it.limits.max_env_size) {
+        Ok(Some(d)) => {
+            it.charge(d.len(), line)?;
+            Ok(Some(d))
+        }
+        Ok(None) => {
+            it.note(format!("{}:{line}: {cmd}: {fp} not found", it.file));
+            Ok(None)
+        }
+        Err(e) => Err(it.err(ConfigErrorKind::Host, line, format!("{fp}: {e}"))),
+    }
+}
+
+/// Most `save_env` commands kept for one body (or the top level): far more than any
+/// generated config runs, and a bound on what a loop can make xlboot remember.
+const MAX_ENV_SAVES: usize = 256;
+
+/// `save_env [-f FILE] NAME...` (`commands/loadenv.c`): reads the block, sets each
+/// named variable to its current value (deletes it when unset), and writes the block
+/// back in place only if every variable fitted. Nothing is written here: the command
+/// is recorded ([`super::EnvSave`]) and the block as GRUB would leave it is kept for
+/// later reads in the same run; whether to write it to the guest is the caller's choice.
+fn cmd_save_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, ConfigError> {
+    const SPECS: &[OptSpec] = &[
+        opt("file", Some(b'f'), ArgKind::Required),
+        opt("skip-sig", Some(b's'), ArgKind::None),
+    ];
+    let parsed = match parse_opts(SPECS, args, false) {
+        Ok(p) => p,
+        Err(m) => {
+            it.note(format!("{}:{line}: save_env: {m}", it.file));
+            return Ok(status::BAD_ARGUMENT);
+        }
+    };
+    if parsed.positional.is_empty() {
+        it.note(format!(
+            "{}:{line}: save_env: no variable is specified",
+            it.file
+        ));
+        return Ok(status::BAD_ARGUMENT);
+    }
+    let name = match parsed.value("file") {
+        Some(f) => f.to_string(),
+        None => match it.vars.get("prefix") {
+            Some(p) => format!("{p}/grubenv"),
+            None => {
+                it.note(format!("{}:{line}: save_env: `prefix' isn't set", it.file));
+                return Ok(status::FILE_NOT_FOUND);
+            }
+        },
+    };
+    let fp = match it.resolve_file(&name) {
+        Ok(f) => f,
+        Err(m) => {
+            it.note(format!("{}:{line}: save_env: {m}", it.file));
+            return Ok(status::FILE_NOT_FOUND);
+        }
+    };
+    let Some(data) = read_env_file(it, &fp, "save_env", line)? else {
+        return Ok(status::FILE_NOT_FOUND);
+    };
+    let vars: Vec<(String, Option<String>)> = parsed
+        .positional
+        .iter()
+        .map(|n| (n.clone(), it.vars.get(n).map(ToString::to_string)))
+        .collect();
+    let shown: Vec<String> = vars
+        .iter()
+        .map(|(n, v)| match v {
+            Some(v) => format!("{n}={v}"),
+            None => format!("{n} (unset: deleted)"),
+        })
+        .collect();
+    let new = match grubenv::save(&data, &vars) {
+        Ok(b) => b,
+        Err(e) => {
+            let why = match e {
+                grubenv::SaveError::BadSignature => String::from("invalid environment block"),
+                grubenv::SaveError::TooSmall(n) => {
+                    format!("environment block too small for `{n}'")
+                }
+            };
+            it.note(format!(
+                "{}:{line}: save_env {fp}: {why}; GRUB writes nothing",
+                it.file
+            ));
+            return Ok(if why.starts_with("invalid") {
+                status::BAD_FILE_TYPE
+            } else {
+                status::BAD_ARGUMENT
+            });
+        }
+    };
+    if it.env_saves.len() >= MAX_ENV_SAVES {
+        return Err(it.err(
+            ConfigErrorKind::Limit,
+            line,
+            format!("more than {MAX_ENV_SAVES} save_env commands in one body"),
+        ));
+    }
+    it.note(format!(
+        "{}:{line}: save_env {fp}: {} (not written unless xlboot is asked to update grubenv)",
+        it.file,
+        shown.join(" ")
+    ));
+    it.env_overlay
+        .insert((fp.device.clone(), fp.path.clone()), new);
+    let at = format!("{}:{line}", it.file);
+    it.env_saves.push(super::EnvSave { file: fp, vars, at });
     Ok(status::OK)
 }
 

@@ -34,7 +34,7 @@ use alloc::vec::Vec;
 use super::commands;
 use super::lexer::{tokenize, LexError, Part, Word};
 use super::parser::{Cmd, Parser};
-use super::{EvalContext, Evaluated, Limits};
+use super::{EnvSave, EnvSaves, EvalContext, Evaluated, ItemSaves, Limits};
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::host::{ConfigHost, Device, FilePath};
 use crate::menu::{BootSpec, Entry, EntryPath, Menu, MenuItem, MAX_MENU_DEPTH};
@@ -243,6 +243,11 @@ pub(crate) struct Interp<'h> {
     /// Variables `load_env` set, with the values read (the last read wins), so that
     /// `-l` can say where `default` came from.
     pub env_loaded: BTreeMap<String, String>,
+    /// The `save_env` commands run in the current body (or at the top level).
+    pub env_saves: Vec<EnvSave>,
+    /// Environment blocks as earlier `save_env` commands on this path left them, by
+    /// (device, path): what GRUB would read back from the disk.
+    pub env_overlay: BTreeMap<(String, String), Vec<u8>>,
 }
 
 const MAX_NOTES: usize = 512;
@@ -1050,6 +1055,36 @@ struct LevelInfo {
     echoes: Vec<String>,
     /// What each entry's body echoed (GRUB prints it when booting the entry).
     entry_echoes: Vec<Vec<String>>,
+    /// The `save_env` commands of this submenu's body.
+    saves: Vec<EnvSave>,
+    /// Each entry's body's `save_env` commands (empty for submenus).
+    entry_saves: Vec<Vec<EnvSave>>,
+}
+
+/// What a body left of the environment blocks: its `save_env` commands and the blocks
+/// as it wrote them.
+struct BodyEnv {
+    saves: Vec<EnvSave>,
+    overlay: BTreeMap<(String, String), Vec<u8>>,
+}
+
+/// The `save_env` commands of each item of a level, from its [`LevelInfo`].
+fn item_saves(info: &LevelInfo, depth: usize) -> Vec<ItemSaves> {
+    let mut out = Vec::new();
+    for (i, child) in info.children.iter().enumerate() {
+        out.push(match child {
+            Some(c) if depth < MAX_MENU_DEPTH => ItemSaves::Submenu {
+                body: c.saves.clone(),
+                items: item_saves(c, depth.saturating_add(1)),
+            },
+            Some(_) => ItemSaves::Submenu {
+                body: Vec::new(),
+                items: Vec::new(),
+            },
+            None => ItemSaves::Entry(info.entry_saves.get(i).cloned().unwrap_or_default()),
+        });
+    }
+    out
 }
 
 /// `chosen` for an item: the parent's `chosen`, `>`, and the id with `>` doubled.
@@ -1082,7 +1117,10 @@ impl Interp<'_> {
         Vars,
         Option<Loader>,
         Vec<String>,
+        BodyEnv,
     ) {
+        let saved_saves = core::mem::take(&mut self.env_saves);
+        let saved_overlay = self.env_overlay.clone();
         let saved_echoes = core::mem::take(&mut self.echoes);
         let saved_echo_open = core::mem::replace(&mut self.echo_open, false);
         let saved_vars = core::mem::replace(&mut self.vars, vars);
@@ -1110,7 +1148,11 @@ impl Interp<'_> {
         self.mode = saved_mode;
         let echoes = core::mem::replace(&mut self.echoes, saved_echoes);
         self.echo_open = saved_echo_open;
-        (r, menu, vars, loader, echoes)
+        let env = BodyEnv {
+            saves: core::mem::replace(&mut self.env_saves, saved_saves),
+            overlay: core::mem::replace(&mut self.env_overlay, saved_overlay),
+        };
+        (r, menu, vars, loader, echoes, env)
     }
 
     fn prepare_vars(
@@ -1192,16 +1234,22 @@ impl Interp<'_> {
                     vars.set("timeout", "0", &limits)
                         .map_err(|m| self.err(ConfigErrorKind::Limit, p.line, m))?;
                 }
-                let (r, sub_pending, sub_vars, _, echoes) = self.run_body(&p, vars, Mode::Submenu);
+                let (r, sub_pending, sub_vars, _, echoes, env) =
+                    self.run_body(&p, vars, Mode::Submenu);
                 r?;
-                let (sub_items, mut sub_info) = self.build_level(
+                // The submenu's entries read the blocks as its body left them.
+                let outer_overlay = core::mem::replace(&mut self.env_overlay, env.overlay);
+                let built = self.build_level(
                     sub_pending,
                     &sub_vars,
                     Some(&chosen),
                     depth.saturating_add(1),
                     on_default_path,
-                )?;
+                );
+                self.env_overlay = outer_overlay;
+                let (sub_items, mut sub_info) = built?;
                 sub_info.echoes = echoes;
+                sub_info.saves = env.saves;
                 items.push(MenuItem::Submenu {
                     title: p.title.clone(),
                     id: p.id.clone(),
@@ -1209,12 +1257,14 @@ impl Interp<'_> {
                 });
                 info.children.push(Some(sub_info));
                 info.entry_echoes.push(Vec::new());
+                info.entry_saves.push(Vec::new());
             } else {
                 self.charge(level_vars.bytes, p.line)?;
                 let vars =
                     self.prepare_vars(level_vars.clone(), &chosen, remainder.as_deref(), p.line)?;
-                let (r, _, _, loader, echoes) = self.run_body(&p, vars, Mode::Entry);
+                let (r, _, _, loader, echoes, env) = self.run_body(&p, vars, Mode::Entry);
                 info.entry_echoes.push(echoes);
+                info.entry_saves.push(env.saves);
                 let boot = match r {
                     Err(e) if e.kind == ConfigErrorKind::Limit => return Err(e),
                     Err(e) => Err(e.to_string()),
@@ -1519,6 +1569,8 @@ pub(crate) fn run(
         bls: Vec::new(),
         fedora: false,
         env_loaded: BTreeMap::new(),
+        env_saves: Vec::new(),
+        env_overlay: BTreeMap::new(),
     };
     let cmds = it.parse(source, &file)?;
     it.exec_list(&cmds)?;
@@ -1590,5 +1642,9 @@ pub(crate) fn run(
         },
         notes: it.notes,
         echoes: it.echoes,
+        env_saves: EnvSaves {
+            config: it.env_saves,
+            items: item_saves(&info, 0),
+        },
     })
 }

@@ -120,6 +120,71 @@ pub struct Evaluated {
     /// What `echo` would print while GRUB reads the config (top level, sourced files and
     /// submenu bodies; not entry bodies), one string per line. Bounded.
     pub echoes: Vec<String>,
+    /// The `save_env` commands GRUB would run, by where they run.
+    pub env_saves: EnvSaves,
+}
+
+/// One `save_env` as GRUB would run it: the environment block file and each named
+/// variable with its value at that moment (`None`: unset, so GRUB deletes it from the
+/// block). See [`crate::grubenv::save`] for what it does to the block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvSave {
+    /// The block file (`-f FILE`, else `$prefix/grubenv`).
+    pub file: FilePath,
+    /// The variables in command order.
+    pub vars: Vec<(String, Option<String>)>,
+    /// Where the command is, `file:line`, for messages.
+    pub at: String,
+}
+
+/// The `save_env` commands of one evaluation, by where GRUB runs them: while reading
+/// the config (always), in a submenu's body (when GRUB enters it), in an entry's body
+/// (when GRUB boots it). Debian's `next_entry` clearing is in the first kind, the
+/// `savedefault` and Ubuntu's `recordfail` functions in the last.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvSaves {
+    /// Run while the config is read (top level, `source`d files, `configfile`).
+    pub config: Vec<EnvSave>,
+    /// One per item of [`Menu::items`], in the same order.
+    pub items: Vec<ItemSaves>,
+}
+
+/// The `save_env` commands of one menu item's body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemSaves {
+    /// An entry: its body's.
+    Entry(Vec<EnvSave>),
+    /// A submenu: its body's, and its items'.
+    Submenu {
+        /// Run when GRUB enters the submenu.
+        body: Vec<EnvSave>,
+        /// One per item of the submenu.
+        items: Vec<ItemSaves>,
+    },
+}
+
+impl EnvSaves {
+    /// Every `save_env` GRUB runs, in order, when it boots the entry at `path` (as
+    /// [`Menu::default`] or [`crate::select::find_entry`] give it): the config's, then
+    /// the bodies of the submenus on the way, then the entry's.
+    pub fn for_boot(&self, path: &[usize]) -> Vec<EnvSave> {
+        let mut out = self.config.clone();
+        let mut level = &self.items;
+        for i in path {
+            match level.get(*i) {
+                Some(ItemSaves::Entry(s)) => {
+                    out.extend(s.iter().cloned());
+                    break;
+                }
+                Some(ItemSaves::Submenu { body, items }) => {
+                    out.extend(body.iter().cloned());
+                    level = items;
+                }
+                None => break,
+            }
+        }
+        out
+    }
 }
 
 /// Evaluates a GRUB 2 config as GRUB would, reading other files (`source`,

@@ -316,6 +316,7 @@ impl Evaluation<'_> {
             },
             notes,
             echoes: parsed.says.clone(),
+            env_saves: crate::grub2::EnvSaves::default(),
         })
     }
 }

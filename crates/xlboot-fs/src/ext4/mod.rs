@@ -478,6 +478,67 @@ impl<D: BlockDevice> FileSystem for Ext4<D> {
         self.read_data(&i, offset, buf)
     }
 
+    /// Plain data blocks only: an extent-mapped or block-mapped regular file whose
+    /// bytes `offset..offset + len` lie in one mapped, initialized run. Refused: a
+    /// filesystem whose journal needs replay (the kernel's replay at the next mount
+    /// could write an older copy over the block), inline data, encrypted or compressed
+    /// inodes, holes and uninitialized extents, and ranges split between runs.
+    fn contiguous_range(&self, node: NodeId, offset: u64, len: u64) -> Result<u64, FsError> {
+        if self.sb.needs_recovery {
+            return Err(FsError::Unsupported(
+                "ext4: the journal needs recovery; writing before it is replayed is not safe"
+                    .into(),
+            ));
+        }
+        let i = self.node(node)?;
+        let ino = i.ino;
+        if i.kind() != FileKind::Regular {
+            return Err(FsError::WrongKind(format!(
+                "ext4 inode {ino} is not a regular file"
+            )));
+        }
+        i.check_readable()?;
+        if i.inline_tail.is_some() {
+            return Err(FsError::Unsupported(format!(
+                "ext4 inode {ino} keeps its data inline in the inode"
+            )));
+        }
+        let end = offset
+            .checked_add(len)
+            .filter(|e| *e <= i.size && len > 0)
+            .ok_or_else(|| {
+                FsError::NotFound(format!(
+                    "ext4 inode {ino}: bytes {offset}+{len} are not inside its {} bytes",
+                    i.size
+                ))
+            })?;
+        let bs = u64::from(self.sb.block_size);
+        // bs is a power of two >= 1024: the divisions cannot fail.
+        let lblk = offset.checked_div(bs).unwrap_or(0);
+        let in_blk = offset.checked_rem(bs).unwrap_or(0);
+        let blocks = end.saturating_sub(1).checked_div(bs).unwrap_or(0);
+        let want = blocks.saturating_sub(lblk).saturating_add(1);
+        let run = self.map_run(&i, lblk, want, &mut Vec::new())?;
+        let phys = run.phys.ok_or_else(|| {
+            FsError::Unsupported(format!(
+                "ext4 inode {ino}: bytes {offset}+{len} are a hole or an uninitialized extent"
+            ))
+        })?;
+        if run.len < want {
+            return Err(FsError::Unsupported(format!(
+                "ext4 inode {ino}: bytes {offset}+{len} are split between extents"
+            )));
+        }
+        phys.checked_mul(bs)
+            .and_then(|b| b.checked_add(in_blk))
+            .filter(|at| at.checked_add(len).is_some_and(|e| e <= self.dev.size()))
+            .ok_or_else(|| {
+                FsError::Corrupt(format!(
+                    "ext4: inode {ino}: block {phys} lies outside the volume"
+                ))
+            })
+    }
+
     fn read_dir(
         &self,
         dir: NodeId,
