@@ -11,7 +11,8 @@
 //! Commands that only change what is displayed get a note and status 0 (`loadfont`
 //! and `keystatus` report failure: no font is needed, no key is held). Commands that
 //! could change the entry chosen or its arguments and that xlboot does not evaluate
-//! (`regexp`, `probe`, `blsuki` ...) are refused with `Unsupported`. `configfile` at the
+//! (`probe`, `blsuki` ...) are refused with `Unsupported`. `regexp` follows
+//! `commands/regexp.c` with the engine in `regex.rs`. `configfile` at the
 //! top level is evaluated: its menu replaces the config's (see `Interp::configfile`).
 
 use alloc::format;
@@ -218,7 +219,6 @@ const UNSUPPORTED: &[&str] = &[
     "normal",
     "normal_exit",
     "blsuki",
-    "regexp",
     "probe",
     "eval",
     "read",
@@ -333,6 +333,7 @@ pub(crate) fn builtin(
         "blscfg" | "bls_import" => super::blscfg::cmd_blscfg(it, args, line),
         "load_env" => cmd_load_env(it, args, line),
         "save_env" => cmd_save_env(it, args, line),
+        "regexp" => cmd_regexp(it, args, line),
         "search" => cmd_search(it, args, line),
         "search.fs_uuid" | "search.fs_label" | "search.file" => {
             let kind = match name {
@@ -384,6 +385,9 @@ pub(crate) fn builtin(
                 ));
                 Ok(status::TEST_FAILURE)
             } else if DISPLAY_ONLY.contains(&name) {
+                if name == "insmod" && args.iter().any(|a| a == "regexp") {
+                    it.regexp_loaded = true;
+                }
                 it.note(format!(
                     "`{name}' not evaluated (does not affect what boots)"
                 ));
@@ -949,6 +953,92 @@ fn cmd_save_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, 
     it.env_saves.push(super::EnvSave { file: fp, vars, at });
     Ok(status::OK)
 }
+
+/// Work allowed for one `regexp` match (64-bit words of position sets touched): far
+/// more than matching a path or device name takes, and a bound on a hostile one.
+const REGEXP_BUDGET: u64 = 4 << 20;
+
+/// `regexp [-s|--set [NUMBER:]VARNAME]... REGEXP STRING` (`commands/regexp.c`): matches
+/// STRING against the POSIX extended REGEXP; on a match sets each VARNAME to
+/// subexpression NUMBER (1 when not given), or unsets it when that subexpression took
+/// no part, and succeeds; otherwise fails with status 1 (a pattern GRUB cannot compile
+/// fails the same way). Loading the module also turns on GRUB's wildcard expansion of
+/// unquoted words, which xlboot refuses to guess at afterwards.
+fn cmd_regexp(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, ConfigError> {
+    const SPECS: &[OptSpec] = &[opt("set", Some(b's'), ArgKind::Required)];
+    it.regexp_loaded = true;
+    let parsed = match parse_opts(SPECS, args, false) {
+        Ok(p) => p,
+        Err(m) => {
+            it.note(format!("{}:{line}: regexp: {m}", it.file));
+            return Ok(status::BAD_ARGUMENT);
+        }
+    };
+    let [pattern, text] = parsed.positional.as_slice() else {
+        it.note(format!(
+            "{}:{line}: regexp: two arguments expected",
+            it.file
+        ));
+        return Ok(status::BAD_ARGUMENT);
+    };
+    it.charge(pattern.len().saturating_add(text.len()), line)?;
+    let unsupported = |it: &Interp<'_>, why: String| {
+        it.err(
+            ConfigErrorKind::Unsupported,
+            line,
+            format!("regexp {pattern:?}: {why}"),
+        )
+    };
+    let re = match super::regex::Regex::new(pattern.as_bytes()) {
+        Ok(r) => r,
+        Err(super::regex::RegexError::Invalid(m)) => {
+            it.note(format!("{}:{line}: regexp: {m}", it.file));
+            return Ok(status::TEST_FAILURE);
+        }
+        Err(super::regex::RegexError::Unsupported(m)) => return Err(unsupported(it, m)),
+    };
+    let caps = match re.find(text.as_bytes(), REGEXP_BUDGET) {
+        Ok(Some(c)) => c,
+        Ok(None) => return Ok(status::TEST_FAILURE),
+        Err(super::regex::RegexError::Unsupported(m)) => return Err(unsupported(it, m)),
+        Err(super::regex::RegexError::Invalid(m)) => return Err(unsupported(it, m.into())),
+    };
+    it.charge(REGEXP_BUDGET_CHARGE, line)?;
+    for spec in parsed.values("set") {
+        let (index, var) = match spec.split_once(':') {
+            None => (1usize, spec.as_str()),
+            Some((num, var)) => match select::grub_strtoull(num, 10) {
+                (Some(n), true, end) if end == num.len() => {
+                    (usize::try_from(n).unwrap_or(usize::MAX), var)
+                }
+                _ => {
+                    it.note(format!(
+                        "{}:{line}: regexp: invalid variable name format {spec}",
+                        it.file
+                    ));
+                    return Ok(status::BAD_ARGUMENT);
+                }
+            },
+        };
+        let sub = caps
+            .get(index)
+            .copied()
+            .flatten()
+            .and_then(|(a, b)| text.as_bytes().get(a..b));
+        match sub {
+            Some(bytes) => {
+                let v = String::from_utf8_lossy(bytes).into_owned();
+                it.set_var(var, &v, line)?;
+            }
+            None => it.vars.unset(var),
+        }
+    }
+    Ok(status::OK)
+}
+
+/// What one `regexp` match is charged to the evaluation's work budget, whatever it
+/// took, so that a loop of them stays bounded.
+const REGEXP_BUDGET_CHARGE: usize = 4096;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SearchKind {

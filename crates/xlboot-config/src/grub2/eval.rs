@@ -248,6 +248,9 @@ pub(crate) struct Interp<'h> {
     /// Environment blocks as earlier `save_env` commands on this path left them, by
     /// (device, path): what GRUB would read back from the disk.
     pub env_overlay: BTreeMap<(String, String), Vec<u8>>,
+    /// The `regexp` module is loaded (`insmod regexp`, or `regexp` run): GRUB now
+    /// expands `*` and `?` in unquoted words as file name patterns.
+    pub regexp_loaded: bool,
 }
 
 const MAX_NOTES: usize = 512;
@@ -927,6 +930,15 @@ impl<'h> Interp<'h> {
                 }
             }
         }
+        if wildcard && self.regexp_loaded {
+            return Err(self.err(
+                ConfigErrorKind::Unsupported,
+                line,
+                String::from(
+                    "an unquoted `*' or `?' after the regexp module is loaded: GRUB expands it as a file name pattern, which xlboot does not",
+                ),
+            ));
+        }
         if wildcard {
             self.note(format!(
                 "{}:{line}: `*'/`?' left unexpanded (GRUB expands wildcards only with the regexp module)",
@@ -1571,6 +1583,7 @@ pub(crate) fn run(
         env_loaded: BTreeMap::new(),
         env_saves: Vec::new(),
         env_overlay: BTreeMap::new(),
+        regexp_loaded: false,
     };
     let cmds = it.parse(source, &file)?;
     it.exec_list(&cmds)?;

@@ -18,6 +18,7 @@ mod commands;
 mod eval;
 pub mod lexer;
 pub mod parser;
+mod regex;
 
 use alloc::string::String;
 use alloc::vec::Vec;
