@@ -810,3 +810,39 @@ fn default_rule_texts() {
         .iter()
         .any(|n| n == "default entry: default unset: entry 0"));
 }
+
+/// What GRUB writes back when it boots (`--update-grubenv`): Ubuntu's `recordfail` in
+/// the booted top-level entry, except on a `grub-reboot` boot, where only `next_entry`
+/// is cleared.
+#[test]
+fn ubuntu_boot_writes_recordfail_or_clears_next_entry() {
+    let saves = |ev: &Evaluated| -> Vec<Vec<(String, Option<String>)>> {
+        let path = ev.menu.default.clone().unwrap();
+        ev.env_saves
+            .for_boot(&path)
+            .into_iter()
+            .map(|s| {
+                assert_eq!(s.file.to_string(), "(hd0,gpt1)/boot/grub/grubenv");
+                s.vars
+            })
+            .collect()
+    };
+    let some = |n: &str, v: &str| vec![(n.to_string(), Some(v.to_string()))];
+    let ev = ubuntu_run("0", Some(&[("recordfail", "1")]));
+    assert_eq!(saves(&ev), vec![some("recordfail", "1")]);
+    // In the submenu the entries run in a new context without the unexported
+    // `have_grubenv`, so GRUB's recordfail saves nothing there.
+    let ev = ubuntu_run("1>1", Some(&[("recordfail", "1")]));
+    assert!(saves(&ev).is_empty());
+    let ev = ubuntu_run(
+        "0",
+        Some(&[(
+            "next_entry",
+            "Advanced options for Ubuntu>Ubuntu, with Linux 6.8.0-40-generic (recovery mode)",
+        )]),
+    );
+    assert_eq!(saves(&ev), vec![some("next_entry", "")]);
+    // Without a grubenv (`have_grubenv` unset) nothing is saved.
+    let ev = ubuntu_run("0", None);
+    assert!(saves(&ev).is_empty());
+}
