@@ -12,6 +12,10 @@
 //! own `save_env` insists (`check_blocklists`): exactly 1024 bytes in one contiguous
 //! run of the volume, holding on the disk exactly what the filesystem reads for the
 //! file. A refusal leaves the guest as it was.
+//!
+//! When the default entry cannot be booted and a `fallback` entry is, GRUB would have
+//! run the failed entry's body (and its `save_env` commands) first; the plan holds the
+//! config's and the booted entry's only.
 
 use alloc::format;
 use alloc::vec::Vec;

@@ -8,6 +8,11 @@
 //! read there (compare, then write; all blocks compared before any is written). The
 //! disk is opened for writing here, only for this, and checked to be the very file the
 //! child read through. The writes are flushed (`fdatasync`) before the reply is sent.
+//!
+//! The offsets are byte offsets of the file or device as [`crate::image::DiskImage`]
+//! reads it: raw. Whoever adds a disk format that maps guest offsets elsewhere (qcow2,
+//! VHD, LVM) must make `--update-grubenv` refuse on it (or translate), or this would
+//! write at the wrong place.
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{FileExt, MetadataExt};
