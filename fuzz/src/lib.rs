@@ -375,6 +375,21 @@ impl MemHost {
             fp("hd0,msdos2", "/grub/grub.cfg"),
             b"source /grub/grub.cfg\n".to_vec(),
         ));
+        // syslinux: files to INCLUDE (one includes itself), a CONFIG target, and a
+        // module an implicit `DEFAULT hdt` turns into.
+        files.push((
+            fp(CONFIG_DEVICE, "/boot/extlinux/linux.cfg"),
+            b"label l0\n\tmenu label Debian\n\tlinux ../vmlinuz-6.1.0-50-amd64\n\tinitrd ../initrd.img-6.1.0-50-amd64\n\tappend root=UUID=x ro quiet\n".to_vec(),
+        ));
+        files.push((
+            fp(CONFIG_DEVICE, "/boot/extlinux/loop.cfg"),
+            b"include loop.cfg\n".to_vec(),
+        ));
+        files.push((
+            fp(CONFIG_DEVICE, "/boot/extlinux/other.cfg"),
+            b"default o\nlabel o\n kernel mboot.c32\n append xen.gz --- /vmlinuz ro --- /initrd.img\n".to_vec(),
+        ));
+        files.push((fp(CONFIG_DEVICE, "/boot/extlinux/hdt.c32"), b"module".to_vec()));
         let dirs = vec![
             fp(CONFIG_DEVICE, "/"),
             fp(CONFIG_DEVICE, "/boot"),

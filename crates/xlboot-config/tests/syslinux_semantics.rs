@@ -369,6 +369,13 @@ fn config_keyword_follows_the_other_file() {
     // Without one, the working directory stays.
     let d = m.entry(&[1]).unwrap().boot.clone().unwrap();
     assert_eq!(d.kernel, fp(DEV, "/boot/extlinux/vmlinuz"));
+    // Many CONFIG labels, each a whole config to read: a budget for all together.
+    let many: String = (0..40)
+        .map(|i| format!("LABEL c{i}\n CONFIG /other/syslinux.cfg\n"))
+        .collect();
+    let e = eval_at(CFG, &format!("DEFAULT c0\n{many}"), &h).unwrap_err();
+    assert_eq!(e.kind, ConfigErrorKind::Limit);
+    assert!(e.message.contains("CONFIG files"), "{e}");
     // A CONFIG loop is a limit.
     let h = host().file(DEV, "/loop.cfg", b"DEFAULT c\nLABEL c\n CONFIG /loop.cfg\n");
     let e = eval_at("/loop.cfg", "DEFAULT c\nLABEL c\n CONFIG /loop.cfg\n", &h).unwrap_err();
@@ -449,4 +456,37 @@ fn text_blocks_say_and_sysappend() {
     // Bits 1 and 2 are PXE-only and empty on a disk; others depend on the machine.
     assert_eq!(default_boot(&ev.menu).args, "BOOT_IMAGE=/a ");
     assert!(ev.menu.entry(&[1]).unwrap().boot.is_err());
+}
+
+#[test]
+fn many_labels_and_deep_menus_are_bounded() {
+    // More labels than the menu budget: a limit, not a long evaluation.
+    let many: String = (0..5000)
+        .map(|i| format!("LABEL l{i}\n LINUX /k{i}\n"))
+        .collect();
+    let e = eval_at(CFG, &format!("DEFAULT l1\n{many}"), &host()).unwrap_err();
+    assert_eq!(e.kind, ConfigErrorKind::Limit);
+    // Submenus nested deeper than the menu model allows.
+    let deep = "MENU BEGIN x\n".repeat(20);
+    let e = eval_at(
+        CFG,
+        &format!("UI menu.c32\n{deep}LABEL a\n LINUX /a\n"),
+        &host(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ConfigErrorKind::Limit);
+    // Within the budgets: 3000 labels spread over nested submenus, the default deep.
+    let mut cfg = String::from("UI menu.c32\nDEFAULT last\n");
+    for d in 0..10 {
+        cfg.push_str(&format!("MENU BEGIN m{d}\n"));
+        for i in 0..300 {
+            cfg.push_str(&format!("LABEL l{d}-{i}\n LINUX /k\n"));
+        }
+    }
+    cfg.push_str("LABEL last\n LINUX /last\n");
+    let start = std::time::Instant::now();
+    let m = eval(&cfg, &host()).menu;
+    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+    assert_eq!(m.default.as_ref().map(Vec::len), Some(11));
+    assert_eq!(default_boot(&m).kernel, fp(DEV, "/last"));
 }

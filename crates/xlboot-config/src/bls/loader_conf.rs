@@ -261,9 +261,29 @@ fn prefix<'p, 'h>(p: &'p [char], h: &'h [char]) -> (bool, Option<Tails<'p, 'h>>)
 /// `efi_fnmatch`: whether `pattern` matches all of `haystack`, without backtracking
 /// (each round consumes a `*` or a haystack character, so it ends).
 pub fn fnmatch(pattern: &str, haystack: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let h: Vec<char> = haystack.chars().collect();
-    let (mut p, mut h) = (p.as_slice(), h.as_slice());
+    Glob::new(pattern).matches(haystack)
+}
+
+/// A glob decoded once, to match many names (a `default` may be as long as the file).
+pub struct Glob(Vec<char>);
+
+impl Glob {
+    /// The glob `pattern`.
+    pub fn new(pattern: &str) -> Glob {
+        Glob(pattern.chars().collect())
+    }
+
+    /// [`fnmatch`] with this glob. Each round consumes a `*` segment or a haystack
+    /// character and compares at most the rest of the haystack, so the work is
+    /// bounded by the haystack's length squared plus the pattern's length.
+    pub fn matches(&self, haystack: &str) -> bool {
+        let h: Vec<char> = haystack.chars().collect();
+        glob_match(&self.0, &h)
+    }
+}
+
+fn glob_match(p: &[char], h: &[char]) -> bool {
+    let (mut p, mut h) = (p, h);
     let mut first = true;
     loop {
         let (matched, tail) = prefix(p, h);
@@ -375,5 +395,16 @@ mod tests {
         ] {
             assert_eq!(fnmatch(p, h), want, "{p:?} {h:?}");
         }
+    }
+
+    #[test]
+    fn long_globs_stay_cheap() {
+        // A default as long as the file allows, against long names: the work is
+        // bounded by the name, not by the pattern times the name.
+        let g = Glob::new(&"*a".repeat(500_000));
+        assert!(!g.matches(&"a".repeat(255)));
+        let g = Glob::new(&"?".repeat(1 << 20));
+        assert!(!g.matches(&"b".repeat(4096)));
+        assert!(Glob::new(&"*".repeat(1 << 20)).matches("anything.conf"));
     }
 }

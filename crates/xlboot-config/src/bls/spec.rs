@@ -22,7 +22,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-use super::loader_conf::{fnmatch, LoaderConf};
+use super::loader_conf::{Glob, LoaderConf};
 use super::order::strverscmp_improved;
 use crate::host::FilePath;
 use crate::menu::{BootSpec, Entry, Menu, MenuItem};
@@ -265,11 +265,12 @@ fn loader_conf_default(entries: &[SpecEntry], conf: &LoaderConf) -> (usize, Stri
             ),
         );
     }
+    let glob = Glob::new(pattern);
     let found = entries.iter().position(|e| {
         let full = e.file.to_lowercase();
         // Without the boot-counting suffix, as later systemd-boot versions name it.
         let plain = format!("{}.conf", e.id).to_lowercase();
-        fnmatch(pattern, &full) || fnmatch(pattern, &plain)
+        glob.matches(&full) || glob.matches(&plain)
     });
     match found {
         Some(i) => (

@@ -48,6 +48,9 @@ use parse::{Action, Item, ParseError, ParseLimits, Parsed, Parser};
 pub const MAX_INCLUDE_DEPTH: usize = 16;
 /// Most files read for one config (itself and its includes).
 pub const MAX_FILES: usize = 256;
+/// Most `CONFIG` files evaluated for one config, all its entries together (each is
+/// a whole config of its own).
+pub const MAX_CONFIG_FILES: usize = 32;
 
 /// Evaluates the syslinux config `source`, found at `config`, reading included files,
 /// `CONFIG` files and implicit kernels' names through `host`.
@@ -62,6 +65,7 @@ pub fn evaluate(
         host,
         device: &config.device,
         limits,
+        nested_left: core::cell::Cell::new(MAX_CONFIG_FILES),
     };
     let parsed = ev.parse(&config.to_string(), source, &cwd)?;
     ev.full(&parsed, &cwd, &config.to_string())
@@ -81,6 +85,8 @@ struct Evaluation<'a> {
     host: &'a dyn ConfigHost,
     device: &'a str,
     limits: &'a Limits,
+    /// `CONFIG` files still allowed to be read, all entries and depths together.
+    nested_left: core::cell::Cell<usize>,
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -161,6 +167,13 @@ impl Evaluation<'_> {
 
     /// What a `CONFIG` file boots: its default, evaluated with working directory `cwd`.
     fn nested(&self, file: &str, cwd: &str, depth: usize) -> Result<Booted, ExecError> {
+        let left = self.nested_left.get();
+        if left == 0 {
+            return Err(ExecError::Limit(format!(
+                "more than {MAX_CONFIG_FILES} CONFIG files to evaluate"
+            )));
+        }
+        self.nested_left.set(left.saturating_sub(1));
         let fp = FilePath {
             device: String::from(self.device),
             path: String::from(file),
@@ -333,13 +346,15 @@ fn build_tree(
     paths: &mut Vec<((usize, usize), EntryPath)>,
     record_paths: &mut Vec<(usize, EntryPath)>,
 ) -> Result<(), ConfigError> {
-    // Builds menu `m` into a list; submenus are built first by an explicit work list
-    // in reverse creation order (a submenu is always created after its parent).
+    // Menus are built from the last created to the first: a submenu is created after
+    // its parent, so it is complete when its parent takes it (no recursion).
     let n = parsed.menus.len();
     let mut built: Vec<Option<Vec<MenuItem>>> = alloc::vec![None; n];
     // Where each syslinux item went inside its menu's list, joined to whole paths at
     // the end.
     let mut local: Vec<Placed> = Vec::new();
+    // For each submenu: its position in its parent's list.
+    let mut sub_pos: Vec<Option<usize>> = alloc::vec![None; n];
     for m in (0..n).rev() {
         let Some(node) = parsed.menus.get(m) else {
             continue;
@@ -362,6 +377,9 @@ fn build_tree(
                         .map(|x| title(&x.title))
                         .unwrap_or_default();
                     local.push((m, (m, idx), list.len(), None));
+                    if let Some(slot) = sub_pos.get_mut(s) {
+                        *slot = Some(list.len());
+                    }
                     list.push(MenuItem::Submenu {
                         title: t,
                         id: None,
@@ -379,11 +397,8 @@ fn build_tree(
     let menu_path = |m: usize| -> EntryPath {
         let mut rev = Vec::new();
         let mut cur = m;
-        while let Some((p, idx)) = parsed.menus.get(cur).and_then(|x| x.parent) {
-            if let Some((_, _, pos, _)) = local
-                .iter()
-                .find(|(mm, k, _, _)| *mm == p && *k == (p, idx))
-            {
+        while let Some((p, _)) = parsed.menus.get(cur).and_then(|x| x.parent) {
+            if let Some(Some(pos)) = sub_pos.get(cur) {
                 rev.push(*pos);
             }
             cur = p;
