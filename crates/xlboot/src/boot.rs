@@ -392,7 +392,7 @@ enum IsConfig {
     /// A GRUB 2 config file's bytes.
     Grub2(Vec<u8>),
     /// A syslinux config file's bytes.
-    Syslinux(Vec<u8>),
+    Syslinux(Vec<u8>, crate::host_config::SyslinuxFiles),
     /// The files of a BLS entries directory (name, bytes), and systemd-boot's
     /// `loader.conf` if there is one.
     Bls(Vec<(String, Vec<u8>)>, Option<LoaderConf>),
@@ -429,6 +429,7 @@ fn is_config_source(path: &std::path::Path) -> Result<IsConfig, String> {
             conf,
         ));
     }
+    let beside = crate::host_config::SyslinuxFiles::read_beside;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let dir = path
         .parent()
@@ -445,9 +446,9 @@ fn is_config_source(path: &std::path::Path) -> Result<IsConfig, String> {
     let text = read(path)?;
     Ok(match xlboot_boot::config_search::kind_of_file_name(name) {
         ConfigKind::GrubLegacy => IsConfig::GrubLegacy(text),
-        ConfigKind::Syslinux => IsConfig::Syslinux(text),
+        ConfigKind::Syslinux => IsConfig::Syslinux(text, beside(path)?),
         ConfigKind::Lilo => IsConfig::Lilo(text),
-        _ if dir == "pxelinux.cfg" => IsConfig::Syslinux(text),
+        _ if dir == "pxelinux.cfg" => IsConfig::Syslinux(text, beside(path)?),
         _ => IsConfig::Grub2(text),
     })
 }
@@ -488,16 +489,22 @@ fn isconfig(source: &IsConfig, opts: &Options) -> Result<Vec<u8>, String> {
             };
             decide::evaluate_lilo(text, &file, &locate, &mut notes).map_err(|e| e.to_string())?
         }
-        IsConfig::Syslinux(text) => decide::evaluate_syslinux(
+        IsConfig::Syslinux(text, beside) => decide::evaluate_syslinux(
             text,
-            &file,
-            &crate::host_config::NoFiles,
+            &FilePath {
+                device: "host".into(),
+                path: beside.config.clone(),
+            },
+            beside,
             &opts.limits.config,
             &mut notes,
         )
         .map_err(|e| e.to_string())?,
         IsConfig::Bls(files, conf) => {
-            xlboot_config::bls::spec::menu_with_loader_conf("host", files, conf.as_ref())
+            let menu =
+                xlboot_config::bls::spec::menu_with_loader_conf("host", files, conf.as_ref());
+            notes.push(menu.default_rule.clone());
+            menu
         }
     };
     let diag = Diag::new(opts.debug);

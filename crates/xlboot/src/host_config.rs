@@ -38,12 +38,62 @@ impl ConfigHost for HostConfig {
     }
 }
 
-/// For syslinux configs under `--isconfig`: nothing exists. syslinux looks files up
-/// to decide (an implicit kernel `vmlinuz` becomes `vmlinuz.c32` when that exists),
-/// so files must not all seem to exist; `INCLUDE`d files are not read (noted).
-pub struct NoFiles;
+/// For syslinux configs under `--isconfig`: the config files beside the config
+/// (read before the sandbox closes the filesystem), so that `INCLUDE` works, and
+/// nothing else. syslinux looks files up to decide (an implicit kernel `vmlinuz`
+/// becomes `vmlinuz.c32` when that exists), so files must not all seem to exist.
+pub struct SyslinuxFiles {
+    /// The config's own absolute path (symlinks resolved), which names it to the
+    /// evaluator so that relative names resolve against its directory.
+    pub config: String,
+    /// (absolute host path, contents).
+    files: Vec<(String, Vec<u8>)>,
+}
 
-impl ConfigHost for NoFiles {
+/// Most files [`SyslinuxFiles::read_beside`] keeps, and the largest it reads.
+const MAX_BESIDE_FILES: usize = 256;
+const MAX_BESIDE_SIZE: u64 = 1 << 20;
+
+impl SyslinuxFiles {
+    /// The regular files named `*.cfg` or `*.conf` in the directory of `config` (not
+    /// below it), at most 256 of at most 1 MiB each; others are left out.
+    pub fn read_beside(config: &std::path::Path) -> Result<SyslinuxFiles, String> {
+        let config =
+            std::fs::canonicalize(config).map_err(|e| format!("{}: {e}", config.display()))?;
+        let dir = config.parent().unwrap_or_else(|| std::path::Path::new("/"));
+        let mut files = Vec::new();
+        let rd = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for ent in rd.take(4096) {
+            let ent = ent.map_err(|e| format!("{}: {e}", dir.display()))?;
+            let path = ent.path();
+            let name = ent.file_name().to_string_lossy().into_owned();
+            if !(name.ends_with(".cfg") || name.ends_with(".conf")) {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if !meta.is_file() || meta.len() > MAX_BESIDE_SIZE || files.len() >= MAX_BESIDE_FILES {
+                continue;
+            }
+            let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            files.push((path.display().to_string(), data));
+        }
+        Ok(SyslinuxFiles {
+            config: config.display().to_string(),
+            files,
+        })
+    }
+
+    fn get(&self, file: &FilePath) -> Option<&[u8]> {
+        self.files
+            .iter()
+            .find(|(p, _)| *p == file.path)
+            .map(|(_, d)| d.as_slice())
+    }
+}
+
+impl ConfigHost for SyslinuxFiles {
     fn devices(&self) -> Vec<Device> {
         Vec::new()
     }
@@ -52,12 +102,16 @@ impl ConfigHost for NoFiles {
         Some(device.to_string())
     }
 
-    fn file_size(&self, _file: &FilePath) -> Result<Option<u64>, HostError> {
-        Ok(None)
+    fn file_size(&self, file: &FilePath) -> Result<Option<u64>, HostError> {
+        Ok(self.get(file).map(|d| d.len() as u64))
     }
 
-    fn read_file(&self, _file: &FilePath, _max: usize) -> Result<Option<Vec<u8>>, HostError> {
-        Ok(None)
+    fn read_file(&self, file: &FilePath, max: usize) -> Result<Option<Vec<u8>>, HostError> {
+        match self.get(file) {
+            Some(d) if d.len() > max => Err(HostError(format!("{file}: larger than {max} bytes"))),
+            Some(d) => Ok(Some(d.to_vec())),
+            None => Ok(None),
+        }
     }
 }
 

@@ -177,3 +177,56 @@ fn syslinux_own_path_and_loader_conf_alone() {
     let listing = img.list();
     assert!(listing.contains("title: One\n  root: d0\n  kernel: /boot/vmlinuz-a\n  args: None\n  initrd: None\n  default: yes\n"), "{listing}");
 }
+
+/// `--isconfig` on a syslinux config (its `INCLUDE`s beside it are read) and on a
+/// systemd-boot `loader.conf` (with `entries/` beside it).
+#[test]
+fn isconfig_syslinux_and_loader_conf() {
+    let dir = std::env::temp_dir().join(format!("xlboot-isconfig-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("extlinux")).unwrap();
+    fs::create_dir_all(dir.join("loader/entries")).unwrap();
+    fs::write(
+        dir.join("extlinux/extlinux.conf"),
+        "ui menu.c32\ndefault l1\ninclude linux.cfg\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("extlinux/linux.cfg"),
+        "label l0\n linux /vmlinuz-0\nlabel l1\n linux /vmlinuz-1\n initrd /initrd-1\n append ro\n",
+    )
+    .unwrap();
+    fs::write(dir.join("loader/loader.conf"), "default a*\n").unwrap();
+    fs::write(
+        dir.join("loader/entries/a-2.conf"),
+        "title A\nlinux /a\noptions y\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("loader/entries/b-1.conf"),
+        "title B\nlinux /b\noptions x\n",
+    )
+    .unwrap();
+    let run = |p: PathBuf| {
+        let out = Command::new(env!("CARGO_BIN_EXE_xlboot"))
+            .arg("--isconfig")
+            .arg(p)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(
+        run(dir.join("extlinux/extlinux.conf")),
+        "  kernel: /vmlinuz-1\n  initrd: /initrd-1\n  args: BOOT_IMAGE=/vmlinuz-1 ro initrd=/initrd-1\n"
+    );
+    // The specification lists b-1 first; the glob names a-2.
+    let sd = "  kernel: /a\n  args: y\n";
+    assert_eq!(run(dir.join("loader/loader.conf")), sd);
+    assert_eq!(run(dir.join("loader/entries")), sd);
+    let _ = fs::remove_dir_all(&dir);
+}
