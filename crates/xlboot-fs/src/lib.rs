@@ -24,7 +24,7 @@
 //! when the guest was not cleanly shut down; FAT12, FAT16 and FAT32 with long names
 //! ([`fat`]); ISO9660 with Rock Ridge and Joliet, El Torito catalogs parsed
 //! ([`iso9660`]); btrfs ([`btrfs`]) on one device, seen from the top-level
-//! subvolume as GRUB sees it.
+//! subvolume as GRUB sees it; squashfs 4 ([`squashfs`]).
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -48,6 +48,7 @@ pub mod ext4;
 pub mod fat;
 pub mod iso9660;
 pub mod path;
+pub mod squashfs;
 pub mod vfs;
 
 use alloc::boxed::Box;
@@ -58,8 +59,10 @@ pub use error::FsError;
 pub use path::{resolve, resolve_file, PathLimits};
 pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId};
 
-/// Tries every filesystem this crate reads on `dev`, strongest signature first: ext2/3/4
-/// (a magic number at byte 1080), then FAT (a boot sector with its jump, type string
+/// Tries every filesystem this crate reads on `dev`, strongest signature first:
+/// squashfs (its magic at byte 0, checked with its version and block size: a squashfs
+/// image may hold any bytes at the other filesystems' signature offsets, while every
+/// other mkfs here overwrites byte 0), ext2/3/4 (a magic number at byte 1080), then FAT (a boot sector with its jump, type string
 /// and 0x55AA all present, which nothing else writes together at sector 0), then
 /// ISO9660 (`CD001` descriptors from sector 16; FAT goes first because a FAT volume
 /// may hold an ISO image's bytes at 32 KiB, while an ISO never starts with a FAT boot
@@ -75,6 +78,9 @@ pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId};
 pub fn probe<'a, D: BlockDevice + Clone + 'a>(
     dev: D,
 ) -> Result<Option<Box<dyn FileSystem + 'a>>, FsError> {
+    if let Some(fs) = squashfs::probe(dev.clone())? {
+        return Ok(Some(Box::new(fs)));
+    }
     if let Some(fs) = ext4::probe(dev.clone())? {
         return Ok(Some(Box::new(fs)));
     }

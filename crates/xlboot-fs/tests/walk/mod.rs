@@ -1,7 +1,7 @@
 //! The differential walk for image tests of filesystems other than ext4 (FAT,
-//! ISO9660): every file, link and directory of a source tree is looked up in the image
-//! made from it by the real tool and compared (listing, kind, size, bytes, link
-//! target); and a check that a needed tool is installed.
+//! ISO9660, squashfs): every file, link, directory and special file of a source tree is
+//! looked up in the image made from it by the real tool and compared (listing, kind,
+//! size, bytes, link target); and a check that a needed tool is installed.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use xlboot_fs::{resolve_file, FileKind, FileSystem, NodeId, PathLimits};
+use xlboot_fs::{resolve_file, FileKind, FileSystem, FsError, NodeId, PathLimits};
 
 /// Whether `tool` runs. A missing tool skips the test with a note, unless
 /// XLBOOT_REQUIRE_TOOLS is set (as in CI, where a skip would hide a gap).
@@ -94,11 +94,13 @@ pub fn diff_tree(fs: &dyn FileSystem, host: &Path, node: NodeId, rel: &str) -> u
             let ht = fs::read_link(e.path()).unwrap();
             assert_eq!(t, name_bytes(ht.as_os_str()), "{p}: link target");
             n += 1;
+        } else if !hm.file_type().is_file() {
+            // A FIFO, socket or device: listed, of kind Other, never a boot file.
+            assert_eq!(m.kind, FileKind::Other, "{p}");
+            let err = resolve_file(fs, p.as_bytes(), &PathLimits::default()).unwrap_err();
+            assert!(matches!(err, FsError::WrongKind(_)), "{p}: {err}");
+            n += 1;
         } else {
-            assert!(
-                hm.file_type().is_file(),
-                "{p}: only files, links, directories"
-            );
             assert_eq!(m.kind, FileKind::Regular, "{p}");
             assert_eq!(m.size, hm.len(), "{p}: size");
             compare_file(fs, id, &e.path(), &p);
