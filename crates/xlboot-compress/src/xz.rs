@@ -16,12 +16,19 @@ use crate::{corrupt, Outcome, LZMA_MAX_DICT};
 const FIRST_DICT: usize = 64 * 1024;
 /// Decode into a buffer this big, then append to the output.
 const CHUNK: usize = 64 * 1024;
+/// The smallest dictionary and output buffer (xz-embedded wants 256 bytes or more).
+const MIN_BUFFER: usize = 4096;
 
 /// Decodes one .xz stream.
 pub fn decompress(input: &[u8], max_out: usize) -> Outcome<Vec<u8>> {
     let mut out = Output::new(max_out);
-    let mut decoder = XzDecoder::in_heap_with_alloc_dict_size(FIRST_DICT, LZMA_MAX_DICT_USIZE);
-    let mut chunk = alloc::vec![0u8; CHUNK];
+    // Small outputs (squashfs metadata blocks are 8 KiB) need small buffers; the
+    // dictionary still grows to what the stream asks for, up to the limit.
+    let mut decoder = XzDecoder::in_heap_with_alloc_dict_size(
+        FIRST_DICT.min(max_out.max(MIN_BUFFER)),
+        LZMA_MAX_DICT_USIZE,
+    );
+    let mut chunk = alloc::vec![0u8; CHUNK.min(max_out.max(MIN_BUFFER))];
     let mut pos = 0usize;
     // Every round consumes input or produces output, or the loop stops; the input is
     // finite and the output capped, so this ends.
