@@ -12,6 +12,11 @@ fn main() {
         "base/ext4-nocsum.img",
         "base/ext2-1k.img",
         "base/ext4-inline.img",
+        "base/squashfs-gzip.sqfs",
+        "base/squashfs-xz.sqfs",
+        "base/squashfs-lz4.sqfs",
+        "base/squashfs-zstd.sqfs",
+        "base/squashfs-lzo.sqfs",
         "base/disk-mbr.img",
         "base/grubenv",
     ];

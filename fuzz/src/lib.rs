@@ -38,6 +38,18 @@ pub static EXT4_IMAGES: [&[u8]; 4] = [
     seed!("base/ext4-inline.img"),
 ];
 
+/// Real squashfs images made by `mksquashfs` from the same tree (see
+/// `fuzz/seeds/build`): gzip with 4 KiB blocks and fragments, xz with the x86 BCJ
+/// filter, lz4 (high compression) with every tail in a fragment, zstd without
+/// fragments, lzo.
+pub static SQUASHFS_IMAGES: [&[u8]; 5] = [
+    seed!("base/squashfs-gzip.sqfs"),
+    seed!("base/squashfs-xz.sqfs"),
+    seed!("base/squashfs-lz4.sqfs"),
+    seed!("base/squashfs-zstd.sqfs"),
+    seed!("base/squashfs-lzo.sqfs"),
+];
+
 /// An MBR disk with one ext4 partition at 1 MiB holding a Debian 12 grub.cfg,
 /// a grubenv written by grub-editenv, and stand-in kernel and initrd.
 pub static DISK_MBR: &[u8] = seed!("base/disk-mbr.img");
