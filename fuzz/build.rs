@@ -17,6 +17,12 @@ fn main() {
         "base/squashfs-lz4.sqfs",
         "base/squashfs-zstd.sqfs",
         "base/squashfs-lzo.sqfs",
+        "base/fat12.img",
+        "base/fat16.img",
+        "base/fat32.img",
+        "base/iso-rr.img",
+        "base/iso-joliet.img",
+        "base/iso-plain.img",
         "base/disk-mbr.img",
         "base/grubenv",
     ];

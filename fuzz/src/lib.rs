@@ -50,6 +50,24 @@ pub static SQUASHFS_IMAGES: [&[u8]; 5] = [
     seed!("base/squashfs-lzo.sqfs"),
 ];
 
+/// Real FAT filesystems made by `mkfs.vfat` + `mcopy` from the tree without its links
+/// (see `fuzz/seeds/build`): FAT12 (2 KiB clusters), FAT16 and FAT32 (512-byte
+/// clusters), with long names, a directory of several clusters and nested directories.
+pub static FAT_IMAGES: [&[u8]; 3] = [
+    seed!("base/fat12.img"),
+    seed!("base/fat16.img"),
+    seed!("base/fat32.img"),
+];
+
+/// Real ISO9660 filesystems made by `xorriso` from the tree and a deep directory:
+/// Rock Ridge + Joliet (deep directories relocated, a name long enough for a
+/// continuation area), Joliet alone, plain ECMA-119 names.
+pub static ISO_IMAGES: [&[u8]; 3] = [
+    seed!("base/iso-rr.img"),
+    seed!("base/iso-joliet.img"),
+    seed!("base/iso-plain.img"),
+];
+
 /// An MBR disk with one ext4 partition at 1 MiB holding a Debian 12 grub.cfg,
 /// a grubenv written by grub-editenv, and stand-in kernel and initrd.
 pub static DISK_MBR: &[u8] = seed!("base/disk-mbr.img");
@@ -208,6 +226,12 @@ pub const PATHS: &[&[u8]] = &[
     b"/vmlinuz/",
     b"//boot//grub/./grub.cfg",
     b"/nonexistent/x",
+    // FAT and plain ISO9660 names match without case; the deep, relocated directory
+    // and the long name of the ISO images.
+    b"/BOOT/GRUB/GRUB.CFG",
+    b"/Many/File-150",
+    b"/A Long Name With Spaces.cfg",
+    b"/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/deep",
 ];
 
 struct Budget {

@@ -64,10 +64,10 @@ pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId};
 /// image may hold any bytes at the other filesystems' signature offsets, while every
 /// other mkfs here overwrites byte 0), ext2/3/4 (a magic number at byte 1080), then FAT (a boot sector with its jump, type string
 /// and 0x55AA all present, which nothing else writes together at sector 0), then
-/// ISO9660 (`CD001` descriptors from sector 16; FAT goes first because a FAT volume
-/// may hold an ISO image's bytes at 32 KiB, while an ISO never starts with a FAT boot
-/// sector), then btrfs (a checksummed superblock at 64 KiB: last, because
-/// `mkfs.btrfs` zeroes the first 2 MiB, so a FAT or ISO9660 signature found
+/// ISO9660 (`CD001` descriptors from sector 16: after the filesystems whose
+/// signatures are in their first sectors, because any of them may keep file data, an
+/// `.iso` file, at 32 KiB), then btrfs (a checksummed superblock at 64 KiB: last,
+/// because `mkfs.btrfs` zeroes the first 2 MiB, so a FAT or ISO9660 signature found
 /// there is newer than any btrfs superblock, while `mkfs.vfat` and `xorriso` may
 /// leave an old one at 64 KiB).
 ///
