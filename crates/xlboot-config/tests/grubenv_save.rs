@@ -92,6 +92,15 @@ fn check(block: &[u8], vars: &[(&str, Option<&str>)]) {
     }
 }
 
+/// Real GRUB: Debian's clearing code run by grub-emu 2.06 on a copy of the `reboot`
+/// fixture disk (see tests/data/README.md); the block it left is the one computed here.
+#[test]
+fn next_entry_cleared_as_grub_emu_cleared_it() {
+    let block = data("reboot.grubenv");
+    let cleared = ours(&block, &[("next_entry", Some(""))]).unwrap();
+    assert_eq!(cleared, data("grub-emu/reboot-cleared.grubenv"));
+}
+
 #[test]
 fn next_entry_cleared_as_debian_00_header_does() {
     if !have_editenv() {
