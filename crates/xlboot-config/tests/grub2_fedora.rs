@@ -578,3 +578,60 @@ fn hostile_entry_directories_are_bounded() {
     let e = eval(cfg.as_bytes(), dev, &host).unwrap_err();
     assert_eq!(e.kind, ConfigErrorKind::Limit, "{e}");
 }
+
+/// `08_fallback_counting` and `10_reset_boot_success` as Fedora's GRUB runs them: the
+/// boot counter counted down with `decrement` and saved, the rollback entry (1) booted
+/// when it reaches 0, and `boot_success` reset; the block GRUB would write.
+#[test]
+fn boot_counting_decrements_saves_and_rolls_back() {
+    let env_after = |env: &[(&str, &str)]| {
+        let h = fedora_guest().file("hd0,msdos1", "/grub2/grubenv", &grubenv(env));
+        let ev = run(&h);
+        let mut block = grubenv(env);
+        for s in ev.env_saves.for_boot(ev.menu.default.as_ref().unwrap()) {
+            assert_eq!(s.file.to_string(), "(hd0,msdos1)/grub2/grubenv");
+            block = xlboot_config::grubenv::save(&block, &s.vars).unwrap();
+        }
+        let vars = xlboot_config::grubenv::parse(&block).unwrap().vars;
+        let vars: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        (default_boot(&ev.menu).0, vars)
+    };
+    let (entry, vars) = env_after(&[("boot_counter", "3"), ("boot_success", "0")]);
+    assert_eq!(entry, 0);
+    // boot_indeterminate is unset, so save_env deletes it (it was not there).
+    assert_eq!(vars, ["boot_counter=2", "boot_success=0"]);
+    let (entry, vars) = env_after(&[("boot_counter", "0"), ("boot_success", "0")]);
+    assert_eq!(entry, 1);
+    assert_eq!(vars, ["boot_counter=-1", "boot_success=0"]);
+    // A successful last boot: the counter is left alone, the flags reset.
+    let (entry, vars) = env_after(&[("boot_counter", "2"), ("boot_success", "1")]);
+    assert_eq!(entry, 0);
+    assert_eq!(
+        vars,
+        ["boot_counter=2", "boot_success=0", "boot_indeterminate=0"]
+    );
+}
+
+#[test]
+fn increment_and_decrement_as_fedora_grub() {
+    let h = FakeHost::new().device("hd0,msdos1", None, None);
+    let e = eval(
+        b"set a=0x10\nincrement a\necho \"$a $?\"\nset b=' -5x'\ndecrement b\necho \"$b $?\"\n\
+          set c=junk\nincrement c\necho \"$c $?\"\nincrement nosuch\necho $?\n\
+          set d=99999999999999999999\ndecrement d\necho \"$d $?\"\nincrement a b\necho $?\n",
+        "hd0,msdos1",
+        &h,
+    )
+    .unwrap();
+    assert_eq!(
+        e.echoes,
+        [
+            "17 0",
+            "-6 0",
+            "junk 10",
+            "5",
+            "99999999999999999999 11",
+            "18"
+        ]
+    );
+}

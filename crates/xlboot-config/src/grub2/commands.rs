@@ -334,6 +334,7 @@ pub(crate) fn builtin(
         "load_env" => cmd_load_env(it, args, line),
         "save_env" => cmd_save_env(it, args, line),
         "regexp" => cmd_regexp(it, args, line),
+        "increment" | "decrement" => cmd_increment(it, name == "increment", args, line),
         "search" => cmd_search(it, args, line),
         "search.fs_uuid" | "search.fs_label" | "search.file" => {
             let kind = match name {
@@ -951,6 +952,74 @@ fn cmd_save_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, 
         .insert((fp.device.clone(), fp.path.clone()), new);
     let at = format!("{}:{line}", it.file);
     it.env_saves.push(super::EnvSave { file: fp, vars, at });
+    Ok(status::OK)
+}
+
+/// Fedora's GRUB `increment VAR` / `decrement VAR` (`commands/increment.c` of its
+/// fork; `08_fallback_counting` counts boot attempts down with it and saves the count):
+/// the value read as `grub_strtol (value, NULL, 0)` (leading blanks, a `-`, `0x` or `0`
+/// prefixes, trailing junk ignored), one added or taken away, stored in decimal. A
+/// missing variable, no digits or a value outside a C `long` fail as GRUB fails them,
+/// leaving the variable alone.
+fn cmd_increment(
+    it: &mut Interp<'_>,
+    up: bool,
+    args: &[String],
+    line: u32,
+) -> Result<i32, ConfigError> {
+    let cmd = if up { "increment" } else { "decrement" };
+    let [name] = args else {
+        it.note(format!("{}:{line}: {cmd}: one variable expected", it.file));
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let Some(old) = it.vars.get(name).map(ToString::to_string) else {
+        it.note(format!(
+            "{}:{line}: {cmd}: no such variable `{name}'",
+            it.file
+        ));
+        return Ok(status::FILE_NOT_FOUND);
+    };
+    let t = old.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let value: Option<i64> = match select::grub_strtoull(digits, 0) {
+        (_, false, _) => {
+            it.note(format!(
+                "{}:{line}: {cmd}: `{old}' is not a number",
+                it.file
+            ));
+            return Ok(status::BAD_NUMBER);
+        }
+        (None, true, _) => None,
+        (Some(m), true, _) if negative => {
+            if m == 1u64 << 63 {
+                Some(i64::MIN)
+            } else {
+                i64::try_from(m).ok().map(|v| v.saturating_neg())
+            }
+        }
+        (Some(m), true, _) => i64::try_from(m).ok(),
+    };
+    let Some(value) = value else {
+        it.note(format!("{}:{line}: {cmd}: `{old}' overflows", it.file));
+        return Ok(status::OUT_OF_RANGE);
+    };
+    let new = if up {
+        value.checked_add(1)
+    } else {
+        value.checked_sub(1)
+    };
+    let Some(new) = new else {
+        // C's long overflows here: undefined in GRUB.
+        return Err(it.err(
+            ConfigErrorKind::Unsupported,
+            line,
+            format!("{cmd} {name}: {old} has no successor in a C long"),
+        ));
+    };
+    it.set_var(name, &new.to_string(), line)?;
     Ok(status::OK)
 }
 

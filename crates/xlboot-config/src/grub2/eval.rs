@@ -46,6 +46,8 @@ pub(crate) mod status {
     pub const TEST_FAILURE: i32 = 1;
     pub const BAD_FILE_TYPE: i32 = 4;
     pub const FILE_NOT_FOUND: i32 = 5;
+    pub const BAD_NUMBER: i32 = 10;
+    pub const OUT_OF_RANGE: i32 = 11;
     pub const INVALID_COMMAND: i32 = 17;
     pub const BAD_ARGUMENT: i32 = 18;
 }
