@@ -303,19 +303,54 @@ pub fn save(block: &[u8], vars: &[(String, Option<String>)]) -> Result<Vec<u8>, 
 }
 
 /// Whether a block is one `grub-editenv` could have written and that GRUB's `save_env`
-/// will edit predictably: exactly [`DEFAULT_SIZE`] bytes, the signature, every line
-/// well formed (no broken scan), and only `#` padding after the last newline. Says
-/// what is wrong otherwise.
+/// will edit predictably: exactly [`DEFAULT_SIZE`] bytes, the signature, then only
+/// `name=value` lines (values escaped, each ending in a newline), comment lines
+/// without a backslash (one there would escape the comment's newline and hide the
+/// lines after it from GRUB's reader) and empty lines, no variable twice, and then only
+/// `#` padding.
+/// Says what is wrong otherwise.
 pub fn check_plain(block: &[u8]) -> Result<(), &'static str> {
     if block.len() != DEFAULT_SIZE {
         return Err("not the 1024 bytes grub-editenv writes");
     }
-    let parsed = parse(block).map_err(|_| "no environment block signature")?;
-    if parsed.broken {
-        return Err("a malformed line");
+    if !block.starts_with(SIGNATURE) {
+        return Err("no environment block signature");
     }
-    if free_start(block).is_none() {
-        return Err("something other than '#' padding after its last line");
+    let end = block.len();
+    let mut p = SIGNATURE.len();
+    let mut names: Vec<&[u8]> = Vec::new();
+    // Each round moves p past at least one byte.
+    while p < end {
+        let rest = block.get(p..).unwrap_or_default();
+        match rest.first() {
+            Some(b'#') => match rest.iter().position(|&b| b == b'\n') {
+                Some(nl) => {
+                    if rest.get(..nl).is_some_and(|l| l.contains(&b'\\')) {
+                        return Err("a comment line with a backslash");
+                    }
+                    p = p.saturating_add(nl).saturating_add(1);
+                }
+                None if rest.iter().all(|&b| b == b'#') => return Ok(()),
+                None => return Err("something other than '#' padding after its last line"),
+            },
+            Some(b'\n') => p = p.saturating_add(1),
+            Some(b'\r') => return Err("a line starting with a carriage return"),
+            _ => {
+                let nl = line_end(block, p, end);
+                let line = block.get(p..nl).unwrap_or_default();
+                if nl >= end || !line.contains(&b'=') || line.first() == Some(&b'=') {
+                    return Err("a malformed line");
+                }
+                // GRUB edits the first of two lines with one name and reads the last.
+                let name = line.split(|&b| b == b'=').next().unwrap_or_default();
+                if names.contains(&name) {
+                    return Err("a variable set twice");
+                }
+                names.push(name);
+                p = nl.saturating_add(1);
+            }
+        }
     }
+    // Full to the last byte, no padding left: still plain.
     Ok(())
 }

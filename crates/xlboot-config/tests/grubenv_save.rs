@@ -257,3 +257,33 @@ fn random_edits_match_grub_editenv() {
         }
     }
 }
+
+#[test]
+fn plain_blocks_only() {
+    let good = data("reboot.grubenv");
+    assert_eq!(grubenv::check_plain(&good), Ok(()));
+    let bad = |edit: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = good.clone();
+        edit(&mut b);
+        grubenv::check_plain(&b)
+    };
+    // A backslash in the padding escapes a newline: GRUB's reader would not see a
+    // variable appended after it.
+    assert!(bad(&|b| b[1000..1003].copy_from_slice(b"\\\n#")).is_err());
+    assert!(bad(&|b| b.truncate(1000)).is_err());
+    assert!(bad(&|b| b[1020] = b'x').is_err());
+    assert!(bad(&|b| b[0] = b'x').is_err());
+    let sig = grubenv::SIGNATURE.len();
+    assert!(bad(&|b| b[sig] = b'\r').is_err());
+    assert!(bad(&|b| b[sig..sig + 3].copy_from_slice(b"=x\n")).is_err());
+    let twice = editenv_free_block("a=1\na=2\n");
+    assert_eq!(grubenv::check_plain(&twice), Err("a variable set twice"));
+}
+
+/// A block with `lines` after the signature, padded with '#'.
+fn editenv_free_block(lines: &str) -> Vec<u8> {
+    let mut b = grubenv::SIGNATURE.to_vec();
+    b.extend_from_slice(lines.as_bytes());
+    b.resize(1024, b'#');
+    b
+}
