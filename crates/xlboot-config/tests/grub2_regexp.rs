@@ -24,7 +24,18 @@ fn run(script: &str) -> Result<Vec<String>, xlboot_config::ConfigError> {
 
 #[test]
 fn same_answers_as_grub_emu() {
-    let table = String::from_utf8(common::data("grub-emu/regexp.txt")).unwrap();
+    check_table("grub-emu/regexp.txt", 60);
+}
+
+/// Seeded random patterns over `a`/`b` (groups, alternations, every repetition,
+/// anchors) on random strings: whole match and three groups as GRUB reports them.
+#[test]
+fn random_patterns_same_as_grub_emu() {
+    check_table("grub-emu/regexp-random.txt", 250);
+}
+
+fn check_table(name: &str, min: usize) {
+    let table = String::from_utf8(common::data(name)).unwrap();
     let mut n = 0;
     for line in table.lines().filter(|l| !l.starts_with('#')) {
         let f: Vec<&str> = line.split('\t').collect();
@@ -38,7 +49,7 @@ fn same_answers_as_grub_emu() {
         assert_eq!(echoes, vec![want.to_string()], "{line}");
         n += 1;
     }
-    assert!(n >= 60, "{n} cases");
+    assert!(n >= min, "{n} cases");
 }
 
 #[test]
