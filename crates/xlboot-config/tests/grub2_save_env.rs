@@ -112,3 +112,27 @@ menuentry a {{ linux /k }}
         vec!["(hd0,msdos1)/boot/grub/grubenv: saved_entry=7"]
     );
 }
+
+/// Real GRUB: grub-emu 2.06 booted entry 0 of `savedefault.cfg` (Debian's `savedefault`
+/// and Ubuntu's `recordfail` in the entry body) on an ext4 disk holding
+/// `savedefault-before.grubenv`; the block it left is the one computed here from the
+/// `save_env` commands of that boot.
+#[test]
+fn savedefault_and_recordfail_as_grub_emu_wrote_them() {
+    let h = FakeHost::new()
+        .device("hd0", None, None)
+        .file("hd0", "/boot/vmlinuz", b"kernel")
+        .file(
+            "hd0",
+            "/boot/grub/grubenv",
+            &data("grub-emu/savedefault-before.grubenv"),
+        );
+    let e = eval(&data("grub-emu/savedefault.cfg"), "hd0", &h).unwrap();
+    let path = e.menu.default.clone().unwrap();
+    assert_eq!(path, [0]);
+    let mut block = data("grub-emu/savedefault-before.grubenv");
+    for s in e.env_saves.for_boot(&path) {
+        block = xlboot_config::grubenv::save(&block, &s.vars).unwrap();
+    }
+    assert_eq!(block, data("grub-emu/savedefault-after.grubenv"));
+}
