@@ -119,7 +119,7 @@ fn centos_anaconda_grub_conf_on_a_separate_boot() {
         .device(DEV, Some("aaaa"), None)
         .device("hd0,msdos2", Some("bbbb"), None)
         .debian_kernels(DEV, "")
-        .file(DEV, "/xen.gz-2.6.18-398.el5", b"xen");
+        .file(DEV, "/xen-4.17-amd64.gz", b"xen");
     let ev = run_at(&template("centos5-xen.grub.conf"), &host, "/grub/grub.conf").unwrap();
     let (title, kernel, initrds, args) = chosen(&ev.menu);
     assert_eq!(title, format!("CentOS ({K1})"));
@@ -141,7 +141,7 @@ fn xen_multiboot_entry_boots_the_linux_module() {
     let host = FakeHost::new()
         .device(DEV, Some("aaaa"), None)
         .debian_kernels(DEV, "")
-        .file(DEV, "/xen.gz-2.6.18-398.el5", b"xen");
+        .file(DEV, "/xen-4.17-amd64.gz", b"xen");
     let cfg = String::from_utf8(template("centos5-xen.grub.conf"))
         .unwrap()
         .replace("default=1", "default=2");

@@ -303,13 +303,17 @@ impl<'h> Eval<'h> {
                     ))))
                 }
                 name if model::KNOWN_COMMANDS.contains(&name) => {
-                    if matches!(name, "savedefault" | "lock" | "password") {
+                    let why = match name {
+                        "savedefault" => Some("xlboot writes nothing to the guest's disk"),
+                        "lock" | "password" => Some(
+                            "no password is asked: the administrator starting the guest is the authority",
+                        ),
+                        _ => None,
+                    };
+                    if let Some(why) = why {
                         self.note(
                             file,
-                            at(format!(
-                                "`{name}' in `{}' not acted on (xlboot writes nothing and asks for no password)",
-                                e.title
-                            )),
+                            at(format!("`{name}' in `{}' not acted on ({why})", e.title)),
                         );
                     }
                 }
