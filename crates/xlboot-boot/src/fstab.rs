@@ -288,6 +288,35 @@ fn resolve_spec(guest: &Guest<'_>, spec: &str) -> Option<String> {
             .find(|d| d.label.as_deref() == Some(label))
             .map(|d| d.name);
     }
+    if let Some(dm) = spec.strip_prefix("/dev/mapper/") {
+        return guest.canonical_device(&format!("lvm/{dm}"));
+    }
+    if let Some(md) = spec.strip_prefix("/dev/md/") {
+        return guest.canonical_device(&format!("md/{md}"));
+    }
+    if let Some(n) = spec
+        .strip_prefix("/dev/md")
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return guest
+            .canonical_device(&format!("md{n}"))
+            .or_else(|| guest.canonical_device(&format!("md/{n}")));
+    }
+    if let Some((vg, lv)) = spec
+        .strip_prefix("/dev/")
+        .and_then(|r| r.split_once('/'))
+        .filter(|(vg, lv)| {
+            !vg.is_empty()
+                && !lv.is_empty()
+                && !lv.contains('/')
+                && !["disk", "md", "mapper"].contains(vg)
+        })
+    {
+        let lvm = format!("lvm/{}-{}", vg.replace('-', "--"), lv.replace('-', "--"));
+        if let Some(d) = guest.canonical_device(&lvm) {
+            return Some(d);
+        }
+    }
     let name = ["/dev/xvda", "/dev/sda", "/dev/vda", "/dev/hda"]
         .iter()
         .find_map(|disk| spec.strip_prefix(disk))?;

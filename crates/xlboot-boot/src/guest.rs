@@ -1,6 +1,14 @@
 //! The guest's volumes, each with the filesystem found on it, named as the guest's
 //! boot loader names them; and the view of them that config evaluation gets
 //! ([`ConfigHost`]).
+//!
+//! Volumes come in layers, as GRUB's disk drivers find them: the partitions (or the
+//! whole disk) of each disk given (`hd0`, `hd1`, ...); the md RAID1 arrays whose
+//! members are among those (`md/NAME` or `mdN`, also `mduuid/...`), each read through
+//! its first member found; then the LVM2 logical volumes whose physical volumes are
+//! among the partitions and arrays (`lvm/VG-LV`, also `lvmid/VG-UUID/LV-UUID`). An
+//! array or LV that cannot be read (another RAID level, a thin or snapshot LV, a PV on
+//! a disk not given) is kept as a volume without a filesystem, with the reason.
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -11,7 +19,7 @@ use core::fmt;
 
 use xlboot_config::{ConfigHost, Device, FilePath, HostError};
 use xlboot_disk::volumes::{self, Volume as DiskVolume};
-use xlboot_disk::{BlockDevice, Window};
+use xlboot_disk::{lvm, md, BlockDevice, IoError, Window};
 use xlboot_fs::path::{resolve, resolve_file, PathLimits};
 use xlboot_fs::{FileKind, FileSystem, FsError, NodeId};
 
@@ -23,11 +31,15 @@ pub type Disk<'d> = &'d dyn BlockDevice;
 /// The largest config or environment file read (pygrub reads the first 1 MiB).
 pub const MAX_CONFIG_FILE: usize = 1 << 20;
 
-/// One volume: a partition, the whole disk, or the filesystem at `--offset`.
+/// One volume: a partition, the whole disk, the filesystem at `--offset`, an md
+/// array or an LVM logical volume.
 pub struct Volume<'d> {
-    /// GRUB 2's name for it: `hd0`, `hd0,msdos1`, `hd0,gpt2`.
+    /// GRUB 2's name for it: `hd0`, `hd0,msdos1`, `hd0,gpt2`, `md/boot`, `lvm/vg-root`.
     pub name: String,
-    /// Byte offset on the disk.
+    /// Other names GRUB accepts for it: `mduuid/...`, `lvmid/.../...`.
+    pub aliases: Vec<String>,
+    /// Byte offset on its disk (of an md array: of its data on the member read; 0 for
+    /// an LV, which may be spread over several places).
     pub start: u64,
     /// The filesystem on it, or why there is none xlboot can read.
     pub fs: Result<Box<dyn FileSystem + 'd>, FsError>,
@@ -45,10 +57,44 @@ impl fmt::Debug for Volume<'_> {
 
 /// A guest disk, opened.
 pub struct Guest<'d> {
-    /// Volumes in the order pygrub tries them: partition table order.
+    /// Volumes in the order pygrub tries them: partition table order, disk by disk,
+    /// then md arrays, then LVM logical volumes.
     pub volumes: Vec<Volume<'d>>,
+    /// md superblocks and LVM labels that were found but could not be used, for
+    /// diagnostics (the partition is still tried as a plain volume).
+    pub problems: Vec<String>,
     limits: PathLimits,
     disk: Disk<'d>,
+}
+
+/// What the layers above the partitions read through: a partition window or an md
+/// array's window on a member.
+#[derive(Clone)]
+enum Backing<'d> {
+    Part(Window<Disk<'d>>),
+    Md(Window<Window<Disk<'d>>>),
+}
+
+impl BlockDevice for Backing<'_> {
+    fn size(&self) -> u64 {
+        match self {
+            Backing::Part(w) => w.size(),
+            Backing::Md(w) => w.size(),
+        }
+    }
+
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), IoError> {
+        match self {
+            Backing::Part(w) => w.read_exact_at(offset, buf),
+            Backing::Md(w) => w.read_exact_at(offset, buf),
+        }
+    }
+}
+
+fn probe_fs<'d, D: BlockDevice + Clone + 'd>(dev: D) -> Result<Box<dyn FileSystem + 'd>, FsError> {
+    xlboot_fs::probe(dev).and_then(|fs| {
+        fs.ok_or_else(|| FsError::Unsupported("no filesystem xlboot can read".to_string()))
+    })
 }
 
 /// A filesystem on one volume with a file in it resolved.
@@ -63,39 +109,116 @@ impl<'d> Guest<'d> {
     /// Finds the volumes of `disk` (or takes the one at `offset`) and probes each for a
     /// filesystem. A volume without one is kept, with the reason, for error messages.
     pub fn open(disk: Disk<'d>, offset: Option<u64>) -> Result<Self, BootError> {
-        let parts = volumes::discover(disk).map_err(|e| {
-            let kind = if e.is_corrupt() {
-                ErrorKind::Corrupt
-            } else if e.is_unsupported() {
-                ErrorKind::Unsupported
-            } else {
-                ErrorKind::Io
+        Self::open_disks(&[disk], offset)
+    }
+
+    /// [`Guest::open`] over several disks: `disks[0]` is GRUB's `hd0` (the one
+    /// `offset` applies to), the others `hd1`, `hd2`, ... in order. Further disks
+    /// matter for LVM volume groups and md arrays that span them.
+    pub fn open_disks(disks: &[Disk<'d>], offset: Option<u64>) -> Result<Self, BootError> {
+        let mut volumes = Vec::new();
+        let mut problems = Vec::new();
+        // Layer 1: partitions.
+        let mut backings: Vec<Backing<'d>> = Vec::new();
+        for (index, &disk) in disks.iter().enumerate() {
+            let parts = volumes::discover(disk).map_err(|e| {
+                let kind = if e.is_corrupt() {
+                    ErrorKind::Corrupt
+                } else if e.is_unsupported() {
+                    ErrorKind::Unsupported
+                } else {
+                    ErrorKind::Io
+                };
+                let which = if index == 0 {
+                    String::new()
+                } else {
+                    format!("disk hd{index}: ")
+                };
+                BootError::new(kind, format!("{which}partition table: {e}"))
+            })?;
+            let chosen: Vec<(String, u64, u64)> = match offset {
+                Some(off) if index == 0 => vec![offset_volume(&parts, off, disk)?],
+                _ => parts
+                    .iter()
+                    .map(|v| (v.grub_name(), v.start, v.len))
+                    .collect(),
             };
-            BootError::new(kind, format!("partition table: {e}"))
-        })?;
-        let chosen: Vec<(String, u64, u64)> = match offset {
-            None => parts
-                .iter()
-                .map(|v| (v.grub_name(), v.start, v.len))
-                .collect(),
-            Some(off) => vec![offset_volume(&parts, off, disk)?],
-        };
-        let volumes = chosen
-            .into_iter()
-            .map(|(name, start, len)| {
-                let fs = Window::new(disk, start, len)
-                    .map_err(FsError::Io)
-                    .and_then(xlboot_fs::probe)
-                    .and_then(|fs| {
-                        fs.ok_or_else(|| {
-                            FsError::Unsupported("no filesystem xlboot can read".to_string())
-                        })
+            for (name, start, len) in chosen {
+                let name = on_disk(&name, index);
+                let window = Window::new(disk, start, len);
+                let fs = window.clone().map_err(FsError::Io).and_then(probe_fs);
+                if let Ok(w) = window {
+                    backings.push(Backing::Part(w));
+                }
+                volumes.push(Volume {
+                    name,
+                    aliases: Vec::new(),
+                    start,
+                    fs,
+                });
+            }
+        }
+        // Layer 2: md RAID1 arrays, one per UUID, read through the first member.
+        let mut arrays: Vec<[u8; 16]> = Vec::new();
+        let mut md_backings = Vec::new();
+        for b in &backings {
+            let Backing::Part(member) = b else { continue };
+            match md::probe(member) {
+                Ok(Some(m)) if !arrays.contains(&m.uuid) => {
+                    arrays.push(m.uuid);
+                    let start = member.start().saturating_add(m.data_offset);
+                    let fs = match m.array(*member) {
+                        Ok(array) => {
+                            md_backings.push(Backing::Md(array));
+                            probe_fs(array)
+                        }
+                        Err(e) => Err(FsError::Unsupported(e.to_string())),
+                    };
+                    volumes.push(Volume {
+                        name: m.grub_name(),
+                        aliases: vec![m.grub_id()],
+                        start,
+                        fs,
                     });
-                Volume { name, start, fs }
-            })
-            .collect();
+                }
+                Ok(_) => {}
+                Err(e) => problems.push(format!("at byte {}: {e}", member.start())),
+            }
+        }
+        backings.extend(md_backings);
+        // Layer 3: LVM2 logical volumes.
+        let mut pvs = Vec::new();
+        for (i, b) in backings.iter().enumerate() {
+            match lvm::probe(b) {
+                Ok(Some(pv)) => {
+                    if let Some(e) = &pv.metadata_problem {
+                        problems.push(e.to_string());
+                    }
+                    pvs.push((i, pv));
+                }
+                Ok(None) => {}
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        let found: Vec<(usize, &lvm::PhysicalVolume)> = pvs.iter().map(|(i, p)| (*i, p)).collect();
+        for vg in lvm::assemble(&found) {
+            for lv in vg.visible_lvs() {
+                let fs = match vg.open(lv, &backings) {
+                    Ok(dev) => probe_fs(dev),
+                    Err(lvm::LvmError::Corrupt(m)) => Err(FsError::Corrupt(m)),
+                    Err(e) => Err(FsError::Unsupported(e.to_string())),
+                };
+                volumes.push(Volume {
+                    name: vg.grub_name(lv),
+                    aliases: vec![vg.grub_id(lv)],
+                    start: 0,
+                    fs,
+                });
+            }
+        }
         Ok(Guest {
             volumes,
+            problems,
             limits: PathLimits::default(),
             disk,
         })
@@ -152,6 +275,14 @@ pub fn in_file(e: FsError, file: &FilePath) -> FsError {
     }
 }
 
+/// `hd0,msdos1` as it is called on disk `index`: `hd1,msdos1` for the second disk.
+fn on_disk(name: &str, index: usize) -> String {
+    match name.strip_prefix("hd0") {
+        Some(rest) if index > 0 => format!("hd{index}{rest}"),
+        _ => name.to_string(),
+    }
+}
+
 /// The volume for `--offset`: the partition starting there if there is one (so it
 /// keeps its GRUB name), else everything from the offset to the end of the disk.
 fn offset_volume(
@@ -178,15 +309,26 @@ fn offset_volume(
     Ok(("hd0".to_string(), offset, len))
 }
 
-/// Parses GRUB's device spellings for the guest's one disk: `hd0`, `hd0,1`,
-/// `hd0,msdos1`, `hd0,gpt1`, and the Xen forms `xen/xvda` and `/dev/xvda` (older
-/// Debian configs say `(/dev/xvda,msdos1)`). Returns the partition part, if any.
-fn parse_device(name: &str) -> Option<Option<&str>> {
+/// Parses GRUB's device spellings for a disk and partition: `hdN`, `hdN,1`,
+/// `hdN,msdos1`, `hdN,gpt1`, and the Xen forms of the first disk, `xen/xvda` and
+/// `/dev/xvda` (older Debian configs say `(/dev/xvda,msdos1)`). Returns the disk
+/// index and the partition part, if any.
+fn parse_device(name: &str) -> Option<(usize, Option<&str>)> {
     let (disk, part) = match name.split_once(',') {
         Some((d, p)) => (d, Some(p)),
         None => (name, None),
     };
-    matches!(disk, "hd0" | "xen/xvda" | "/dev/xvda").then_some(part)
+    let index = match disk {
+        "xen/xvda" | "/dev/xvda" => 0,
+        _ => {
+            let n = disk.strip_prefix("hd")?;
+            if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) || n.len() > 3 {
+                return None;
+            }
+            n.parse().ok()?
+        }
+    };
+    Some((index, part))
 }
 
 impl ConfigHost for Guest<'_> {
@@ -205,11 +347,22 @@ impl ConfigHost for Guest<'_> {
     }
 
     fn canonical_device(&self, device: &str) -> Option<String> {
-        let part = parse_device(device)?;
+        if let Some(v) = self
+            .volumes
+            .iter()
+            .find(|v| v.name == device || v.aliases.iter().any(|a| a == device))
+        {
+            return Some(v.name.clone());
+        }
+        let (disk, part) = parse_device(device)?;
         let wanted_number = part.map(|p| p.trim_start_matches(|c: char| c.is_ascii_alphabetic()));
         let wanted_scheme = part.map(|p| p.trim_end_matches(|c: char| c.is_ascii_digit()));
         self.volumes
             .iter()
+            .filter(|v| {
+                let d = v.name.split_once(',').map_or(v.name.as_str(), |(d, _)| d);
+                parse_device(d).is_some_and(|(i, _)| i == disk)
+            })
             .find(
                 |v| match (v.name.split_once(','), wanted_number, wanted_scheme) {
                     (None, None, None) => true,

@@ -25,6 +25,17 @@ impl<T: BlockDevice + ?Sized> BlockDevice for &T {
     }
 }
 
+/// A device shared by several readers (a backing file read by its overlay while the
+/// binary keeps its descriptor open across the sandbox).
+impl<T: BlockDevice + ?Sized> BlockDevice for alloc::rc::Rc<T> {
+    fn size(&self) -> u64 {
+        (**self).size()
+    }
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), IoError> {
+        (**self).read_exact_at(offset, buf)
+    }
+}
+
 /// Why a read failed. Offsets are those of the device the read was made on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IoError {
@@ -43,6 +54,15 @@ pub enum IoError {
     Budget {
         /// The budget, in bytes.
         limit: u64,
+    },
+    /// The disk image format under the guest's view (qcow2, VHD) cannot give these
+    /// bytes: a table entry points outside the file, a compressed cluster does not
+    /// decompress, or uses something xlboot does not read.
+    Image {
+        /// First byte asked for, on the guest's view of the disk.
+        offset: u64,
+        /// What is wrong, and where in the image file.
+        what: alloc::string::String,
     },
     /// The operating system (or hypervisor) refused the read.
     Device {
@@ -64,6 +84,9 @@ impl fmt::Display for IoError {
             ),
             IoError::Budget { limit } => {
                 write!(f, "stopped after reading {limit} bytes from the disk (the read budget)")
+            }
+            IoError::Image { offset, what } => {
+                write!(f, "reading the disk at offset {offset}: {what}")
             }
             IoError::Device { offset, len, errno: Some(e) } => {
                 write!(f, "read of {len} bytes at offset {offset} failed (errno {e})")

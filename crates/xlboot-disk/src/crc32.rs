@@ -59,6 +59,19 @@ impl Default for Crc32 {
     }
 }
 
+impl Crc32 {
+    /// A checksum started from `state` instead of all ones: LVM2 starts its label and
+    /// metadata checksums from 0xF597A6CF and applies no final XOR (see [`Crc32::state`]).
+    pub fn with_state(state: u32) -> Self {
+        Crc32(state)
+    }
+
+    /// The running value without the final XOR, as LVM2 stores it.
+    pub fn state(self) -> u32 {
+        self.0
+    }
+}
+
 /// The CRC-32 of `data`.
 pub fn crc32(data: &[u8]) -> u32 {
     let mut c = Crc32::new();

@@ -36,7 +36,11 @@ pub mod error;
 pub mod gpt_entry;
 pub mod gpt_header;
 pub mod guid;
+pub mod lvm;
 pub mod mbr;
+pub mod md;
+pub mod qcow2;
+pub mod vhd;
 pub mod volumes;
 
 pub use error::{Corrupt, DiskError, EbrProblem, PartitionProblem, Unsupported};

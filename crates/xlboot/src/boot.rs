@@ -30,7 +30,7 @@ use xlboot_config::{BootSpec, FilePath};
 use crate::cli::Options;
 use crate::copy::{self, CopyError};
 use crate::diag::{self, Diag};
-use crate::image::DiskImage;
+use crate::image::{open_guest_disk, GuestDisk, OpenPolicy};
 use crate::outcome::{EnvPatch, Outcome, Ramdisk, MAX_ENV_PATCHES};
 use crate::output::{self, OutputFiles, ReplySink};
 use crate::reply::Reply;
@@ -102,8 +102,22 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         };
     }
 
-    let disk = DiskImage::open(&opts.image, opts.budgets.max_read())
-        .map_err(|e| format!("cannot open the disk image {}: {e}", opts.image.display()))?;
+    let open_policy = OpenPolicy {
+        format: opts.format_in,
+        backing_dirs: opts.backing_dirs.clone(),
+        budget: opts.budgets.max_read(),
+    };
+    let disk = open_guest_disk(&opts.image, &open_policy)?;
+    // Further disks: raw unless they carry the qcow2 magic (--format is the first
+    // disk's, as libxl's disk spec is per disk).
+    let extra_policy = OpenPolicy {
+        format: None,
+        ..open_policy.clone()
+    };
+    let mut extra = Vec::new();
+    for path in &opts.disks {
+        extra.push(open_guest_disk(path, &extra_policy)?);
+    }
     let mut files = OutputFiles::default();
     let mut created = None;
     if !opts.not_really && !opts.list_entries {
@@ -122,12 +136,19 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         created = Some((Copies { kernel, ramdisk }, kernel_path, ramdisk_path));
     }
 
-    let mut keep = vec![disk.as_fd()];
+    let mut keep: Vec<_> = disk.fds().collect();
+    keep.extend(extra.iter().flat_map(GuestDisk::fds));
     if let Some((copies, _, _)) = &created {
         keep.extend([copies.kernel.as_fd(), copies.ramdisk.as_fd()]);
     }
     let message = sandbox::run_confined(&policy, &keep, &diag, || {
-        decide_and_copy(&disk, opts, created.as_ref().map(|(c, _, _)| c), &diag)
+        decide_and_copy(
+            &disk,
+            &extra,
+            opts,
+            created.as_ref().map(|(c, _, _)| c),
+            &diag,
+        )
     })
     .map_err(child_failure)?;
 
@@ -210,13 +231,16 @@ fn child_failure(f: ChildFailure) -> Failure {
 
 /// The child's work: decide, check or list, copy, and say what to reply.
 fn decide_and_copy(
-    disk: &DiskImage,
+    disk: &GuestDisk,
+    extra: &[GuestDisk],
     opts: &Options,
     copies: Option<&Copies>,
     diag: &Diag,
 ) -> Result<Vec<u8>, String> {
-    let mut guest =
-        Guest::open(disk, opts.offset).map_err(|e| format!("{}: {e}", opts.image.display()))?;
+    let mut disks: Vec<&dyn xlboot_disk::BlockDevice> = vec![disk.view()];
+    disks.extend(extra.iter().map(GuestDisk::view));
+    let mut guest = Guest::open_disks(&disks, opts.offset)
+        .map_err(|e| format!("{}: {e}", opts.image.display()))?;
     guest.set_path_limits(opts.limits.path);
     let mut decider = Decider::new(&guest);
     decider.config_limits = opts.limits.config.clone();

@@ -80,6 +80,18 @@ pub struct Options {
     /// `--offset`: byte offset of the one filesystem to read, instead of partition
     /// discovery.
     pub offset: Option<u64>,
+    /// `--disk=PATH` (repeatable): further disks of the guest, GRUB's `hd1`, `hd2`,
+    /// ... in order. libxl hands a boot loader only the guest's first disk; an LVM
+    /// volume group or md array that spans several disks needs the others, passed
+    /// as `bootloader_args = ["--disk=/dev/vg/guest-disk2"]` in xl.cfg. They are
+    /// opened read-only by the privileged parent, like the first disk.
+    pub disks: Vec<PathBuf>,
+    /// `--format`: the disk image's format, as libxl's disk spec names it; without
+    /// it, the file's own header decides (see `image::open_guest_disk`).
+    pub format_in: Option<crate::image::ImageFormat>,
+    /// `--backing-dir` (repeatable): directories besides the image's own where a
+    /// qcow2 backing file may be.
+    pub backing_dirs: Vec<PathBuf>,
     /// `--runas`: the uid to parse the disk as (0 means unset, as in pygrub).
     pub runas: Option<u32>,
     /// `--entry`: which entry to boot instead of the default.
@@ -121,6 +133,9 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageError(pub String);
 
+/// Most further disks (`--disk=`) taken.
+pub const MAX_DISKS: usize = 16;
+
 /// The long options, as pygrub declares them (`name=` takes a value), plus
 /// `--version`.
 const LONG_OPTIONS: &[&str] = &[
@@ -133,6 +148,9 @@ const LONG_OPTIONS: &[&str] = &[
     "output-format=",
     "output-directory=",
     "offset=",
+    "disk=",
+    "format=",
+    "backing-dir=",
     "runas=",
     "entry=",
     "kernel=",
@@ -253,6 +271,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
         format: Format::Sxp,
         output_directory: None,
         offset: None,
+        disks: Vec::new(),
+        format_in: None,
+        backing_dirs: Vec::new(),
         runas: None,
         entry: None,
         kernel: None,
@@ -299,6 +320,23 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
                         "offset value must be an integer (bytes), not {value:?}"
                     ))
                 })?)
+            }
+            "format" => {
+                o.format_in = Some(value.parse().map_err(UsageError)?);
+            }
+            "backing-dir" => {
+                if o.backing_dirs.len() >= MAX_DISKS {
+                    return Err(UsageError(format!(
+                        "at most {MAX_DISKS} --backing-dir options"
+                    )));
+                }
+                o.backing_dirs.push(PathBuf::from(value));
+            }
+            "disk" => {
+                if o.disks.len() >= MAX_DISKS {
+                    return Err(UsageError(format!("at most {MAX_DISKS} --disk options")));
+                }
+                o.disks.push(PathBuf::from(value));
             }
             "runas" => {
                 let uid = parse_python_int(&value).ok_or_else(|| {
@@ -411,7 +449,7 @@ pub fn usage(argv0: &str) -> String {
     format!(
         "Usage: {argv0} [-q|--quiet] [-i|--interactive] [-l|--list-entries] [-n|--not-really] \
          [--output=] [--kernel=] [--ramdisk=] [--args=] [--entry=] [--output-directory=] \
-         [--output-format=sxp|simple|simple0] [--runas=] [--offset=] [--isconfig] [--debug] \
+         [--output-format=sxp|simple|simple0] [--runas=] [--offset=] [--disk=] [--format=raw|qcow2|vhd] [--backing-dir=] [--isconfig] [--debug] \
          [--sandbox=best-effort|strict] [--timeout=] [--max-kernel-size=] [--max-initrd-size=] [--limit=NAME=VALUE] [--update-grubenv] \
          [--version] <image>"
     )
@@ -447,6 +485,15 @@ Options:
       --output-directory=D where the kernel and initrd copies go (must exist;
                            default /var/run/xen/xlboot, created if missing)
       --offset=BYTES       read the one filesystem at this byte offset
+      --disk=PATH          a further disk of the guest (hd1, hd2, ... in order),
+                           for LVM volume groups and md arrays spanning disks;
+                           libxl passes only the first disk, so give the others
+                           in xl.cfg: bootloader_args = [\"--disk=PATH\"]
+      --format=F           the image's format, as in xl.cfg's disk spec: raw or
+                           qcow2; without it a file starting with the qcow2 magic
+                           is read as qcow2 (its backing files are then refused)
+      --backing-dir=DIR    a directory besides the image's own where qcow2
+                           backing files may be (repeatable)
       --isconfig           IMAGE is a config on this host (GRUB 2, syslinux by
                            name, systemd-boot loader.conf, a BLS entries
                            directory): print the entry it boots
