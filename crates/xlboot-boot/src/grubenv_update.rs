@@ -112,6 +112,15 @@ pub fn plan(guest: &Guest<'_>, saves: &[EnvSave]) -> Result<Vec<EnvWrite>, BootE
         let volume = guest
             .volume(&file.device)
             .ok_or_else(|| refused(&file, "no such device"))?;
+        // GRUB writes only to plain disks and partitions ("diskfilter writes are not
+        // supported"): an LV or md array is not a byte range of hd0 to write, and
+        // only the first disk is written.
+        if !(volume.name == "hd0" || volume.name.starts_with("hd0,")) {
+            return Err(refused(
+                &file,
+                "only the first disk's partitions are written (GRUB does not write to LVM or md volumes)",
+            ));
+        }
         let at = found
             .fs
             .contiguous_range(found.node, 0, DEFAULT_SIZE as u64)

@@ -216,6 +216,9 @@ impl<'d> Guest<'d> {
                 });
             }
         }
+        let disk = *disks
+            .first()
+            .ok_or_else(|| BootError::new(ErrorKind::Request, "no disk given".to_string()))?;
         Ok(Guest {
             volumes,
             problems,
@@ -224,7 +227,7 @@ impl<'d> Guest<'d> {
         })
     }
 
-    /// The whole disk.
+    /// The whole first disk (`hd0`).
     pub fn disk(&self) -> Disk<'d> {
         self.disk
     }

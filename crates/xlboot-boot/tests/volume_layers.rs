@@ -173,13 +173,19 @@ fn every_kind_of_lv_is_read_or_refused_by_name() {
         }
     };
     // Only disk a given: span's second segment is on disk b.
-    expect_err("lvm/vg1-span", &["(lvm/vg1-span)", "none of the disks given", "--disk"]);
+    expect_err(
+        "lvm/vg1-span",
+        &["(lvm/vg1-span)", "none of the disks given", "--disk"],
+    );
     expect_err("lvm/vg1-snap", &["(lvm/vg1-snap)", "snapshot of plain"]);
     expect_err("lvm/vg1-pool", &["(lvm/vg1-pool)", "thin-pool"]);
     expect_err("lvm/vg1-thin", &["(lvm/vg1-thin)", "thin volume"]);
     expect_err("lvm/vg1-mirror", &["(lvm/vg1-mirror)", "raid1"]);
     // Hidden LVs (the pool's data and metadata, the mirror's images) are no volumes.
-    assert!(!guest.volumes.iter().any(|v| v.name.contains("rimage") || v.name.contains("tdata")));
+    assert!(!guest
+        .volumes
+        .iter()
+        .any(|v| v.name.contains("rimage") || v.name.contains("tdata")));
 
     // Both disks: the VG is whole and span reads (hd0 and hd1 are the PVs).
     let guest = Guest::open_disks(&[&a, &b], None).unwrap();

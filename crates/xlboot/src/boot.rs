@@ -208,7 +208,11 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
                 "the sandboxed child asked for a write that was not requested".into(),
             ));
         }
-        match crate::grubenv_write::apply(&opts.image, disk.file(), &grubenv) {
+        let written = match disk.raw_file() {
+            Some(file) => crate::grubenv_write::apply(&opts.image, file, &grubenv),
+            None => Err("--update-grubenv writes only raw disks, not qcow2 or VHD images".into()),
+        };
+        match written {
             Ok(n) => diag.debug(format_args!("grubenv: {n} block(s) rewritten")),
             Err(m) => diag.say(format_args!(
                 "warning: the guest's grubenv was not updated: {}",

@@ -127,12 +127,20 @@ pub const MAX_BACKING_CHAIN: usize = 8;
 pub struct GuestDisk {
     files: Vec<Rc<DiskImage>>,
     view: Box<dyn BlockDevice>,
+    raw: bool,
 }
 
 impl GuestDisk {
     /// The guest's view of the disk.
     pub fn view(&self) -> &dyn BlockDevice {
         self.view.as_ref()
+    }
+
+    /// The file itself when the guest's view is the file's bytes (a raw disk): the
+    /// only kind `--update-grubenv` writes, since a guest offset of a qcow2 or VHD
+    /// image is not an offset in its file.
+    pub fn raw_file(&self) -> Option<&File> {
+        self.files.first().filter(|_| self.raw).map(|f| f.file())
     }
 
     /// The descriptors of every file the view reads.
@@ -216,7 +224,11 @@ pub fn open_guest_disk(path: &Path, policy: &OpenPolicy) -> Result<GuestDisk, St
             open_qcow2(path, top, &allowed, follow, policy.budget, 0, &mut files)?
         }
     };
-    Ok(GuestDisk { files, view })
+    Ok(GuestDisk {
+        files,
+        view,
+        raw: format == ImageFormat::Raw,
+    })
 }
 
 fn open_qcow2(
