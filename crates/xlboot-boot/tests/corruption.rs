@@ -32,6 +32,8 @@ fn fixture_images() -> Vec<PathBuf> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "img"))
+        // Bootable images only: those with an expectation (lvm-kinds-*.img are not).
+        .filter(|p| p.with_extension("expect").is_file())
         .collect();
     images.sort();
     images
