@@ -113,7 +113,7 @@ menuentry a {{ linux /k }}
     );
 }
 
-/// Real GRUB: grub-emu 2.06 booted entry 0 of `savedefault.cfg` (Debian's `savedefault`
+/// Real GRUB: grub-emu 2.06 booted entry 0 of `savedefault.cfg.txt` (Debian's `savedefault`
 /// and Ubuntu's `recordfail` in the entry body) on an ext4 disk holding
 /// `savedefault-before.grubenv`; the block it left is the one computed here from the
 /// `save_env` commands of that boot.
@@ -127,7 +127,7 @@ fn savedefault_and_recordfail_as_grub_emu_wrote_them() {
             "/boot/grub/grubenv",
             &data("grub-emu/savedefault-before.grubenv"),
         );
-    let e = eval(&data("grub-emu/savedefault.cfg"), "hd0", &h).unwrap();
+    let e = eval(&data("grub-emu/savedefault.cfg.txt"), "hd0", &h).unwrap();
     let path = e.menu.default.clone().unwrap();
     assert_eq!(path, [0]);
     let mut block = data("grub-emu/savedefault-before.grubenv");
