@@ -3,8 +3,9 @@
 //! One file per on-disk structure: `superblock` (and its mirrors), `chunk` (chunk
 //! items and the logical-to-physical map, bootstrapped from the superblock's system
 //! chunks), `node` (tree blocks), `key`, `root_item`, `inode`, `dir_item` (DIR_ITEM
-//! and DIR_INDEX), `file_extent` (EXTENT_DATA); `tree` walks trees through a bounded
-//! block cache; `checksum` verifies blocks with the filesystem's algorithm (crc32c,
+//! and DIR_INDEX), `file_extent` (EXTENT_DATA), `compressed` (compressed extents);
+//! `tree` walks trees through a bounded block cache; `checksum` verifies blocks with
+//! the filesystem's algorithm (crc32c,
 //! and `xxhash64`, `sha256` and `blake2b`, written here from their specifications).
 //!
 //! # Which tree is `/`: GRUB's view
@@ -29,17 +30,22 @@
 //! tree block is tried when the first fails its checks), tree blocks checked
 //! (checksum, address, fsid, level, generation, owner, key order, item bounds),
 //! inodes, directories (lookups by name hash, listings in index order), symlinks,
-//! inline, regular and preallocated extents and holes. Refused, named: RAID0, RAID10,
-//! RAID5 and RAID6 chunks, stripes on other devices, zoned, extent-tree-v2 and
-//! raid-stripe-tree filesystems, encrypted extents, and compressed extents. Data
-//! checksums (the csum tree) are not verified, as ext4 data is not.
+//! inline, regular and preallocated extents and holes, and extents compressed with
+//! zlib, LZO (in btrfs's own framing, see `compressed`) or zstd, through
+//! `xlboot-compress`. Refused, named: RAID0, RAID10, RAID5 and RAID6 chunks, stripes
+//! on other devices, zoned, extent-tree-v2 and raid-stripe-tree filesystems, and
+//! encrypted extents. Data checksums (the csum tree) are not verified, as ext4 data
+//! is not.
 //!
 //! Tree blocks are cached (8 MiB at most); each read of file data finds its extents
-//! from the tree and reads them straight into the caller's buffer.
+//! from the tree and reads them straight into the caller's buffer. A compressed extent
+//! (at most 128 KiB either way) is decompressed whole, and the last one is kept, so
+//! reads in small pieces decompress each extent once.
 
 mod blake2b;
 mod checksum;
 mod chunk;
+mod compressed;
 mod dir_item;
 mod file_extent;
 mod inode;
@@ -53,6 +59,7 @@ mod xxhash64;
 
 use alloc::collections::BTreeMap;
 use alloc::format;
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -96,6 +103,9 @@ pub struct Btrfs<D> {
     trees: Trees<D>,
     root_tree: TreeRoot,
     roots: RefCell<BTreeMap<u64, TreeRoot>>,
+    /// The last compressed disk extent decompressed (its logical address and bytes):
+    /// reads in pieces smaller than an extent decompress it once.
+    last_extent: RefCell<Option<(u64, Rc<Vec<u8>>)>>,
 }
 
 impl<D> core::fmt::Debug for Btrfs<D> {
@@ -158,6 +168,7 @@ pub fn probe<D: BlockDevice>(dev: D) -> Result<Option<Btrfs<D>>, FsError> {
         trees,
         root_tree,
         roots: RefCell::new(BTreeMap::new()),
+        last_extent: RefCell::new(None),
     };
     let root = fs.inode(FS_TREE_OBJECTID, FIRST_FREE_OBJECTID)?;
     if root.kind() != FileKind::Directory {
@@ -367,10 +378,12 @@ impl<D: BlockDevice> Btrfs<D> {
             Body::Zeros => dst.fill(0),
             Body::Inline => {
                 let raw = item.get(21..).unwrap_or(&[]);
-                if ext.compression != Compression::None {
-                    return Err(compressed(ino, start, ext.compression));
+                if ext.compression == Compression::None {
+                    copy_from(raw, into, dst);
+                } else {
+                    let out = self.decompress(ext, raw, ino, start)?;
+                    copy_from(&out, into, dst);
                 }
-                copy_from(raw, into, dst);
             }
             Body::Disk {
                 disk_bytenr,
@@ -378,8 +391,10 @@ impl<D: BlockDevice> Btrfs<D> {
                 offset,
             } => {
                 if ext.compression != Compression::None {
-                    let _ = (disk_num_bytes, MAX_COMPRESSED);
-                    return Err(compressed(ino, start, ext.compression));
+                    let out =
+                        self.compressed_extent(ext, disk_bytenr, disk_num_bytes, ino, start)?;
+                    copy_from(&out, offset.saturating_add(into), dst);
+                    return Ok(());
                 }
                 let at = disk_bytenr
                     .checked_add(offset)
@@ -394,13 +409,61 @@ impl<D: BlockDevice> Btrfs<D> {
         }
         Ok(())
     }
-}
 
-fn compressed(ino: u64, start: u64, c: Compression) -> FsError {
-    FsError::Unsupported(format!(
-        "btrfs: inode {ino}: extent at file offset {start} is {c:?}-compressed, which this \
-         reader does not decompress yet"
-    ))
+    /// The decompressed bytes of a compressed disk extent (at most 128 KiB), from the
+    /// one-extent cache or the disk.
+    fn compressed_extent(
+        &self,
+        ext: &FileExtent,
+        disk_bytenr: u64,
+        disk_num_bytes: u64,
+        ino: u64,
+        start: u64,
+    ) -> Result<Rc<Vec<u8>>, FsError> {
+        if let Some((at, bytes)) = self.last_extent.borrow().as_ref() {
+            if *at == disk_bytenr {
+                return Ok(Rc::clone(bytes));
+            }
+        }
+        if disk_num_bytes == 0 || disk_num_bytes > MAX_COMPRESSED {
+            return Err(FsError::Corrupt(format!(
+                "btrfs: inode {ino}: compressed extent at file offset {start} is \
+                 {disk_num_bytes} bytes on disk (at most {MAX_COMPRESSED})"
+            )));
+        }
+        let mut raw = vec![0u8; usize::try_from(disk_num_bytes).unwrap_or(0)];
+        self.trees.read_logical(disk_bytenr, &mut raw)?;
+        let out = Rc::new(self.decompress(ext, &raw, ino, start)?);
+        *self.last_extent.borrow_mut() = Some((disk_bytenr, Rc::clone(&out)));
+        Ok(out)
+    }
+
+    /// Decompresses `raw`, the stored bytes of extent `ext`, to at most its
+    /// `ram_bytes` (itself at most 128 KiB).
+    fn decompress(
+        &self,
+        ext: &FileExtent,
+        raw: &[u8],
+        ino: u64,
+        start: u64,
+    ) -> Result<Vec<u8>, FsError> {
+        let what = || {
+            format!(
+                "inode {ino}: {:?} extent at file offset {start}",
+                ext.compression
+            )
+        };
+        if ext.ram_bytes > MAX_COMPRESSED {
+            return Err(FsError::Corrupt(format!(
+                "btrfs: {}: decompresses to {} bytes (at most {MAX_COMPRESSED})",
+                what(),
+                ext.ram_bytes
+            )));
+        }
+        let max = usize::try_from(ext.ram_bytes).unwrap_or(0);
+        let sector = usize::try_from(self.trees.sb.sectorsize).unwrap_or(4096);
+        compressed::extent(ext.compression, raw, max, sector, &what)
+    }
 }
 
 /// Copies `src[from..]` into `dst`, zeros past the end of `src`.

@@ -105,6 +105,8 @@ pub(crate) struct Superblock {
     pub chunk_root_generation: u64,
     /// The root tree's directory holding the `default` subvolume entry (6).
     pub root_dir_objectid: u64,
+    /// The data block size: lzo segments are laid out in sectors of this size.
+    pub sectorsize: u32,
     pub nodesize: u32,
     pub csum: CsumType,
     /// This device's id (`dev_item.devid`).
@@ -216,6 +218,7 @@ impl Superblock {
             chunk_root_level,
             chunk_root_generation: g64(0xa4)?,
             root_dir_objectid: g64(0x80)?,
+            sectorsize,
             nodesize,
             csum,
             devid: g64(0xc9)?,
