@@ -78,6 +78,18 @@ pub const CONFIG_PATHS: &[(&str, ConfigKind)] = &[
     ("/etc/lilo.conf", ConfigKind::Lilo),
 ];
 
+/// On a btrfs volume with none of [`CONFIG_PATHS`] at its top level, these are looked
+/// for under each top-level directory: GRUB reads btrfs from the top-level subvolume,
+/// and `grub-install` sets its prefix to where `/boot/grub` really is, which for a
+/// root in a subvolume (Debian's and Ubuntu's `@`, Fedora's `root`) is
+/// `/@/boot/grub`. The subvolume is not recorded anywhere but in GRUB's core image, so
+/// every top-level directory is a candidate, in listing (creation) order.
+pub const BTRFS_SUBVOLUME_GRUB_PATHS: &[&str] = &["/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"];
+
+/// Most top-level entries of a btrfs volume looked at for
+/// [`BTRFS_SUBVOLUME_GRUB_PATHS`].
+pub const BTRFS_TOP_LEVEL_MAX: usize = 1024;
+
 /// Where BLS entry directories are looked for, on a volume with none of the config
 /// files above: the entries directory of an XBOOTLDR or ESP partition, and of /boot on
 /// the root filesystem.

@@ -106,10 +106,19 @@ impl<'g, 'd> Decider<'g, 'd> {
             Ok(found) => Ok(found.is_some()),
             Err(e) => Err(BootError::new(ErrorKind::Io, format!("{file}: {e}"))),
         };
+        let before = out.len();
         for (path, kind) in CONFIG_PATHS {
             let file = on(path);
             if exists(&file)? {
                 out.push(FoundConfig { file, kind: *kind });
+            }
+        }
+        if out.len() == before && self.is_btrfs(volume) {
+            for file in self.subvolume_grub_configs(volume)? {
+                out.push(FoundConfig {
+                    file,
+                    kind: ConfigKind::Grub2,
+                });
             }
         }
         for dir in BLS_DIRS {
@@ -146,6 +155,46 @@ impl<'g, 'd> Decider<'g, 'd> {
             });
         }
         Ok(())
+    }
+
+    fn is_btrfs(&self, volume: &str) -> bool {
+        self.guest
+            .volumes
+            .iter()
+            .find(|v| v.name == volume)
+            .and_then(|v| v.fs.as_ref().ok())
+            .is_some_and(|fs| fs.info().fs_type == "btrfs")
+    }
+
+    /// GRUB 2 configs inside the top-level directories of a btrfs volume (see
+    /// [`config_search::BTRFS_SUBVOLUME_GRUB_PATHS`]), in listing order.
+    fn subvolume_grub_configs(&self, volume: &str) -> Result<Vec<FilePath>, BootError> {
+        let top = FilePath {
+            device: volume.to_string(),
+            path: "/".to_string(),
+        };
+        let io =
+            |e: xlboot_config::HostError| BootError::new(ErrorKind::Io, format!("{top}: {}", e.0));
+        let names = self
+            .guest
+            .list_dir(&top, config_search::BTRFS_TOP_LEVEL_MAX)
+            .map_err(io)?
+            .unwrap_or_default();
+        let mut found = Vec::new();
+        for name in names {
+            for path in config_search::BTRFS_SUBVOLUME_GRUB_PATHS {
+                let file = FilePath {
+                    device: volume.to_string(),
+                    path: format!("/{name}{path}"),
+                };
+                match self.guest.file_size(&file) {
+                    Ok(Some(_)) => found.push(file),
+                    Ok(None) => {}
+                    Err(e) => return Err(BootError::new(ErrorKind::Io, format!("{file}: {e}"))),
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// The config that decides: the first one found (a `loader.conf` only goes with

@@ -5,8 +5,8 @@
 //! chunks), `node` (tree blocks), `key`, `root_item`, `inode`, `dir_item` (DIR_ITEM
 //! and DIR_INDEX), `file_extent` (EXTENT_DATA), `compressed` (compressed extents);
 //! `tree` walks trees through a bounded block cache; `checksum` verifies blocks with
-//! the filesystem's algorithm (crc32c,
-//! and `xxhash64`, `sha256` and `blake2b`, written here from their specifications).
+//! the filesystem's algorithm (crc32c, and `xxhash64`, `sha256` and `blake2b`,
+//! written here from their specifications).
 //!
 //! # Which tree is `/`: GRUB's view
 //!
