@@ -426,6 +426,17 @@ impl MemHost {
             b"default o\nlabel o\n kernel mboot.c32\n append xen.gz --- /vmlinuz ro --- /initrd.img\n".to_vec(),
         ));
         files.push((fp(CONFIG_DEVICE, "/boot/extlinux/hdt.c32"), b"module".to_vec()));
+        // GRUB legacy: the default file grub-set-default writes, and configs to reach
+        // through `configfile` (one chaining back to the first).
+        files.push((fp(CONFIG_DEVICE, "/boot/grub/default"), b"1\n#\n#\n".to_vec()));
+        files.push((
+            fp(CONFIG_DEVICE, "/boot/grub/menu.lst"),
+            b"default saved\ntitle a\nkernel /boot/vmlinuz-6.1.0-50-amd64 ro\ntitle b\nroot (hd0,1)\nkernel /vmlinuz-6.1.0-50-amd64\ninitrd /initrd.img-6.1.0-50-amd64\n".to_vec(),
+        ));
+        files.push((
+            fp("hd0,msdos2", "/grub/menu.lst"),
+            b"fallback 1\ntitle back\nconfigfile (hd0,0)/boot/grub/menu.lst\ntitle k\nkernel /vmlinuz-6.1.0-50-amd64\n".to_vec(),
+        ));
         let dirs = vec![
             fp(CONFIG_DEVICE, "/"),
             fp(CONFIG_DEVICE, "/boot"),
