@@ -202,6 +202,15 @@ const MENU_COMMANDS: &[&str] = &[
     "viewport",
 ];
 
+/// Most remarks kept for `--debug`; later ones are dropped.
+pub const MAX_NOTES: usize = 256;
+
+fn note(notes: &mut Vec<String>, s: String) {
+    if notes.len() < MAX_NOTES {
+        notes.push(s);
+    }
+}
+
 /// Parses GRUB's logical lines into a config. At most `max_entries` entries and
 /// `max_commands` entry commands are kept; `Err` says which bound was passed.
 pub fn parse(lines: &[Line], max_entries: usize, max_commands: usize) -> Result<Config, String> {
@@ -210,19 +219,25 @@ pub fn parse(lines: &[Line], max_entries: usize, max_commands: usize) -> Result<
     let mut commands = 0usize;
     for line in lines {
         if line.truncated {
-            cfg.notes.push(alloc::format!(
-                "line {}: longer than {} bytes; GRUB keeps only the first {}",
-                line.number,
-                lexer::MAX_LINE,
-                lexer::MAX_LINE
-            ));
+            note(
+                &mut cfg.notes,
+                alloc::format!(
+                    "line {}: longer than {} bytes; GRUB keeps only the first {}",
+                    line.number,
+                    lexer::MAX_LINE,
+                    lexer::MAX_LINE
+                ),
+            );
         }
         let (name, arg) = lexer::command(&line.text);
         if !KNOWN_COMMANDS.contains(&name) && current.is_none() {
-            cfg.notes.push(alloc::format!(
-                "line {}: unknown command `{name}' skipped, as GRUB skips it",
-                line.number
-            ));
+            note(
+                &mut cfg.notes,
+                alloc::format!(
+                    "line {}: unknown command `{name}' skipped, as GRUB skips it",
+                    line.number
+                ),
+            );
             continue;
         }
         if name == "title" {
@@ -249,10 +264,13 @@ pub fn parse(lines: &[Line], max_entries: usize, max_commands: usize) -> Result<
                 });
             }
             None if MENU_COMMANDS.contains(&name) => menu_command(&mut cfg, line.number, name, arg),
-            None => cfg.notes.push(alloc::format!(
-                "line {}: `{name}' before the first title is ignored, as GRUB ignores it",
-                line.number
-            )),
+            None => note(
+                &mut cfg.notes,
+                alloc::format!(
+                    "line {}: `{name}' before the first title is ignored, as GRUB ignores it",
+                    line.number
+                ),
+            ),
         }
     }
     if let Some(e) = current {
@@ -265,11 +283,14 @@ pub fn parse(lines: &[Line], max_entries: usize, max_commands: usize) -> Result<
 /// overwrites such a title with the next one).
 fn finish_entry(cfg: &mut Config, e: EntrySource, max_entries: usize) -> Result<(), String> {
     if e.commands.is_empty() {
-        cfg.notes.push(alloc::format!(
-            "line {}: title `{}' has no commands; GRUB drops it",
-            e.line,
-            e.title
-        ));
+        note(
+            &mut cfg.notes,
+            alloc::format!(
+                "line {}: title `{}' has no commands; GRUB drops it",
+                e.line,
+                e.title
+            ),
+        );
         return Ok(());
     }
     if cfg.entries.len() >= max_entries {
@@ -282,9 +303,12 @@ fn finish_entry(cfg: &mut Config, e: EntrySource, max_entries: usize) -> Result<
 /// Runs one menu command as GRUB does while reading the config.
 fn menu_command(cfg: &mut Config, line: u32, name: &str, arg: &str) {
     let unparsed = |cfg: &mut Config, what: &str| {
-        cfg.notes.push(alloc::format!(
-            "line {line}: `{name} {arg}': GRUB cannot parse {what}; the setting is unchanged"
-        ));
+        note(
+            &mut cfg.notes,
+            alloc::format!(
+                "line {line}: `{name} {arg}': GRUB cannot parse {what}; the setting is unchanged"
+            ),
+        );
     };
     match name {
         "default" => {
