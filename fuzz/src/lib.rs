@@ -27,6 +27,10 @@ macro_rules! seed {
     };
 }
 
+/// A btrfs image made by `mkfs.btrfs -M --rootdir` from the same tree, crc32c, 4 KiB
+/// nodes (see `fuzz/seeds/build`).
+pub static BTRFS_IMAGE: &[u8] = seed!("base/btrfs.img");
+
 /// Real filesystems made by `mke2fs -d` from the same tree (see `fuzz/seeds/build`):
 /// ext4 with metadata_csum and 4 KiB blocks; ext4 without checksums (so patches get
 /// past the checksums into the structures); ext2 with 1 KiB blocks (indirect and
@@ -104,6 +108,11 @@ impl<'a> Patched<'a> {
             .map(|r| (place(u32::from_le_bytes([r[0], r[1], r[2], r[3]])), r[4]))
             .collect();
         Patched::new(base, patches)
+    }
+
+    /// The offsets patched, in increasing order.
+    pub fn offsets(&self) -> impl Iterator<Item = u64> + '_ {
+        self.patches.iter().map(|p| p.0)
     }
 
     /// The patched image as bytes.
