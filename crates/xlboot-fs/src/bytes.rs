@@ -42,3 +42,9 @@ pub(crate) fn be16(b: &[u8], off: usize) -> Option<u16> {
     let s = b.get(off..off.checked_add(2)?)?;
     Some(u16::from_be_bytes(s.try_into().ok()?))
 }
+
+/// The big-endian `u64` at `off` (XFS is big-endian throughout).
+pub(crate) fn be64(b: &[u8], off: usize) -> Option<u64> {
+    let s = b.get(off..off.checked_add(8)?)?;
+    Some(u64::from_be_bytes(s.try_into().ok()?))
+}

@@ -21,9 +21,10 @@
 //! ```
 //!
 //! Today's filesystems: ext2, ext3 and ext4 ([`ext4`]), journal replayed in memory
-//! when the guest was not cleanly shut down; FAT12, FAT16 and FAT32 with long names
-//! ([`fat`]); ISO9660 with Rock Ridge and Joliet, El Torito catalogs parsed
-//! ([`iso9660`]); btrfs ([`btrfs`]) on one device, seen from the top-level
+//! when the guest was not cleanly shut down; XFS v4 and v5 ([`xfs`]), checksums
+//! verified, a dirty log detected and refused (not replayed); FAT12, FAT16 and FAT32
+//! with long names ([`fat`]); ISO9660 with Rock Ridge and Joliet, El Torito catalogs
+//! parsed ([`iso9660`]); btrfs ([`btrfs`]) on one device, seen from the top-level
 //! subvolume as GRUB sees it; squashfs 4 ([`squashfs`]).
 #![no_std]
 #![forbid(unsafe_code)]
@@ -50,6 +51,7 @@ pub mod iso9660;
 pub mod path;
 pub mod squashfs;
 pub mod vfs;
+pub mod xfs;
 
 use alloc::boxed::Box;
 
@@ -62,7 +64,10 @@ pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId};
 /// Tries every filesystem this crate reads on `dev`, strongest signature first:
 /// squashfs (its magic at byte 0, checked with its version and block size: a squashfs
 /// image may hold any bytes at the other filesystems' signature offsets, while every
-/// other mkfs here overwrites byte 0), ext2/3/4 (a magic number at byte 1080), then FAT (a boot sector with its jump, type string
+/// other mkfs here overwrites byte 0), ext2/3/4 (a magic number at byte 1080), then XFS
+/// (its magic and a checked superblock at byte 0, where FAT would need its boot
+/// sector; `mke2fs` and `mkfs.xfs` wipe each other's signature, as the XFS image tests
+/// check), then FAT (a boot sector with its jump, type string
 /// and 0x55AA all present, which nothing else writes together at sector 0), then
 /// ISO9660 (`CD001` descriptors from sector 16: after the filesystems whose
 /// signatures are in their first sectors, because any of them may keep file data, an
@@ -82,6 +87,9 @@ pub fn probe<'a, D: BlockDevice + Clone + 'a>(
         return Ok(Some(Box::new(fs)));
     }
     if let Some(fs) = ext4::probe(dev.clone())? {
+        return Ok(Some(Box::new(fs)));
+    }
+    if let Some(fs) = xfs::probe(dev.clone())? {
         return Ok(Some(Box::new(fs)));
     }
     if let Some(fs) = fat::probe(dev.clone())? {
