@@ -23,6 +23,8 @@ fn main() {
         "base/iso-rr.img",
         "base/iso-joliet.img",
         "base/iso-plain.img",
+        "base/xfs-v5.img",
+        "base/xfs-v4.img",
         "base/disk-mbr.img",
         "base/grubenv",
     ];

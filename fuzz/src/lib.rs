@@ -71,6 +71,11 @@ pub static ISO_IMAGES: [&[u8]; 3] = [
     seed!("base/iso-joliet.img"),
     seed!("base/iso-plain.img"),
 ];
+/// Real XFS made by `mkfs.xfs -p` from the same tree (16 MiB, one AG): v5 with the
+/// defaults (CRCs, finobt, reflink, bigtime, inobtcount, sparse inodes, ftype);
+/// v4 with 1 KiB blocks (4 per directory block) and 256-byte inodes, no CRCs, so
+/// patches reach the structures.
+pub static XFS_IMAGES: [&[u8]; 2] = [seed!("base/xfs-v5.img"), seed!("base/xfs-v4.img")];
 
 /// An MBR disk with one ext4 partition at 1 MiB holding a Debian 12 grub.cfg,
 /// a grubenv written by grub-editenv, and stand-in kernel and initrd.
