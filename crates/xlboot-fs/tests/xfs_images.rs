@@ -676,3 +676,110 @@ fn xfs_dirty_log_and_bad_checksum() {
         r => panic!("{r:?}"),
     }
 }
+
+/// Files and logs only a kernel writes: `scripts/fixtures/vm` boots the fixture
+/// chroot's Debian kernel in QEMU, which mounts two mkfs.xfs images (v5 and v4), writes
+/// a file full of holes with 400 extents (a bmbt data fork), a preallocated
+/// (unwritten) range, and unmounts them cleanly; a third is written, synced and left
+/// mounted when the guest powers off (a dirty log). Skips without the fixture cache
+/// (scripts/fixtures/build), unless XLBOOT_REQUIRE_TOOLS is set.
+#[test]
+fn xfs_written_by_the_kernel() {
+    if !have_xfsprogs() {
+        return;
+    }
+    let cache = std::env::var("XLBOOT_FIXTURES").unwrap_or("/var/cache/xlboot/fixtures".into());
+    if !Path::new(&cache).join("chroot/boot").is_dir() {
+        assert!(
+            std::env::var_os("XLBOOT_REQUIRE_TOOLS").is_none(),
+            "the fixture chroot is required (XLBOOT_REQUIRE_TOOLS is set)"
+        );
+        eprintln!("skipping: no fixture chroot in {cache} (scripts/fixtures/build)");
+        return;
+    }
+    let tmp = TempDir::new("xfs-kernel");
+    let input = tmp.path().join("in");
+    fs::create_dir(&input).unwrap();
+    let pat = Rng(42).bytes(4096);
+    fs::write(input.join("pat"), &pat).unwrap();
+    fs::write(
+        input.join("make.sh"),
+        r#"set -e
+mkdir -p /mnt
+for d in $DISK0 $DISK1; do
+	mount -t xfs $d /mnt
+	i=0
+	while [ $i -lt 400 ]; do
+		dd if=/in/pat of=/mnt/frag bs=4096 count=1 seek=$((i * 2)) conv=notrunc 2>/dev/null
+		dd if=/in/pat of=/mnt/other bs=4096 count=1 seek=$i conv=notrunc 2>/dev/null
+		i=$((i + 1))
+	done
+	xfs_io -f -c "pwrite -S 0x61 0 64k" -c "falloc 64k 1m" -c "pwrite -S 0x62 2m 4k" /mnt/unwritten >/dev/null
+	umount /mnt
+done
+mount -t xfs $DISK2 /mnt
+mkdir /mnt/newdir
+echo hello > /mnt/newdir/after
+sync
+"#,
+    )
+    .unwrap();
+    let imgs: Vec<PathBuf> = [
+        ("v5", &[][..]),
+        ("v4", &["-m", "crc=0", "-i", "size=256"][..]),
+        ("dirty", &[][..]),
+    ]
+    .iter()
+    .map(|(n, args)| {
+        let img = tmp.path().join(format!("{n}.img"));
+        fs::File::create(&img).unwrap().set_len(300 << 20).unwrap();
+        let st = Command::new("mkfs.xfs")
+            .arg("-q")
+            .args(*args)
+            .arg(&img)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        img
+    })
+    .collect();
+    let vm = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fixtures/vm");
+    let mut c = Command::new(vm);
+    c.args(["--tools", "xfsprogs", "--in"]).arg(&input);
+    for i in &imgs {
+        c.arg("--disk").arg(i);
+    }
+    let out = c.arg("--").arg(input.join("make.sh")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "vm: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut frag = vec![0u8; 799 * 4096];
+    for i in 0..400 {
+        frag[i * 8192..i * 8192 + 4096].copy_from_slice(&pat);
+    }
+    let other: Vec<u8> = pat.iter().copied().cycle().take(400 * 4096).collect();
+    let mut unwritten = vec![b'a'; 64 << 10];
+    unwritten.resize(2 << 20, 0);
+    unwritten.extend_from_slice(&[b'b'; 4096]);
+    for img in &imgs[..2] {
+        assert_eq!(fork_format(img, "/frag"), "btree", "{}", img.display());
+        let dev = FileDev::open(img);
+        let fs = xfs::probe(&dev).unwrap().unwrap();
+        for (name, want) in [
+            ("frag", &frag),
+            ("other", &other),
+            ("unwritten", &unwritten),
+        ] {
+            let id = fs.lookup(fs.root(), name.as_bytes()).unwrap().unwrap();
+            assert_eq!(fs.metadata(id).unwrap().size, want.len() as u64, "{name}");
+            compare_file(&fs, id, want, name);
+        }
+    }
+    match xfs::probe(FileDev::open(&imgs[2])) {
+        Err(FsError::Unsupported(m)) => assert!(m.contains("log is dirty"), "{m}"),
+        r => panic!("a crashed XFS opened: {r:?}"),
+    }
+}
