@@ -11,6 +11,7 @@
 )]
 
 mod common;
+mod walk;
 
 use std::fs;
 use std::ops::ControlFlow;
@@ -18,7 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
-use xlboot_fs::{btrfs, resolve, resolve_file, FileKind, FileSystem, NodeId, PathLimits};
+use walk::{diff_tree_with, node};
+use xlboot_fs::{btrfs, resolve_file, FileSystem, PathLimits};
 
 const UUID: &str = "2b9b8f0e-3c1d-4a5e-9f60-7a8b9c0d1e2f";
 
@@ -129,73 +131,6 @@ fn make_image(tmp: &TempDir) -> Option<PathBuf> {
     Some(img)
 }
 
-/// Walks `host` and the image directory `node` side by side; returns files compared.
-fn diff_tree(fs: &dyn FileSystem, host: &Path, node: NodeId, rel: &str) -> usize {
-    let mut img = std::collections::BTreeMap::new();
-    fs.read_dir(node, 100_000, &mut |n, id| {
-        img.insert(n.to_vec(), id);
-        ControlFlow::Continue(())
-    })
-    .unwrap_or_else(|e| panic!("read_dir {rel}: {e}"));
-    let mut want: Vec<_> = fs::read_dir(host).unwrap().map(|e| e.unwrap()).collect();
-    want.sort_by_key(|e| e.file_name());
-    let names: Vec<Vec<u8>> = want.iter().map(|e| name_bytes(&e.file_name())).collect();
-    assert_eq!(
-        img.keys().cloned().collect::<Vec<_>>(),
-        names,
-        "{rel}: listing"
-    );
-    let mut n = 0;
-    for e in want {
-        let p = format!("{rel}/{}", e.file_name().to_string_lossy());
-        let id = img[&name_bytes(&e.file_name())];
-        assert_eq!(
-            fs.lookup(node, &name_bytes(&e.file_name())).unwrap(),
-            Some(id),
-            "{p}"
-        );
-        let hm = fs::symlink_metadata(e.path()).unwrap();
-        let m = fs.metadata(id).unwrap();
-        if hm.is_dir() {
-            assert_eq!(m.kind, FileKind::Directory, "{p}");
-            n += diff_tree(fs, &e.path(), id, &p);
-        } else if hm.file_type().is_symlink() {
-            let t = fs.read_link(id, 4096).unwrap();
-            assert_eq!(
-                t,
-                name_bytes(fs::read_link(e.path()).unwrap().as_os_str()),
-                "{p}"
-            );
-            n += 1;
-        } else {
-            assert_eq!(m.kind, FileKind::Regular, "{p}");
-            assert_eq!(m.size, hm.len(), "{p}: size");
-            let want = fs::read(e.path()).unwrap();
-            let mut got = vec![0u8; want.len() + 10];
-            // One big read, then unaligned small ones across extent boundaries.
-            let k = fs
-                .read_at(id, 0, &mut got)
-                .unwrap_or_else(|e| panic!("read {p}: {e}"));
-            assert_eq!(k, want.len(), "{p}");
-            assert!(got[..k] == want[..], "{p}: content differs");
-            for off in [1usize, 4095, 131_071, 131_072, 200_001, want.len() / 2] {
-                let mut b = vec![0u8; 70_000];
-                let k = fs.read_at(id, off as u64, &mut b).unwrap();
-                let end = (off + 70_000).min(want.len());
-                let start = off.min(want.len());
-                assert_eq!(k, end - start, "{p} at {off}");
-                assert!(b[..k] == want[start..end], "{p}: bytes at {off}");
-            }
-            n += 1;
-        }
-    }
-    n
-}
-
-fn node(fs: &dyn FileSystem, p: &str) -> NodeId {
-    resolve(fs, p.as_bytes(), &PathLimits::default()).unwrap_or_else(|e| panic!("{p}: {e}"))
-}
-
 fn read_all(fs: &dyn FileSystem, p: &str) -> Vec<u8> {
     let id = resolve_file(fs, p.as_bytes(), &PathLimits::default()).unwrap();
     let mut b = vec![0u8; fs.metadata(id).unwrap().size as usize];
@@ -237,21 +172,40 @@ fn subvolumes_snapshots_and_compressed_extents() {
         b"inside the nested subvolume\n"
     );
 
-    let n = diff_tree(&fs, &src.join("data"), node(&fs, "/@/data"), "/@/data");
+    let n = diff_tree_with(
+        &fs,
+        &src.join("data"),
+        node(&fs, "/@/data"),
+        "/@/data",
+        &walk::BTRFS_KERNEL,
+    );
     assert_eq!(n, 4);
     // The snapshot shares the source's blocks (owned by tree 256).
-    diff_tree(
+    diff_tree_with(
         &fs,
         &src.join("data"),
         node(&fs, "/@snap/data"),
         "/@snap/data",
+        &walk::BTRFS_KERNEL,
     );
 
     for c in ["zlib", "lzo", "zstd"] {
         let p = format!("/@/{c}");
-        let n = diff_tree(&fs, &src.join("comp"), node(&fs, &p), &p);
+        let n = diff_tree_with(
+            &fs,
+            &src.join("comp"),
+            node(&fs, &p),
+            &p,
+            &walk::BTRFS_KERNEL,
+        );
         assert_eq!(n, 6, "{c}");
         let p = format!("/@snap/{c}");
-        diff_tree(&fs, &src.join("comp"), node(&fs, &p), &p);
+        diff_tree_with(
+            &fs,
+            &src.join("comp"),
+            node(&fs, &p),
+            &p,
+            &walk::BTRFS_KERNEL,
+        );
     }
 }

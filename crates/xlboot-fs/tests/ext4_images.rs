@@ -9,154 +9,28 @@
 )]
 
 mod common;
+mod walk;
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::ops::ControlFlow;
-use std::path::Path;
 use std::process::Command;
 
 use common::*;
-use xlboot_fs::{ext4, resolve, resolve_file, FileKind, FileSystem, FsError, NodeId, PathLimits};
+use walk::{check_tree_links, diff_tree_with, err, node};
+use xlboot_fs::{ext4, resolve, resolve_file, FileSystem, FsError, PathLimits};
 
 const UUID: &str = "0123abcd-4567-89ef-0123-456789abcdef";
 
-/// Walks `host` and the image directory `node` side by side; returns files compared.
-fn diff_tree(fs: &dyn FileSystem, host: &Path, node: NodeId, rel: &str) -> usize {
-    let mut img: BTreeMap<Vec<u8>, NodeId> = BTreeMap::new();
-    fs.read_dir(node, 1_000_000, &mut |n, id| {
-        assert!(
-            img.insert(n.to_vec(), id).is_none(),
-            "{rel}: duplicate entry"
-        );
-        ControlFlow::Continue(())
-    })
-    .unwrap_or_else(|e| panic!("read_dir {rel}: {e}"));
-    if rel.is_empty() {
-        img.remove(&b"lost+found"[..]);
-    }
-    let mut host_names: Vec<_> = fs::read_dir(host).unwrap().map(|e| e.unwrap()).collect();
-    host_names.sort_by_key(|e| e.file_name());
-    let want: Vec<Vec<u8>> = host_names
-        .iter()
-        .map(|e| name_bytes(&e.file_name()))
-        .collect();
-    let got: Vec<Vec<u8>> = img.keys().cloned().collect();
-    assert_eq!(got, want, "{rel}: directory listing differs");
-
-    let mut n = 0;
-    // Resolving every name of a big directory is quadratic (each lookup scans it), so
-    // big directories get a sample.
-    let big = host_names.len() > 200;
-    for (idx, e) in host_names.into_iter().enumerate() {
-        let name = e.file_name();
-        let p = format!("{rel}/{}", name.to_string_lossy());
-        let id = img[&name_bytes(&name)];
-        let hm = fs::symlink_metadata(e.path()).unwrap();
-        let m = fs
-            .metadata(id)
-            .unwrap_or_else(|e| panic!("metadata {p}: {e}"));
-        if hm.file_type().is_dir() {
-            assert_eq!(m.kind, FileKind::Directory, "{p}");
-            n += diff_tree(fs, &e.path(), id, &p);
-        } else if hm.file_type().is_symlink() {
-            assert_eq!(m.kind, FileKind::Symlink, "{p}");
-            let t = fs
-                .read_link(id, 4096)
-                .unwrap_or_else(|e| panic!("read_link {p}: {e}"));
-            let ht = fs::read_link(e.path()).unwrap();
-            assert_eq!(t, name_bytes(ht.as_os_str()), "{p}: link target");
-            assert_eq!(m.size, t.len() as u64, "{p}: link size");
-            n += 1;
-        } else if hm.file_type().is_file() {
-            assert_eq!(m.kind, FileKind::Regular, "{p}");
-            assert_eq!(m.size, hm.len(), "{p}: size");
-            compare_file(fs, id, &e.path(), &p);
-            // The path resolves to the same node, as a regular file.
-            if !big || idx % 97 == 0 {
-                let r = resolve_file(fs, p.as_bytes(), &PathLimits::default()).unwrap();
-                assert_eq!(r, id, "{p}: resolve");
-            }
-            n += 1;
-        } else {
-            assert!(is_other(&hm));
-            assert_eq!(m.kind, FileKind::Other, "{p}");
-            let err = resolve_file(fs, p.as_bytes(), &PathLimits::default()).unwrap_err();
-            assert!(matches!(err, FsError::WrongKind(_)), "{p}: {err}");
-            n += 1;
-        }
-    }
-    n
-}
-
-/// Compares a file's bytes with the host's, in 1 MiB reads plus a few unaligned ones.
-fn compare_file(fs: &dyn FileSystem, id: NodeId, host: &Path, p: &str) {
-    let want = fs::read(host).unwrap();
-    let mut got = Vec::with_capacity(want.len());
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = fs
-            .read_at(id, got.len() as u64, &mut buf)
-            .unwrap_or_else(|e| panic!("read {p}: {e}"));
-        if n == 0 {
-            break;
-        }
-        got.extend_from_slice(&buf[..n]);
-        assert!(got.len() <= want.len(), "{p}: read past the end");
-    }
-    assert!(got == want, "{p}: content differs");
-    for (off, len) in [
-        (1u64, 1usize),
-        (4095, 10_000),
-        (1023, 1025),
-        (want.len() as u64 / 2, 70_000),
-    ] {
-        let mut b = vec![0xAAu8; len];
-        let n = fs.read_at(id, off, &mut b).unwrap();
-        let start = (off as usize).min(want.len());
-        let end = (start + len).min(want.len());
-        assert_eq!(n, end - start, "{p}: short read at {off}");
-        assert!(b[..n] == want[start..end], "{p}: bytes at {off}+{len}");
-    }
-    // Past the end: nothing.
-    let mut b = [0u8; 16];
-    assert_eq!(fs.read_at(id, want.len() as u64 + 5, &mut b).unwrap(), 0);
-}
-
-fn node(fs: &dyn FileSystem, p: &str) -> NodeId {
-    resolve(fs, p.as_bytes(), &PathLimits::default()).unwrap_or_else(|e| panic!("{p}: {e}"))
-}
-
-fn err(fs: &dyn FileSystem, p: &str) -> FsError {
-    resolve_file(fs, p.as_bytes(), &PathLimits::default()).expect_err(p)
-}
-
-/// Path resolution cases on the tree from `build_tree`.
+/// Path resolution cases on the tree from `build_tree`, beyond its links.
 fn check_paths(fs: &dyn FileSystem) {
+    check_tree_links(fs);
     let kernel = node(fs, "/boot/vmlinuz-6.1.0-test");
     let l = PathLimits::default();
-    for p in [
-        "/vmlinuz",
-        "vmlinuz",
-        "/vmlinuz.chain",
-        "/boot/vmlinuz",
-        "//boot/./vmlinuz",
-    ] {
-        assert_eq!(resolve_file(fs, p.as_bytes(), &l).unwrap(), kernel, "{p}");
-    }
+    assert_eq!(resolve_file(fs, b"vmlinuz", &l).unwrap(), kernel, "vmlinuz");
     assert_eq!(
         node(fs, "/initrd.img"),
         node(fs, "/boot/initrd.img-6.1.0-test")
     );
-    let cfg = node(fs, &format!("/boot/{LONG_DIR}/config"));
-    assert_eq!(node(fs, "/slowlink/config"), cfg);
-    assert_eq!(node(fs, "/etc_slow_rel"), cfg);
     let grub = node(fs, "/boot/grub/grub.cfg");
-    assert_eq!(
-        node(fs, "/up"),
-        grub,
-        "a link climbing above the root stops at the root"
-    );
     assert_eq!(node(fs, "/../../boot/../boot/grub//grub.cfg"), grub);
     assert_eq!(
         node(fs, "/a/b/c/d/e/f/g/up3/e/f/g/deep"),
@@ -165,9 +39,7 @@ fn check_paths(fs: &dyn FileSystem) {
     assert_eq!(node(fs, "/.."), fs.root());
     assert_eq!(node(fs, ""), fs.root());
 
-    assert!(matches!(err(fs, "/loop1"), FsError::Limit(_)));
     assert!(matches!(err(fs, "/self"), FsError::Limit(_)));
-    assert!(matches!(err(fs, "/dangling"), FsError::NotFound(_)));
     assert!(matches!(err(fs, "/nonexistent"), FsError::NotFound(_)));
     match err(fs, "/boot") {
         FsError::WrongKind(m) => assert_eq!(m, "/boot is a directory"),
@@ -252,7 +124,7 @@ fn full_check(name: &str, args: &[&str], opts: TreeOpts, htree: bool) {
     assert_eq!(info.fs_type, "ext2");
     assert_eq!(info.uuid.as_deref(), Some(UUID));
     assert_eq!(info.label.as_deref(), Some("bootfs"));
-    let n = diff_tree(&fs, &src, fs.root(), "");
+    let n = diff_tree_with(&fs, &src, fs.root(), "", &walk::EXT4);
     assert!(n > opts.many, "{name}: only {n} files compared");
     check_paths(&fs);
 
@@ -363,7 +235,7 @@ fn ext4_csum_seed_and_orphan_file_after_uuid_change() {
     let fs = ext4::probe(&dev).unwrap().unwrap();
     assert_eq!(fs.info().uuid.as_deref(), Some(UUID));
     assert_eq!(fs.info().label, None);
-    diff_tree(&fs, &src, fs.root(), "");
+    diff_tree_with(&fs, &src, fs.root(), "", &walk::EXT4);
     check_paths(&fs);
 }
 
@@ -398,7 +270,7 @@ fn ext4_inline_data_really_inline() {
     }
     let dev = FileDev::open(&img);
     let fs = ext4::probe(&dev).unwrap().unwrap();
-    diff_tree(&fs, &src, fs.root(), "");
+    diff_tree_with(&fs, &src, fs.root(), "", &walk::EXT4);
 }
 
 #[test]
@@ -440,7 +312,11 @@ fn htree_with_interior_nodes() {
         );
         let dev = FileDev::open(&img);
         let fs = ext4::probe(&dev).unwrap().unwrap();
-        assert_eq!(diff_tree(&fs, &src, fs.root(), ""), 1500, "{name}");
+        assert_eq!(
+            diff_tree_with(&fs, &src, fs.root(), "", &walk::EXT4),
+            1500,
+            "{name}"
+        );
         let n = node(&fs, &format!("/many/f01499_{pad}"));
         let mut b = [0u8; 16];
         let k = fs.read_at(n, 0, &mut b).unwrap();
@@ -540,7 +416,7 @@ fn unusual_layouts() {
         let fs = ext4::probe(&dev)
             .unwrap_or_else(|e| panic!("{name}: {e}"))
             .expect(name);
-        let n = diff_tree(&fs, &src, fs.root(), "");
+        let n = diff_tree_with(&fs, &src, fs.root(), "", &walk::EXT4);
         assert!(n > 100, "{name}");
         check_paths(&fs);
         if name.starts_with("meta_bg") {
@@ -601,7 +477,10 @@ fn ext4_casefold_directories() {
             .unwrap_or_else(|e| panic!("{name}: {e}"))
             .unwrap();
         // Listings and exact names read as stored.
-        assert!(diff_tree(&fs, &src, fs.root(), "") > 700, "{name}");
+        assert!(
+            diff_tree_with(&fs, &src, fs.root(), "", &walk::EXT4) > 700,
+            "{name}"
+        );
         check_paths(&fs);
 
         let kernel = node(&fs, "/cf/Vmlinuz-6.1.0");
@@ -694,7 +573,7 @@ fn ext4_ea_inode_values_are_not_files() {
         .expect("an EA inode");
     let dev = FileDev::open(&img);
     let fs = ext4::probe(&dev).unwrap().unwrap();
-    assert!(diff_tree(&fs, &src, fs.root(), "") > 100);
+    assert!(diff_tree_with(&fs, &src, fs.root(), "", &walk::EXT4) > 100);
     check_paths(&fs);
     drop(fs);
 
@@ -749,7 +628,7 @@ fn ext4_large_dir_and_huge_file() {
             reindex(&img);
             let dev = FileDev::open(&img);
             let fs = ext4::probe(&dev).unwrap().unwrap();
-            assert!(diff_tree(&fs, &src, fs.root(), "") > 3000);
+            assert!(diff_tree_with(&fs, &src, fs.root(), "", &walk::EXT4) > 3000);
             check_paths(&fs);
             continue;
         }

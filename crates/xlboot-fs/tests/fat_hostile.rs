@@ -13,13 +13,12 @@ mod common;
 mod walk;
 
 use std::fs::{self, File};
-use std::ops::ControlFlow;
 use std::process::Command;
 
-use common::{Rng, TempDir};
-use walk::{have, random_bytes, run};
+use common::{have, random_bytes, run, Rng, TempDir};
+use walk::walk_all;
 use xlboot_fs::fat::{self, FatType};
-use xlboot_fs::{resolve_file, FileKind, FileSystem, FsError, NodeId, PathLimits};
+use xlboot_fs::{resolve_file, FileSystem, FsError, NodeId, PathLimits};
 
 fn image(tmp: &TempDir, args: &[&str], mib: u64) -> Option<Vec<u8>> {
     if !(have("mkfs.vfat", "dosfstools") && have("mcopy", "mtools")) {
@@ -192,35 +191,6 @@ fn chains() {
     // Node ids that are not entries are refused.
     for bad in [1u64, 512, 33, u64::MAX - 31] {
         assert!(fs.metadata(NodeId(bad)).is_err(), "{bad}");
-    }
-}
-
-/// Visits every node, reading every file, under small budgets; returns nodes seen.
-fn walk_all(fs: &dyn FileSystem, dir: NodeId, depth: usize, seen: &mut usize) {
-    if depth > 12 || *seen > 5000 {
-        return;
-    }
-    let mut kids = Vec::new();
-    let _ = fs.read_dir(dir, 2000, &mut |_, id| {
-        kids.push(id);
-        ControlFlow::Continue(())
-    });
-    for id in kids {
-        *seen += 1;
-        match fs.metadata(id).map(|m| m.kind) {
-            Ok(FileKind::Directory) => walk_all(fs, id, depth + 1, seen),
-            Ok(_) => {
-                let mut buf = vec![0u8; 64 << 10];
-                let mut off = 0u64;
-                while let Ok(n) = fs.read_at(id, off, &mut buf) {
-                    if n == 0 || off > 4 << 20 {
-                        break;
-                    }
-                    off += n as u64;
-                }
-            }
-            Err(_) => {}
-        }
     }
 }
 

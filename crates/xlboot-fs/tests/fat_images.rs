@@ -15,8 +15,8 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{FileDev, TempDir};
-use walk::{diff_tree, have, random_bytes, run};
+use common::{have, random_bytes, run, FileDev, TempDir};
+use walk::diff_tree;
 use xlboot_fs::fat::{self, FatType};
 use xlboot_fs::{resolve, resolve_file, FileSystem, FsError, PathLimits};
 

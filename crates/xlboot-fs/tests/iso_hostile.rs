@@ -13,14 +13,13 @@ mod common;
 mod walk;
 
 use std::fs;
-use std::ops::ControlFlow;
 use std::os::unix::fs::symlink;
 use std::process::Command;
 
-use common::{Rng, TempDir};
-use walk::{have, random_bytes, run};
+use common::{have, random_bytes, run, Rng, TempDir};
+use walk::walk_all;
 use xlboot_fs::iso9660;
-use xlboot_fs::{resolve, resolve_file, FileKind, FileSystem, FsError, NodeId, PathLimits};
+use xlboot_fs::{resolve, resolve_file, FileSystem, FsError, NodeId, PathLimits};
 
 /// A small Rock Ridge + Joliet image with a name long enough to need a continuation
 /// area (CE), a link and a deep (relocated) directory.
@@ -178,32 +177,6 @@ fn records_and_susp() {
     let fs = open(&clean).unwrap();
     for bad in [0u64, 2047, u64::MAX - 5] {
         assert!(fs.metadata(NodeId(bad)).is_err(), "{bad}");
-    }
-}
-
-fn walk_all(fs: &dyn FileSystem, dir: NodeId, depth: usize, seen: &mut usize) {
-    if depth > 12 || *seen > 3000 {
-        return;
-    }
-    let mut kids = Vec::new();
-    let _ = fs.read_dir(dir, 2000, &mut |_, id| {
-        kids.push(id);
-        ControlFlow::Continue(())
-    });
-    for id in kids {
-        *seen += 1;
-        match fs.metadata(id).map(|m| m.kind) {
-            Ok(FileKind::Directory) => walk_all(fs, id, depth + 1, seen),
-            Ok(FileKind::Symlink) => {
-                let _ = fs.read_link(id, 4096);
-            }
-            Ok(_) => {
-                let mut buf = vec![0u8; 64 << 10];
-                let _ = fs.read_at(id, 0, &mut buf);
-                let _ = fs.read_at(id, 1 << 20, &mut buf);
-            }
-            Err(_) => {}
-        }
     }
 }
 

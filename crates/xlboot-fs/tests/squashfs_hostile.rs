@@ -14,13 +14,12 @@ mod common;
 mod walk;
 
 use std::fs;
-use std::ops::ControlFlow;
 use std::process::Command;
 
-use common::{Rng, TempDir};
-use walk::{have, random_bytes, run};
+use common::{have, random_bytes, run, Rng, TempDir};
+use walk::walk_all;
 use xlboot_fs::squashfs::{self, Squashfs};
-use xlboot_fs::{resolve_file, FileKind, FileSystem, FsError, NodeId, PathLimits};
+use xlboot_fs::{resolve_file, FileSystem, FsError, NodeId, PathLimits};
 
 /// A small image of a boot tree, made with `mksquashfs <args>`.
 fn image(tmp: &TempDir, name: &str, args: &[&str]) -> Option<Vec<u8>> {
@@ -214,39 +213,6 @@ fn data_and_fragment_checks() {
     assert!(read_all(&fs, k).is_err());
     let i = resolve_file(&fs, b"/boot/initrd.img", &PathLimits::default()).unwrap();
     assert!(read_all(&fs, i).is_err());
-}
-
-/// Visits every node, reading every file, under budgets; returns nodes seen.
-fn walk_all(fs: &dyn FileSystem, dir: NodeId, depth: usize, seen: &mut usize) {
-    if depth > 12 || *seen > 5000 {
-        return;
-    }
-    let mut kids = Vec::new();
-    let _ = fs.read_dir(dir, 2000, &mut |_, id| {
-        kids.push(id);
-        ControlFlow::Continue(())
-    });
-    for id in kids {
-        *seen += 1;
-        match fs.metadata(id).map(|m| m.kind) {
-            Ok(FileKind::Directory) => walk_all(fs, id, depth + 1, seen),
-            Ok(FileKind::Symlink) => {
-                let _ = fs.read_link(id, 4096);
-            }
-            Ok(_) => {
-                let mut buf = vec![0u8; 40_000];
-                let mut off = 0u64;
-                while let Ok(n) = fs.read_at(id, off, &mut buf) {
-                    if n == 0 || off > 4 << 20 {
-                        break;
-                    }
-                    assert!(n <= buf.len());
-                    off += n as u64;
-                }
-            }
-            Err(_) => {}
-        }
-    }
 }
 
 #[test]

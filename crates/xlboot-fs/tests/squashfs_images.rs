@@ -17,8 +17,8 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{build_tree, FileDev, TempDir, TreeOpts};
-use walk::{diff_tree, have};
+use common::{build_tree, have, FileDev, TempDir, TreeOpts};
+use walk::diff_tree;
 use xlboot_fs::squashfs::{self, Squashfs};
 use xlboot_fs::{resolve_file, FileKind, FileSystem, NodeId, PathLimits};
 

@@ -15,119 +15,18 @@
 )]
 
 mod common;
+mod walk;
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::ops::ControlFlow;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
-use xlboot_fs::{resolve, resolve_file, xfs, FileKind, FileSystem, FsError, NodeId, PathLimits};
+use walk::{check_tree_links, compare_file, diff_tree_with, node};
+use xlboot_fs::{xfs, FileSystem, FsError};
 
 const UUID: &str = "0123abcd-4567-89ef-0123-456789abcdef";
-
-/// Whether mkfs.xfs is installed; without it the tests skip, unless
-/// XLBOOT_REQUIRE_TOOLS is set.
-fn have_xfsprogs() -> bool {
-    let ok = Command::new("mkfs.xfs").arg("-V").output().is_ok();
-    if !ok {
-        assert!(
-            std::env::var_os("XLBOOT_REQUIRE_TOOLS").is_none(),
-            "mkfs.xfs is required (XLBOOT_REQUIRE_TOOLS is set)"
-        );
-        eprintln!("skipping: mkfs.xfs not installed (package xfsprogs)");
-    }
-    ok
-}
-
-/// Writes the `mkfs.xfs -p` prototype of `dir` (recursively) into `out`.
-fn proto_dir(dir: &Path, out: &mut String, depth: usize) {
-    let mut ents: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
-    ents.sort_by_key(|e| e.file_name());
-    let pad = " ".repeat(depth);
-    for e in ents {
-        let name = e.file_name().into_string().unwrap();
-        assert!(!name.contains(char::is_whitespace), "{name}");
-        let m = fs::symlink_metadata(e.path()).unwrap();
-        let perm = m.mode() & 0o777;
-        let ft = m.file_type();
-        if ft.is_dir() {
-            out.push_str(&format!("{pad}{name} d--{perm:o} 0 0\n"));
-            proto_dir(&e.path(), out, depth + 1);
-            out.push_str(&format!("{pad}$\n"));
-        } else if ft.is_symlink() {
-            let t = fs::read_link(e.path()).unwrap();
-            out.push_str(&format!("{pad}{name} l--{perm:o} 0 0 {}\n", t.display()));
-        } else if ft.is_file() {
-            out.push_str(&format!(
-                "{pad}{name} ---{perm:o} 0 0 {}\n",
-                e.path().display()
-            ));
-        } else {
-            out.push_str(&format!("{pad}{name} p--{perm:o} 0 0\n"));
-        }
-    }
-}
-
-/// Runs `mkfs.xfs -q -p <prototype of src> <args> img` on a sparse `size`-byte file.
-fn mkfs_xfs(dir: &Path, name: &str, args: &[&str], src: &Path, size: u64) -> PathBuf {
-    let mut proto = String::from("/dev/null\n0 0\nd--755 0 0\n");
-    proto_dir(src, &mut proto, 1);
-    proto.push_str("$\n");
-    let pf = dir.join(format!("{name}.proto"));
-    fs::write(&pf, proto).unwrap();
-    let img = dir.join(format!("{name}.img"));
-    fs::File::create(&img).unwrap().set_len(size).unwrap();
-    let out = Command::new("mkfs.xfs")
-        .arg("-q")
-        .arg("-p")
-        .arg(&pf)
-        .args(args)
-        .arg(&img)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "mkfs.xfs {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    xfs_repair_clean(&img);
-    img
-}
-
-/// Asserts that `xfs_repair -n` finds nothing wrong.
-fn xfs_repair_clean(img: &Path) {
-    let out = Command::new("xfs_repair")
-        .arg("-n")
-        .arg("-f")
-        .arg(img)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "xfs_repair -n: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// `xfs_db -r -c cmd...` stdout (or `-x`, read-write expert mode, with `write`).
-fn xfs_db(img: &Path, write: bool, cmds: &[&str]) -> String {
-    let mut c = Command::new("xfs_db");
-    c.arg(if write { "-x" } else { "-r" });
-    for cmd in cmds {
-        c.arg("-c").arg(cmd);
-    }
-    let out = c.arg(img).output().unwrap();
-    assert!(
-        out.status.success(),
-        "xfs_db {cmds:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// The data fork format xfs_db reports for `path` (`local`, `extents`, `btree`).
 fn fork_format(img: &Path, path: &str) -> String {
@@ -188,135 +87,10 @@ fn build_xfs_tree(src: &Path, remote_links: bool) {
     std::os::unix::fs::symlink(&mid, src.join("remote_link")).unwrap();
 }
 
-/// Walks `host` and the image directory `node` side by side; returns files compared.
-fn diff_tree(fs: &dyn FileSystem, host: &Path, node: NodeId, rel: &str) -> usize {
-    let mut img: BTreeMap<Vec<u8>, NodeId> = BTreeMap::new();
-    fs.read_dir(node, 1_000_000, &mut |n, id| {
-        assert!(
-            img.insert(n.to_vec(), id).is_none(),
-            "{rel}: duplicate entry"
-        );
-        ControlFlow::Continue(())
-    })
-    .unwrap_or_else(|e| panic!("read_dir {rel}: {e}"));
-    let mut host_names: Vec<_> = fs::read_dir(host).unwrap().map(|e| e.unwrap()).collect();
-    host_names.sort_by_key(|e| e.file_name());
-    let want: Vec<Vec<u8>> = host_names
-        .iter()
-        .map(|e| name_bytes(&e.file_name()))
-        .collect();
-    let got: Vec<Vec<u8>> = img.keys().cloned().collect();
-    assert_eq!(got, want, "{rel}: directory listing differs");
-
-    let mut n = 0;
-    let big = host_names.len() > 200;
-    for (idx, e) in host_names.into_iter().enumerate() {
-        let name = e.file_name();
-        let p = format!("{rel}/{}", name.to_string_lossy());
-        let id = img[&name_bytes(&name)];
-        let hm = fs::symlink_metadata(e.path()).unwrap();
-        let m = fs
-            .metadata(id)
-            .unwrap_or_else(|e| panic!("metadata {p}: {e}"));
-        // Lookups (linear in the directory) for a sample of big directories.
-        if !big || idx % 97 == 0 || idx + 1 == want.len() {
-            assert_eq!(
-                fs.lookup(node, &name_bytes(&name)).unwrap(),
-                Some(id),
-                "{p}: lookup"
-            );
-        }
-        if hm.file_type().is_dir() {
-            assert_eq!(m.kind, FileKind::Directory, "{p}");
-            n += diff_tree(fs, &e.path(), id, &p);
-        } else if hm.file_type().is_symlink() {
-            assert_eq!(m.kind, FileKind::Symlink, "{p}");
-            let t = fs
-                .read_link(id, 4096)
-                .unwrap_or_else(|e| panic!("read_link {p}: {e}"));
-            let ht = fs::read_link(e.path()).unwrap();
-            assert_eq!(t, name_bytes(ht.as_os_str()), "{p}: link target");
-            assert_eq!(m.size, t.len() as u64, "{p}: link size");
-            n += 1;
-        } else if hm.file_type().is_file() {
-            assert_eq!(m.kind, FileKind::Regular, "{p}");
-            assert_eq!(m.size, hm.len(), "{p}: size");
-            if !big || hm.len() > 0 {
-                compare_file(fs, id, &fs::read(e.path()).unwrap(), &p);
-            }
-            n += 1;
-        } else {
-            assert_eq!(m.kind, FileKind::Other, "{p}");
-            let err = resolve_file(fs, p.as_bytes(), &PathLimits::default()).unwrap_err();
-            assert!(matches!(err, FsError::WrongKind(_)), "{p}: {err}");
-            n += 1;
-        }
-    }
-    n
-}
-
-/// Compares a file's bytes with `want`, in 1 MiB reads plus a few unaligned ones.
-fn compare_file(fs: &dyn FileSystem, id: NodeId, want: &[u8], p: &str) {
-    let mut got = Vec::with_capacity(want.len());
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = fs
-            .read_at(id, got.len() as u64, &mut buf)
-            .unwrap_or_else(|e| panic!("read {p}: {e}"));
-        if n == 0 {
-            break;
-        }
-        got.extend_from_slice(&buf[..n]);
-        assert!(got.len() <= want.len(), "{p}: read past the end");
-    }
-    assert!(got == want, "{p}: content differs");
-    for (off, len) in [
-        (1u64, 1usize),
-        (4095, 10_000),
-        (1023, 1025),
-        (want.len() as u64 / 2, 70_000),
-    ] {
-        let mut b = vec![0xAAu8; len];
-        let n = fs.read_at(id, off, &mut b).unwrap();
-        let start = (off as usize).min(want.len());
-        let end = (start + len).min(want.len());
-        assert_eq!(n, end - start, "{p}: short read at {off}");
-        assert!(b[..n] == want[start..end], "{p}: bytes at {off}+{len}");
-    }
-    let mut b = [0u8; 16];
-    assert_eq!(fs.read_at(id, want.len() as u64 + 5, &mut b).unwrap(), 0);
-}
-
-fn node(fs: &dyn FileSystem, p: &str) -> NodeId {
-    resolve(fs, p.as_bytes(), &PathLimits::default()).unwrap_or_else(|e| panic!("{p}: {e}"))
-}
-
-/// Path resolution through the links of `build_tree`.
-fn check_paths(fs: &dyn FileSystem) {
-    let kernel = node(fs, "/boot/vmlinuz-6.1.0-test");
-    let l = PathLimits::default();
-    for p in [
-        "/vmlinuz",
-        "/vmlinuz.chain",
-        "/boot/vmlinuz",
-        "//boot/./vmlinuz",
-    ] {
-        assert_eq!(resolve_file(fs, p.as_bytes(), &l).unwrap(), kernel, "{p}");
-    }
-    let cfg = node(fs, &format!("/boot/{LONG_DIR}/config"));
-    assert_eq!(node(fs, "/slowlink/config"), cfg);
-    assert_eq!(node(fs, "/etc_slow_rel"), cfg);
-    assert_eq!(node(fs, "/up"), node(fs, "/boot/grub/grub.cfg"));
-    let e = resolve_file(fs, b"/loop1", &l).unwrap_err();
-    assert!(matches!(e, FsError::Limit(_)), "{e}");
-    let e = resolve_file(fs, b"/dangling", &l).unwrap_err();
-    assert!(matches!(e, FsError::NotFound(_)), "{e}");
-}
-
 /// Builds the tree, makes an image with `args`, checks formats and the whole tree.
 /// Returns the temp dir and image for further checks.
 fn full_check(name: &str, args: &[&str], version: u16) -> Option<(TempDir, PathBuf)> {
-    if !have_xfsprogs() {
+    if !have("mkfs.xfs", "xfsprogs") {
         return None;
     }
     let tmp = TempDir::new(name);
@@ -334,9 +108,9 @@ fn full_check(name: &str, args: &[&str], version: u16) -> Option<(TempDir, PathB
     assert_eq!(info.fs_type, "xfs");
     assert_eq!(info.uuid.as_deref(), Some(UUID));
     assert_eq!(info.label.as_deref(), Some("xfsboot"));
-    let n = diff_tree(&fs, &src, fs.root(), "");
+    let n = diff_tree_with(&fs, &src, fs.root(), "", &walk::XFS);
     assert!(n > 14_800, "{name}: only {n} files compared");
-    check_paths(&fs);
+    check_tree_links(&fs);
     let boxed = xlboot_fs::probe(&dev).unwrap().expect("probe");
     assert_eq!(boxed.info().fs_type, "xfs");
     Some((tmp, img))
@@ -363,7 +137,7 @@ fn xfs_v5_default() {
 
 #[test]
 fn xfs_v5_mkfs_remote_symlink_bug() {
-    if !have_xfsprogs() {
+    if !have("mkfs.xfs", "xfsprogs") {
         return;
     }
     let tmp = TempDir::new("v5-link");
@@ -485,7 +259,7 @@ fn xfs_directory_shapes() {
 /// file (a hole in front, size grown to match), or marked unwritten.
 #[test]
 fn xfs_holes_and_unwritten_extents() {
-    if !have_xfsprogs() {
+    if !have("mkfs.xfs", "xfsprogs") {
         return;
     }
     for (name, args, fork) in [
@@ -554,14 +328,14 @@ fn xfs_meta_uuid_and_label() {
     assert_eq!(fs.info().label.as_deref(), Some("relabeled"));
     let k = node(&fs, "/boot/vmlinuz");
     assert_eq!(fs.metadata(k).unwrap().size, 3 * 1024 * 1024 + 1234);
-    diff_tree(&fs, &_tmp.path().join("src"), fs.root(), "");
+    diff_tree_with(&fs, &_tmp.path().join("src"), fs.root(), "", &walk::XFS);
 }
 
 /// mkfs.xfs over an ext4 image, and mke2fs over an XFS image: the probe names the
 /// newer filesystem each time.
 #[test]
 fn xfs_and_ext4_never_confused() {
-    if !have_xfsprogs() {
+    if !have("mkfs.xfs", "xfsprogs") {
         return;
     }
     let tmp = TempDir::new("xfs-ext4");
@@ -619,7 +393,7 @@ fn fsb_byte(img: &Path, fsb: u64) -> u64 {
 /// crash. Refused, named; and a damaged inode CRC is refused as corrupt.
 #[test]
 fn xfs_dirty_log_and_bad_checksum() {
-    if !have_xfsprogs() {
+    if !have("mkfs.xfs", "xfsprogs") {
         return;
     }
     let tmp = TempDir::new("xfs-dirty");
@@ -685,7 +459,7 @@ fn xfs_dirty_log_and_bad_checksum() {
 /// (scripts/fixtures/build), unless XLBOOT_REQUIRE_TOOLS is set.
 #[test]
 fn xfs_written_by_the_kernel() {
-    if !have_xfsprogs() {
+    if !have("mkfs.xfs", "xfsprogs") {
         return;
     }
     let cache = std::env::var("XLBOOT_FIXTURES").unwrap_or("/var/cache/xlboot/fixtures".into());

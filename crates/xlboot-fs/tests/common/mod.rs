@@ -1,16 +1,47 @@
 //! Shared helpers for the image tests: temporary directories, a file-backed block
-//! device, a source tree with every kind of object, and `mke2fs -d` to turn it into an
-//! image with the real tool.
+//! device, a source tree with every kind of object, the check that a needed tool is
+//! installed, and the real tools that turn a tree into an image (`mke2fs -d`,
+//! `mkfs.btrfs --rootdir`, `mkfs.xfs -p`) with their checkers.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use xlboot_disk::{BlockDevice, IoError};
+
+/// Whether `tool` runs. A missing tool skips the test with a note, unless
+/// XLBOOT_REQUIRE_TOOLS is set (as in CI, where a skip would hide a gap).
+pub fn have(tool: &str, package: &str) -> bool {
+    let found = Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        if std::env::var_os("XLBOOT_REQUIRE_TOOLS").is_some() {
+            panic!("{tool} is required (XLBOOT_REQUIRE_TOOLS is set)");
+        }
+        eprintln!("skipping: {tool} not installed (package {package})");
+    }
+    found
+}
+
+/// Runs a command, failing the test with its output when it fails; returns stdout.
+pub fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
 
 /// A directory under the system temp dir, removed on drop.
 pub struct TempDir(pub PathBuf);
@@ -88,6 +119,11 @@ impl Rng {
         v.truncate(n);
         v
     }
+}
+
+/// `n` deterministic pseudo-random bytes from `seed` (see [`Rng`]).
+pub fn random_bytes(seed: u64, n: usize) -> Vec<u8> {
+    Rng(seed | 1).bytes(n)
 }
 
 /// Long directory name so that a link to it needs a slow (block-stored) symlink.
@@ -273,4 +309,85 @@ pub fn name_bytes(n: &OsStr) -> Vec<u8> {
 pub fn is_other(m: &fs::Metadata) -> bool {
     let t = m.mode() & 0o170000;
     t != 0o100000 && t != 0o040000 && t != 0o120000
+}
+
+/// Runs `mkfs.btrfs -q -f <args> --rootdir src img` on a sparse `size`-byte file, then
+/// asserts that `btrfs check --readonly` finds it clean; returns the image path.
+pub fn mkfs_btrfs(dir: &Path, name: &str, args: &[&str], src: &Path, size: u64) -> PathBuf {
+    let img = dir.join(format!("{name}.img"));
+    File::create(&img).unwrap().set_len(size).unwrap();
+    run(Command::new("mkfs.btrfs")
+        .args(["-q", "-f"])
+        .args(args)
+        .arg("--rootdir")
+        .arg(src)
+        .arg(&img));
+    run(Command::new("btrfs")
+        .args(["check", "--readonly"])
+        .arg(&img));
+    img
+}
+
+/// Writes the `mkfs.xfs -p` prototype of `dir` (recursively) into `out`.
+pub fn proto_dir(dir: &Path, out: &mut String, depth: usize) {
+    let mut ents: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
+    ents.sort_by_key(|e| e.file_name());
+    let pad = " ".repeat(depth);
+    for e in ents {
+        let name = e.file_name().into_string().unwrap();
+        assert!(!name.contains(char::is_whitespace), "{name}");
+        let m = fs::symlink_metadata(e.path()).unwrap();
+        let perm = m.mode() & 0o777;
+        let ft = m.file_type();
+        if ft.is_dir() {
+            out.push_str(&format!("{pad}{name} d--{perm:o} 0 0\n"));
+            proto_dir(&e.path(), out, depth + 1);
+            out.push_str(&format!("{pad}$\n"));
+        } else if ft.is_symlink() {
+            let t = fs::read_link(e.path()).unwrap();
+            out.push_str(&format!("{pad}{name} l--{perm:o} 0 0 {}\n", t.display()));
+        } else if ft.is_file() {
+            out.push_str(&format!(
+                "{pad}{name} ---{perm:o} 0 0 {}\n",
+                e.path().display()
+            ));
+        } else {
+            out.push_str(&format!("{pad}{name} p--{perm:o} 0 0\n"));
+        }
+    }
+}
+
+/// Runs `mkfs.xfs -q -p <prototype of src> <args> img` on a sparse `size`-byte file,
+/// then asserts that `xfs_repair -n` finds it clean; returns the image path.
+pub fn mkfs_xfs(dir: &Path, name: &str, args: &[&str], src: &Path, size: u64) -> PathBuf {
+    let mut proto = String::from("/dev/null\n0 0\nd--755 0 0\n");
+    proto_dir(src, &mut proto, 1);
+    proto.push_str("$\n");
+    let pf = dir.join(format!("{name}.proto"));
+    fs::write(&pf, proto).unwrap();
+    let img = dir.join(format!("{name}.img"));
+    File::create(&img).unwrap().set_len(size).unwrap();
+    run(Command::new("mkfs.xfs")
+        .arg("-q")
+        .arg("-p")
+        .arg(&pf)
+        .args(args)
+        .arg(&img));
+    xfs_repair_clean(&img);
+    img
+}
+
+/// Asserts that `xfs_repair -n` finds nothing wrong.
+pub fn xfs_repair_clean(img: &Path) {
+    run(Command::new("xfs_repair").arg("-n").arg("-f").arg(img));
+}
+
+/// `xfs_db -r -c cmd...` stdout (or `-x`, read-write expert mode, with `write`).
+pub fn xfs_db(img: &Path, write: bool, cmds: &[&str]) -> String {
+    let mut c = Command::new("xfs_db");
+    c.arg(if write { "-x" } else { "-r" });
+    for cmd in cmds {
+        c.arg("-c").arg(cmd);
+    }
+    run(c.arg(img))
 }
