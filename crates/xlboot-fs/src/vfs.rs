@@ -95,3 +95,32 @@ pub trait FileSystem {
         )))
     }
 }
+
+/// The entry count a [`FileSystem::read_dir`] hands out, held against the caller's
+/// `max_entries`, so that every filesystem enforces that bound, and words its refusal,
+/// the same way.
+pub(crate) struct EntryBudget {
+    seen: usize,
+    max: usize,
+}
+
+impl EntryBudget {
+    /// A budget of `max` entries.
+    pub(crate) fn new(max: usize) -> Self {
+        EntryBudget { seen: 0, max }
+    }
+
+    /// Counts one more entry; past the budget, a limit error naming the directory as
+    /// `dir()` describes it (e.g. `ext4: directory inode 12`).
+    pub(crate) fn take(&mut self, dir: impl FnOnce() -> String) -> Result<(), FsError> {
+        self.seen = self.seen.saturating_add(1);
+        if self.seen > self.max {
+            return Err(FsError::Limit(alloc::format!(
+                "{} has more than {} entries",
+                dir(),
+                self.max
+            )));
+        }
+        Ok(())
+    }
+}

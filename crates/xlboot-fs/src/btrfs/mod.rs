@@ -68,6 +68,7 @@ use core::ops::ControlFlow;
 
 use xlboot_disk::BlockDevice;
 
+use crate::vfs::EntryBudget;
 use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId};
 use chunk::{Chunk, ChunkMap};
 use dir_item::{name_hash, NAME_MAX};
@@ -593,7 +594,7 @@ impl<D: BlockDevice> FileSystem for Btrfs<D> {
     ) -> Result<(), FsError> {
         let (tree, ino) = self.dir_inode(dir)?;
         let root = self.tree_root(tree)?;
-        let mut seen = 0usize;
+        let mut budget = EntryBudget::new(max_entries);
         self.trees.iter_from(
             &root,
             &Key::new(ino, DIR_INDEX, 0),
@@ -603,12 +604,10 @@ impl<D: BlockDevice> FileSystem for Btrfs<D> {
                     return Ok(ControlFlow::Break(()));
                 }
                 let hit = dir_item::walk(data, ino, |e| {
-                    seen = seen.saturating_add(1);
-                    if seen > max_entries {
-                        return Some(Err(FsError::Limit(format!(
-                            "btrfs: directory inode {ino} of subvolume {tree} has more than \
-                             {max_entries} entries"
-                        ))));
+                    if let Err(err) =
+                        budget.take(|| format!("btrfs: directory inode {ino} of subvolume {tree}"))
+                    {
+                        return Some(Err(err));
                     }
                     let node = match self.target(tree, ino, &e.location) {
                         Ok(n) => n,

@@ -43,6 +43,7 @@ use core::ops::ControlFlow;
 
 use xlboot_disk::BlockDevice;
 
+use crate::vfs::EntryBudget;
 use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId};
 use dir_entry::{BlockKind, Place};
 use inode::{Inode, ROOT_INO};
@@ -546,19 +547,13 @@ impl<D: BlockDevice> FileSystem for Ext4<D> {
         f: &mut dyn FnMut(&[u8], NodeId) -> ControlFlow<()>,
     ) -> Result<(), FsError> {
         let d = self.node(dir)?;
-        let mut seen = 0usize;
+        let mut budget = EntryBudget::new(max_entries);
         self.for_each_entry(&d, &mut |name, ino| {
             if name == b"." || name == b".." {
                 return Ok(ControlFlow::Continue(()));
             }
             let ino = self.check_ino(d.ino, ino)?;
-            seen = seen.saturating_add(1);
-            if seen > max_entries {
-                return Err(FsError::Limit(format!(
-                    "ext4: directory inode {} has more than {max_entries} entries",
-                    d.ino
-                )));
-            }
+            budget.take(|| format!("ext4: directory inode {}", d.ino))?;
             Ok(f(name, NodeId(u64::from(ino))))
         })
     }

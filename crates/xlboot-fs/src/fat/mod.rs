@@ -33,6 +33,7 @@ use core::ops::ControlFlow;
 
 use xlboot_disk::{BlockDevice, IoError};
 
+use crate::vfs::EntryBudget;
 use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId};
 pub use boot_sector::FatType;
 use boot_sector::{BootSector, BOOT_SECTOR_SIZE};
@@ -486,15 +487,9 @@ impl<D: BlockDevice> FileSystem for Fat<D> {
         max_entries: usize,
         f: &mut dyn FnMut(&[u8], NodeId) -> ControlFlow<()>,
     ) -> Result<(), FsError> {
-        let mut seen = 0usize;
+        let mut budget = EntryBudget::new(max_entries);
         self.for_each_entry(dir, &mut |name, node, _| {
-            seen = seen.saturating_add(1);
-            if seen > max_entries {
-                return Err(FsError::Limit(format!(
-                    "FAT: directory {} has more than {max_entries} entries",
-                    dir.0
-                )));
-            }
+            budget.take(|| format!("FAT: directory {}", dir.0))?;
             Ok(f(name, node))
         })
     }

@@ -38,6 +38,7 @@ use core::ops::ControlFlow;
 
 use xlboot_disk::{BlockDevice, IoError};
 
+use crate::vfs::EntryBudget;
 use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId};
 use dir_record::DirRecord;
 pub use el_torito::{BootCatalog, BootEntry};
@@ -522,15 +523,9 @@ impl<D: BlockDevice> FileSystem for Iso9660<D> {
         max_entries: usize,
         f: &mut dyn FnMut(&[u8], NodeId) -> ControlFlow<()>,
     ) -> Result<(), FsError> {
-        let mut seen = 0usize;
+        let mut budget = EntryBudget::new(max_entries);
         self.for_each_entry(dir, &mut |name, _, node| {
-            seen = seen.saturating_add(1);
-            if seen > max_entries {
-                return Err(FsError::Limit(format!(
-                    "ISO9660: directory at byte {} has more than {max_entries} entries",
-                    dir.0
-                )));
-            }
+            budget.take(|| format!("ISO9660: directory at byte {}", dir.0))?;
             Ok(f(name, node))
         })
     }

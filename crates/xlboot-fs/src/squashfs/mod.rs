@@ -40,6 +40,7 @@ use core::ops::ControlFlow;
 use xlboot_compress::decompress;
 use xlboot_disk::BlockDevice;
 
+use crate::vfs::EntryBudget;
 use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId};
 use cache::Cache;
 use data::BlockSize;
@@ -499,16 +500,10 @@ impl<D: BlockDevice> FileSystem for Squashfs<D> {
         f: &mut dyn FnMut(&[u8], NodeId) -> ControlFlow<()>,
     ) -> Result<(), FsError> {
         let (i, d) = self.dir_of(dir)?;
-        let mut seen = 0usize;
+        let mut budget = EntryBudget::new(max_entries);
         let start = dir::listing_start(self, &d);
         dir::walk(self, &d, i.number, start, &mut |name, iref| {
-            seen = seen.saturating_add(1);
-            if seen > max_entries {
-                return Err(FsError::Limit(format!(
-                    "squashfs: directory inode {} has more than {max_entries} entries",
-                    i.number
-                )));
-            }
+            budget.take(|| format!("squashfs: directory inode {}", i.number))?;
             Ok(f(name, NodeId(iref)))
         })
     }
