@@ -769,25 +769,9 @@ fn cmd_load_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, 
             return Ok(status::BAD_ARGUMENT);
         }
     };
-    let name = match parsed.value("file") {
-        Some(f) => f.to_string(),
-        None => match it.vars.get("prefix") {
-            Some(p) => format!("{p}/grubenv"),
-            None => {
-                it.note(format!("{}:{line}: load_env: `prefix' isn't set", it.file));
-                return Ok(status::FILE_NOT_FOUND);
-            }
-        },
-    };
-    let fp = match it.resolve_file(&name) {
-        Ok(f) => f,
-        Err(m) => {
-            it.note(format!("{}:{line}: load_env: {m}", it.file));
-            return Ok(status::FILE_NOT_FOUND);
-        }
-    };
-    let Some(data) = read_env_file(it, &fp, "load_env", line)? else {
-        return Ok(status::FILE_NOT_FOUND);
+    let (fp, data) = match env_file(it, parsed.value("file"), "load_env", line)? {
+        Ok(found) => found,
+        Err(status) => return Ok(status),
     };
     let block = match grubenv::parse(&data) {
         Ok(b) => b,
@@ -826,6 +810,38 @@ fn cmd_load_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, 
         }
     ));
     Ok(status::OK)
+}
+
+/// The environment block file `load_env` and `save_env` act on (`-f FILE`, else
+/// `$prefix/grubenv`) and its bytes as GRUB would read them now; `Err(status)` (noted)
+/// when GRUB's command would fail to find it.
+fn env_file(
+    it: &mut Interp<'_>,
+    file: Option<&str>,
+    cmd: &str,
+    line: u32,
+) -> Result<Result<(FilePath, Vec<u8>), i32>, ConfigError> {
+    let name = match file {
+        Some(f) => f.to_string(),
+        None => match it.vars.get("prefix") {
+            Some(p) => format!("{p}/grubenv"),
+            None => {
+                it.note(format!("{}:{line}: {cmd}: `prefix' isn't set", it.file));
+                return Ok(Err(status::FILE_NOT_FOUND));
+            }
+        },
+    };
+    let fp = match it.resolve_file(&name) {
+        Ok(f) => f,
+        Err(m) => {
+            it.note(format!("{}:{line}: {cmd}: {m}", it.file));
+            return Ok(Err(status::FILE_NOT_FOUND));
+        }
+    };
+    Ok(match read_env_file(it, &fp, cmd, line)? {
+        Some(data) => Ok((fp, data)),
+        None => Err(status::FILE_NOT_FOUND),
+    })
 }
 
 /// An environment block file as GRUB would read it now: as an earlier `save_env` left
@@ -884,25 +900,9 @@ fn cmd_save_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, 
         ));
         return Ok(status::BAD_ARGUMENT);
     }
-    let name = match parsed.value("file") {
-        Some(f) => f.to_string(),
-        None => match it.vars.get("prefix") {
-            Some(p) => format!("{p}/grubenv"),
-            None => {
-                it.note(format!("{}:{line}: save_env: `prefix' isn't set", it.file));
-                return Ok(status::FILE_NOT_FOUND);
-            }
-        },
-    };
-    let fp = match it.resolve_file(&name) {
-        Ok(f) => f,
-        Err(m) => {
-            it.note(format!("{}:{line}: save_env: {m}", it.file));
-            return Ok(status::FILE_NOT_FOUND);
-        }
-    };
-    let Some(data) = read_env_file(it, &fp, "save_env", line)? else {
-        return Ok(status::FILE_NOT_FOUND);
+    let (fp, data) = match env_file(it, parsed.value("file"), "save_env", line)? {
+        Ok(found) => found,
+        Err(status) => return Ok(status),
     };
     let vars: Vec<(String, Option<String>)> = parsed
         .positional
