@@ -8,6 +8,10 @@
 //! `--opt=value` and `--opt value`, unique prefixes of long options (`--ent=1`),
 //! clustered short options (`-qn`), `--` to end options, later options overriding
 //! earlier ones. What pygrub rejects is rejected, with a clearer message.
+//!
+//! Every option is one entry of [`OPTIONS`] (name, short letter, value, help text,
+//! section, action): the parser, `--help`, the man page and the shell completions
+//! (`cli_docs`) are all made from that table, so they cannot disagree.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -127,6 +131,21 @@ pub enum Command {
     Help,
     /// Print the version.
     Version,
+    /// Print a generated document (`--generate`).
+    Generate(Generated),
+}
+
+/// What `--generate` prints, made from [`OPTIONS`] by `cli_docs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generated {
+    /// The man page `xlboot(1)`, in roff.
+    Man,
+    /// A bash completion script.
+    Bash,
+    /// A zsh completion function (`_xlboot`).
+    Zsh,
+    /// fish completions.
+    Fish,
 }
 
 /// A command line pygrub would also refuse.
@@ -136,43 +155,520 @@ pub struct UsageError(pub String);
 /// Most further disks (`--disk=`) taken.
 pub const MAX_DISKS: usize = 16;
 
-/// The long options, as pygrub declares them (`name=` takes a value), plus
-/// `--version`.
-const LONG_OPTIONS: &[&str] = &[
-    "quiet",
-    "interactive",
-    "list-entries",
-    "not-really",
-    "help",
-    "output=",
-    "output-format=",
-    "output-directory=",
-    "offset=",
-    "disk=",
-    "format=",
-    "backing-dir=",
-    "runas=",
-    "entry=",
-    "kernel=",
-    "ramdisk=",
-    "args=",
-    "isconfig",
-    "debug",
-    "version",
-    "sandbox=",
-    "timeout=",
-    "max-kernel-size=",
-    "max-initrd-size=",
-    "limit=",
-    "update-grubenv",
+/// Where an option is listed in `--help` and the man page, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Which entry, kernel and command line boot.
+    Boot,
+    /// The reply to the toolstack and the copies of kernel and initrd.
+    Output,
+    /// Which disks and filesystems are read, and how.
+    Disks,
+    /// The sandbox and the budgets that bound a hostile guest.
+    Limits,
+    /// Debugging output and information about xlboot itself.
+    Info,
+}
+
+impl Section {
+    /// Every section, in the order they are shown.
+    pub const ALL: [Section; 5] = [
+        Section::Boot,
+        Section::Output,
+        Section::Disks,
+        Section::Limits,
+        Section::Info,
+    ];
+
+    /// The heading shown above the section's options.
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Boot => "Choosing what boots",
+            Section::Output => "The reply and the copies",
+            Section::Disks => "The guest's disks",
+            Section::Limits => "Sandbox and budgets",
+            Section::Info => "Diagnostics and information",
+        }
+    }
+}
+
+/// What follows an option: nothing, or a value of some kind. The kind only matters to
+/// the shell completions and the usage text; the parser hands every value to the
+/// option's action as a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    /// A flag: `--opt=x` is refused.
+    None,
+    /// Free text, shown as the given name (`--entry=E`).
+    Text(&'static str),
+    /// A file (completed as a file name).
+    File(&'static str),
+    /// A directory (completed as a directory name).
+    Dir(&'static str),
+    /// One of these words.
+    Choice(&'static [&'static str]),
+}
+
+/// What an option does once getopt has found it.
+#[derive(Clone, Copy)]
+pub enum Action {
+    /// Changes the options being built; the value is `""` for a flag.
+    Set(fn(&mut Options, String) -> Result<(), UsageError>),
+    /// Ends parsing at once with this command (`--help`, `--version`), as pygrub
+    /// acts on `--help` when getopt returns it, before looking at later options.
+    Finish(fn(String) -> Result<Command, UsageError>),
+}
+
+/// One option: the single definition the parser, `--help`, the man page and the
+/// shell completions are all made from. To add an option, add one entry to
+/// [`OPTIONS`]; nothing else needs to know about it.
+#[derive(Clone, Copy)]
+pub struct OptSpec {
+    /// The long name, without `--`.
+    pub long: &'static str,
+    /// The short letter, if any (only pygrub's own options have one).
+    pub short: Option<char>,
+    /// What follows the option.
+    pub value: Value,
+    /// What it does: the first sentence is the summary the completions show, the
+    /// whole text is what `--help` and the man page print.
+    pub help: &'static str,
+    /// Where `--help` and the man page list it.
+    pub section: Section,
+    /// Left out of `--help`, the man page and the completions, and matched only by its
+    /// whole name (never by a prefix, so that it can never make a documented option's
+    /// prefix ambiguous).
+    pub hidden: bool,
+    /// What it does.
+    pub action: Action,
+}
+
+/// Every option xlboot takes: pygrub's (with its short letters), then xlboot's own.
+/// The order within a section is the order `--help` shows.
+pub static OPTIONS: &[OptSpec] = &[
+    OptSpec {
+        long: "quiet",
+        short: Some('q'),
+        value: Value::None,
+        help: "Do not show the menu: boot the default entry (or --entry).",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, _| {
+            o.interactive = false;
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "interactive",
+        short: Some('i'),
+        value: Value::None,
+        help: "Show the menu (pygrub's default). The menu is not implemented yet: the \
+               default entry is booted at once, with one line on stderr saying which.",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, _| {
+            o.interactive = true;
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "list-entries",
+        short: Some('l'),
+        value: Value::None,
+        help: "List the entries in pygrub's format and exit. The entry the guest would \
+               boot is marked \"default: yes\", a line \"default rule:\" says why, and a \
+               last line \"configs found:\" names every boot config on the guest's volumes.",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, _| {
+            o.list_entries = true;
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "not-really",
+        short: Some('n'),
+        value: Value::None,
+        help: "Choose and check the entry, but copy nothing out; the reply names the \
+               files in the guest.",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, _| {
+            o.not_really = true;
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "entry",
+        short: None,
+        value: Value::Text("E"),
+        help: "Boot entry E instead of the default: an index in the -l list (submenus \
+               flattened, as pygrub counts), a title, a menuentry id, or a GRUB path such \
+               as 1>2 or 'Advanced options for Debian GNU/Linux>...'. An E that matches \
+               nothing is an error.",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.entry = Some(v);
+            o.interactive = false;
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "kernel",
+        short: None,
+        value: Value::Text("PATH"),
+        help: "Boot this kernel (a path in the guest) from the first volume with a \
+               filesystem; the boot config is not read.",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.kernel = Some(v);
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "ramdisk",
+        short: None,
+        value: Value::Text("PATH"),
+        help: "The initrd (a path in the guest) to boot with --kernel.",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.ramdisk = Some(v);
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "args",
+        short: None,
+        value: Value::Text("ARGS"),
+        help: "With --kernel, the whole kernel command line; otherwise appended to the \
+               entry's after a space (pygrub's rule).",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.args = v;
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "isconfig",
+        short: None,
+        value: Value::None,
+        help: "IMAGE is a boot config on this host, not a disk: a GRUB 2 config, a GRUB \
+               legacy menu.lst or grub.conf, a lilo.conf, a syslinux config (by its \
+               name), a systemd-boot loader.conf or a directory of BLS entries. Print the \
+               entry it boots.",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, _| {
+            o.isconfig = true;
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "update-grubenv",
+        short: None,
+        value: Value::None,
+        help: "Write the guest's grubenv back as GRUB's save_env does when it boots the \
+               chosen entry: clears next_entry after grub-reboot, keeps savedefault and \
+               recordfail state. Only a plain 1024-byte block in one run of an ext2/3/4 \
+               file on a raw image or block device, compared before writing; when it \
+               cannot be written the guest still boots and one warning goes to stderr. \
+               Without it the disk is opened read-only.",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, _| {
+            o.update_grubenv = true;
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "output",
+        short: None,
+        value: Value::File("FILE"),
+        help: "Write the reply into FILE, which must exist: it is neither created nor \
+               truncated (libxl creates it). - or none: stdout.",
+        section: Section::Output,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.output = (v != "-").then(|| PathBuf::from(v));
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "output-format",
+        short: None,
+        value: Value::Choice(&["sxp", "simple", "simple0"]),
+        help: "The reply's format: sxp (the default, values quoted as Python's repr()), \
+               simple, or simple0 (what libxl asks for). simple and simple0 refuse a \
+               value containing their delimiter.",
+        section: Section::Output,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.format = match v.as_str() {
+                "sxp" => Format::Sxp,
+                "simple" => Format::Simple,
+                "simple0" => Format::Simple0,
+                other => {
+                    return Err(UsageError(format!(
+                        "unknown output format {other} (sxp, simple or simple0)"
+                    )))
+                }
+            };
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "output-directory",
+        short: None,
+        value: Value::Dir("DIR"),
+        help: "Where the kernel and initrd copies go, as boot_kernel.XXXXXXXX and \
+               boot_ramdisk.XXXXXXXX (created exclusively, mode 0600). It must exist; \
+               the default, /var/run/xen/xlboot, is created if missing.",
+        section: Section::Output,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            if !std::path::Path::new(&v).is_dir() {
+                return Err(UsageError(format!("{v} is not an existing directory")));
+            }
+            o.output_directory = Some(PathBuf::from(v));
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "offset",
+        short: None,
+        value: Value::Text("BYTES"),
+        help: "Read only the filesystem at this byte offset (decimal) instead of looking \
+               for partitions.",
+        section: Section::Disks,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.offset = Some(parse_python_int(&v).ok_or_else(|| {
+                UsageError(format!(
+                    "offset value must be an integer (bytes), not {v:?}"
+                ))
+            })?);
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "disk",
+        short: None,
+        value: Value::File("PATH"),
+        help: "A further disk of the guest, GRUB's hd1, hd2, ... in the order given (at \
+               most 16), for LVM volume groups and md arrays spanning disks. libxl hands \
+               a boot loader only the first disk, so give the others in xl.cfg: \
+               bootloader_args = [\"--disk=/dev/vg/guest-disk2\"].",
+        section: Section::Disks,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            if o.disks.len() >= MAX_DISKS {
+                return Err(UsageError(format!("at most {MAX_DISKS} --disk options")));
+            }
+            o.disks.push(PathBuf::from(v));
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "format",
+        short: None,
+        value: Value::Choice(&["raw", "qcow2", "vhd"]),
+        help: "The image's format, as in xl.cfg's disk spec. Without it a file starting \
+               with the qcow2 magic is read as qcow2 (its backing files then refused) and \
+               a dynamic VHD as VHD, anything else as raw; a fixed VHD needs --format=vhd.",
+        section: Section::Disks,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.format_in = Some(v.parse().map_err(UsageError)?);
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "backing-dir",
+        short: None,
+        value: Value::Dir("DIR"),
+        help: "A directory besides the image's own where qcow2 backing files may be \
+               (repeatable).",
+        section: Section::Disks,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            if o.backing_dirs.len() >= MAX_DISKS {
+                return Err(UsageError(format!(
+                    "at most {MAX_DISKS} --backing-dir options"
+                )));
+            }
+            o.backing_dirs.push(PathBuf::from(v));
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "runas",
+        short: None,
+        value: Value::Text("UID"),
+        help: "The uid the sandboxed parser runs as (libxl's restricted mode); needs -q \
+               or --entry, as in pygrub. Without it the parser runs as the xlboot system \
+               user, or 65534 when there is none.",
+        section: Section::Limits,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            let uid = parse_python_int(&v).ok_or_else(|| {
+                UsageError(format!("runas value must be an integer user id, not {v:?}"))
+            })?;
+            let uid = u32::try_from(uid)
+                .map_err(|_| UsageError(format!("runas value {v} is not a valid user id")))?;
+            // pygrub treats uid 0 as "not set".
+            o.runas = (uid != 0).then_some(uid);
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "sandbox",
+        short: None,
+        value: Value::Choice(&["best-effort", "strict"]),
+        help: "best-effort (the default) applies every sandbox layer the host offers and \
+               notes missing ones under --debug; strict fails instead.",
+        section: Section::Limits,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.sandbox = match v.as_str() {
+                "best-effort" => Strictness::BestEffort,
+                "strict" => Strictness::Strict,
+                other => {
+                    return Err(UsageError(format!(
+                        "unknown sandbox mode {other} (best-effort or strict)"
+                    )))
+                }
+            };
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "timeout",
+        short: None,
+        value: Value::Text("SECONDS"),
+        help: "Give up reading the guest after this long (default 90).",
+        section: Section::Limits,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            let secs = parse_python_int(&v).filter(|s| *s > 0).ok_or_else(|| {
+                UsageError(format!("timeout must be a number of seconds, not {v:?}"))
+            })?;
+            o.budgets.timeout = Duration::from_secs(secs);
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "max-kernel-size",
+        short: None,
+        value: Value::Text("SIZE"),
+        help: "The largest kernel copied out, in bytes or with a K, M or G suffix \
+               (default 256M).",
+        section: Section::Limits,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.budgets.max_kernel = parse_size(&v)?;
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "max-initrd-size",
+        short: None,
+        value: Value::Text("SIZE"),
+        help: "The largest initrd, all files of the entry together (default 1G).",
+        section: Section::Limits,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.budgets.max_initrd = parse_size(&v)?;
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "limit",
+        short: None,
+        value: Value::Text("NAME=VALUE"),
+        help: "Change another budget: symlink-hops, path-length, path-depth, \
+               link-length, config-size, config-depth, config-loop-iterations, \
+               config-commands, config-call-depth, config-source-depth, config-entries, \
+               config-work-bytes (see SECURITY.md).",
+        section: Section::Limits,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            let (name, n) = v
+                .split_once('=')
+                .ok_or_else(|| UsageError(format!("--limit takes NAME=VALUE, not {v:?}")))?;
+            let n = parse_size(n)?;
+            o.limits.set(name, n).map_err(|e| {
+                let names: Vec<&str> = xlboot_boot::limits::NAMES.iter().map(|(n, _)| *n).collect();
+                UsageError(format!("--limit={v}: {e} (limits: {})", names.join(", ")))
+            })
+        }),
+    },
+    OptSpec {
+        long: "debug",
+        short: None,
+        value: Value::None,
+        help: "Explain each decision on stderr, one line each (libxl keeps them in \
+               /var/log/xen/bootloader.N.log).",
+        section: Section::Info,
+        hidden: false,
+        action: Action::Set(|o, _| {
+            o.debug = true;
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "help",
+        short: Some('h'),
+        value: Value::None,
+        help: "Print this help and exit.",
+        section: Section::Info,
+        hidden: false,
+        action: Action::Finish(|_| Ok(Command::Help)),
+    },
+    OptSpec {
+        long: "version",
+        short: None,
+        value: Value::None,
+        help: "Print xlboot's version and the commit it was built from, and exit.",
+        section: Section::Info,
+        hidden: false,
+        action: Action::Finish(|_| Ok(Command::Version)),
+    },
+    OptSpec {
+        long: "generate",
+        short: None,
+        value: Value::Choice(&["man", "bash", "zsh", "fish"]),
+        help: "Print the man page or a shell's completion script, made from these \
+               option definitions, and exit (used to build the package).",
+        section: Section::Info,
+        hidden: true,
+        action: Action::Finish(|v| {
+            Ok(Command::Generate(match v.as_str() {
+                "man" => Generated::Man,
+                "bash" => Generated::Bash,
+                "zsh" => Generated::Zsh,
+                "fish" => Generated::Fish,
+                other => {
+                    return Err(UsageError(format!(
+                        "cannot generate {other} (man, bash, zsh or fish)"
+                    )))
+                }
+            }))
+        }),
+    },
 ];
 
-/// One option as getopt returns it: the canonical name and its value.
-type RawOption = (String, Option<String>);
+/// One option as getopt returns it: its definition and its value.
+type RawOption = (&'static OptSpec, Option<String>);
 
 /// Splits the arguments (without argv\[0\]) into options and operands exactly as
-/// Python's `getopt.gnu_getopt(args, "qilnh::", LONG_OPTIONS)` does, except that `-h`
-/// takes no value (pygrub requires one, which makes a bare `-h` an error).
+/// Python's `getopt.gnu_getopt(args, "qilnh::", LONG_OPTIONS)` does in pygrub, with
+/// [`OPTIONS`] as the long and short options, except that `-h` takes no value (pygrub
+/// requires one, which makes a bare `-h` an error): an option that ends parsing (help)
+/// ends its cluster of short options instead.
 fn gnu_getopt(args: &[String]) -> Result<(Vec<RawOption>, Vec<String>), UsageError> {
     let mut opts = Vec::new();
     let mut operands = Vec::new();
@@ -186,30 +682,46 @@ fn gnu_getopt(args: &[String]) -> Result<(Vec<RawOption>, Vec<String>), UsageErr
                 Some((n, v)) => (n, Some(v.to_string())),
                 None => (long, None),
             };
-            let (canonical, takes_value) = match_long(name)?;
+            let spec = match_long(name)?;
+            let takes_value = spec.value != Value::None;
             let value = match (takes_value, inline) {
                 (true, Some(v)) => Some(v),
                 (true, None) => Some(rest.next().cloned().ok_or_else(|| {
-                    UsageError(format!("option --{canonical} requires argument"))
+                    UsageError(format!("option --{} requires argument", spec.long))
                 })?),
                 (false, Some(_)) => {
                     return Err(UsageError(format!(
-                        "option --{canonical} must not have an argument"
+                        "option --{} must not have an argument",
+                        spec.long
                     )))
                 }
                 (false, None) => None,
             };
-            opts.push((canonical.to_string(), value));
+            opts.push((spec, value));
         } else if arg.len() > 1 && arg.starts_with('-') {
-            for c in arg.chars().skip(1) {
-                match c {
-                    'q' | 'i' | 'l' | 'n' => opts.push((short_name(c).to_string(), None)),
-                    // pygrub's "h::" makes -h swallow a value; help ignores it anyway.
-                    'h' => {
-                        opts.push(("help".to_string(), None));
-                        break;
-                    }
-                    _ => return Err(UsageError(format!("option -{c} not recognized"))),
+            let cluster = &arg[1..];
+            for (at, c) in cluster.char_indices() {
+                let spec = OPTIONS
+                    .iter()
+                    .find(|o| o.short == Some(c))
+                    .ok_or_else(|| UsageError(format!("option -{c} not recognized")))?;
+                if spec.value != Value::None {
+                    // getopt: the rest of the cluster is the value, else the next word.
+                    let tail = &cluster[at + c.len_utf8()..];
+                    let value = if tail.is_empty() {
+                        rest.next()
+                            .cloned()
+                            .ok_or_else(|| UsageError(format!("option -{c} requires argument")))?
+                    } else {
+                        tail.to_string()
+                    };
+                    opts.push((spec, Some(value)));
+                    break;
+                }
+                opts.push((spec, None));
+                // pygrub's "h::" makes -h swallow the rest; help ignores it anyway.
+                if matches!(spec.action, Action::Finish(_)) {
+                    break;
                 }
             }
         } else {
@@ -219,34 +731,19 @@ fn gnu_getopt(args: &[String]) -> Result<(Vec<RawOption>, Vec<String>), UsageErr
     Ok((opts, operands))
 }
 
-fn short_name(c: char) -> &'static str {
-    match c {
-        'q' => "quiet",
-        'i' => "interactive",
-        'l' => "list-entries",
-        _ => "not-really",
+/// Python getopt's `long_has_args`: an exact name wins, else a unique prefix (of the
+/// options that are not hidden).
+fn match_long(name: &str) -> Result<&'static OptSpec, UsageError> {
+    if let Some(exact) = OPTIONS.iter().find(|o| o.long == name) {
+        return Ok(exact);
     }
-}
-
-/// Python getopt's `long_has_args`: an exact name wins, else a unique prefix.
-fn match_long(name: &str) -> Result<(&'static str, bool), UsageError> {
-    let candidates: Vec<&'static str> = LONG_OPTIONS
+    let candidates: Vec<&'static OptSpec> = OPTIONS
         .iter()
-        .copied()
-        .filter(|o| o.starts_with(name))
+        .filter(|o| !o.hidden && o.long.starts_with(name))
         .collect();
-    if candidates.is_empty() {
-        return Err(UsageError(format!("option --{name} not recognized")));
-    }
-    if let Some(exact) = candidates.iter().find(|c| **c == name) {
-        return Ok((exact, false));
-    }
-    let with_value = format!("{name}=");
-    if let Some(c) = candidates.iter().find(|c| **c == with_value) {
-        return Ok((c.trim_end_matches('='), true));
-    }
     match candidates.as_slice() {
-        [only] => Ok((only.trim_end_matches('='), only.ends_with('='))),
+        [] => Err(UsageError(format!("option --{name} not recognized"))),
+        [only] => Ok(only),
         _ => Err(UsageError(format!("option --{name} not a unique prefix"))),
     }
 }
@@ -286,116 +783,11 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
         limits: xlboot_boot::Limits::default(),
         update_grubenv: false,
     };
-    for (name, value) in opts {
+    for (spec, value) in opts {
         let value = value.unwrap_or_default();
-        match name.as_str() {
-            "quiet" => o.interactive = false,
-            "interactive" => o.interactive = true,
-            "list-entries" => o.list_entries = true,
-            "not-really" => o.not_really = true,
-            "help" => return Ok(Command::Help),
-            "version" => return Ok(Command::Version),
-            "output" => o.output = (value != "-").then(|| PathBuf::from(value)),
-            "output-format" => {
-                o.format = match value.as_str() {
-                    "sxp" => Format::Sxp,
-                    "simple" => Format::Simple,
-                    "simple0" => Format::Simple0,
-                    other => {
-                        return Err(UsageError(format!(
-                            "unknown output format {other} (sxp, simple or simple0)"
-                        )))
-                    }
-                }
-            }
-            "output-directory" => {
-                if !std::path::Path::new(&value).is_dir() {
-                    return Err(UsageError(format!("{value} is not an existing directory")));
-                }
-                o.output_directory = Some(PathBuf::from(value));
-            }
-            "offset" => {
-                o.offset = Some(parse_python_int(&value).ok_or_else(|| {
-                    UsageError(format!(
-                        "offset value must be an integer (bytes), not {value:?}"
-                    ))
-                })?)
-            }
-            "format" => {
-                o.format_in = Some(value.parse().map_err(UsageError)?);
-            }
-            "backing-dir" => {
-                if o.backing_dirs.len() >= MAX_DISKS {
-                    return Err(UsageError(format!(
-                        "at most {MAX_DISKS} --backing-dir options"
-                    )));
-                }
-                o.backing_dirs.push(PathBuf::from(value));
-            }
-            "disk" => {
-                if o.disks.len() >= MAX_DISKS {
-                    return Err(UsageError(format!("at most {MAX_DISKS} --disk options")));
-                }
-                o.disks.push(PathBuf::from(value));
-            }
-            "runas" => {
-                let uid = parse_python_int(&value).ok_or_else(|| {
-                    UsageError(format!(
-                        "runas value must be an integer user id, not {value:?}"
-                    ))
-                })?;
-                let uid = u32::try_from(uid).map_err(|_| {
-                    UsageError(format!("runas value {value} is not a valid user id"))
-                })?;
-                // pygrub treats uid 0 as "not set".
-                o.runas = (uid != 0).then_some(uid);
-            }
-            "entry" => {
-                o.entry = Some(value);
-                o.interactive = false;
-            }
-            "kernel" => o.kernel = Some(value),
-            "ramdisk" => o.ramdisk = Some(value),
-            "args" => o.args = value,
-            "isconfig" => o.isconfig = true,
-            "debug" => o.debug = true,
-            "update-grubenv" => o.update_grubenv = true,
-            "sandbox" => {
-                o.sandbox = match value.as_str() {
-                    "best-effort" => Strictness::BestEffort,
-                    "strict" => Strictness::Strict,
-                    other => {
-                        return Err(UsageError(format!(
-                            "unknown sandbox mode {other} (best-effort or strict)"
-                        )))
-                    }
-                }
-            }
-            "timeout" => {
-                let secs = parse_python_int(&value).filter(|s| *s > 0).ok_or_else(|| {
-                    UsageError(format!(
-                        "timeout must be a number of seconds, not {value:?}"
-                    ))
-                })?;
-                o.budgets.timeout = Duration::from_secs(secs);
-            }
-            "limit" => {
-                let (name, n) = value.split_once('=').ok_or_else(|| {
-                    UsageError(format!("--limit takes NAME=VALUE, not {value:?}"))
-                })?;
-                let n = parse_size(n)?;
-                o.limits.set(name, n).map_err(|e| {
-                    let names: Vec<&str> =
-                        xlboot_boot::limits::NAMES.iter().map(|(n, _)| *n).collect();
-                    UsageError(format!(
-                        "--limit={value}: {e} (limits: {})",
-                        names.join(", ")
-                    ))
-                })?;
-            }
-            "max-kernel-size" => o.budgets.max_kernel = parse_size(&value)?,
-            "max-initrd-size" => o.budgets.max_initrd = parse_size(&value)?,
-            _ => return Err(UsageError(format!("option --{name} not recognized"))),
+        match spec.action {
+            Action::Set(set) => set(&mut o, value)?,
+            Action::Finish(finish) => return finish(value),
         }
     }
     // Extra operands are ignored, as pygrub ignores them.
@@ -442,86 +834,6 @@ fn parse_python_int(s: &str) -> Option<u64> {
         return None;
     }
     t.replace('_', "").parse().ok()
-}
-
-/// The usage line, as pygrub prints it, with xlboot's additions.
-pub fn usage(argv0: &str) -> String {
-    format!(
-        "Usage: {argv0} [-q|--quiet] [-i|--interactive] [-l|--list-entries] [-n|--not-really] \
-         [--output=] [--kernel=] [--ramdisk=] [--args=] [--entry=] [--output-directory=] \
-         [--output-format=sxp|simple|simple0] [--runas=] [--offset=] [--disk=] [--format=raw|qcow2|vhd] [--backing-dir=] [--isconfig] [--debug] \
-         [--sandbox=best-effort|strict] [--timeout=] [--max-kernel-size=] [--max-initrd-size=] [--limit=NAME=VALUE] [--update-grubenv] \
-         [--version] <image>"
-    )
-}
-
-/// The help text.
-pub fn help(argv0: &str) -> String {
-    format!(
-        "{usage}
-
-Boots a Xen PV or PVH guest from the kernel on its own disk: finds the guest's boot
-loader config, picks the entry the guest's boot loader would boot, copies its kernel
-and initrd into the output directory and writes the reply libxl reads. A drop-in for
-pygrub: use bootloader = \"xlboot\" in xl.cfg.
-
-Options:
-  -q, --quiet              do not show the menu; boot the default (or --entry)
-  -i, --interactive        show the menu (the default; not implemented yet: the
-                           default entry is booted at once)
-  -l, --list-entries       list the entries, in pygrub's format, and exit
-  -n, --not-really         choose and check the entry, but copy nothing out
-      --entry=E            boot entry E: an index in the -l list, a title, a
-                           menuentry id, or a GRUB path such as 1>2 or
-                           'Advanced options for Debian GNU/Linux>...'
-      --kernel=PATH        boot this kernel (a path in the guest); the config is
-                           not read
-      --ramdisk=PATH       the initrd to use with --kernel
-      --args=ARGS          the command line with --kernel, else appended to the
-                           entry's
-      --output=FILE        write the reply into FILE, which must exist (it is not
-                           created or truncated); - is stdout (the default)
-      --output-format=F    sxp (default), simple or simple0 (what libxl uses)
-      --output-directory=D where the kernel and initrd copies go (must exist;
-                           default /var/run/xen/xlboot, created if missing)
-      --offset=BYTES       read the one filesystem at this byte offset
-      --disk=PATH          a further disk of the guest (hd1, hd2, ... in order),
-                           for LVM volume groups and md arrays spanning disks;
-                           libxl passes only the first disk, so give the others
-                           in xl.cfg: bootloader_args = [\"--disk=PATH\"]
-      --format=F           the image's format, as in xl.cfg's disk spec: raw or
-                           qcow2; without it a file starting with the qcow2 magic
-                           is read as qcow2 (its backing files are then refused)
-      --backing-dir=DIR    a directory besides the image's own where qcow2
-                           backing files may be (repeatable)
-      --isconfig           IMAGE is a config on this host (GRUB 2, syslinux by
-                           name, systemd-boot loader.conf, a BLS entries
-                           directory): print the entry it boots
-      --runas=UID          parse the disk as this user (libxl's restricted mode);
-                           without it xlboot parses as the xlboot system user, or
-                           65534 when there is none
-      --sandbox=MODE       best-effort (default): apply every sandbox layer the
-                           host offers; strict: fail if any is missing
-      --timeout=SECONDS    give up reading the guest after this long (default 90)
-      --max-kernel-size=N  largest kernel copied out (default 256M)
-      --max-initrd-size=N  largest initrd, all files together (default 1G)
-      --limit=NAME=VALUE   change another budget: symlink-hops, path-length,
-                           path-depth, link-length, config-size, config-depth,
-                           config-loop-iterations, config-commands,
-                           config-call-depth, config-source-depth,
-                           config-entries, config-work-bytes (SECURITY.md)
-      --update-grubenv     write the guest's grubenv back as GRUB's save_env does
-                           when it boots: clears next_entry after grub-reboot,
-                           keeps savedefault/recordfail state. Only a plain
-                           1024-byte block in one run of an ext2/3/4 file on a
-                           raw image or block device, compared before writing;
-                           when it cannot be written the guest still boots and
-                           one warning goes to stderr. Default: read-only
-      --debug              explain each decision on stderr
-  -h, --help               this text
-      --version            xlboot's version",
-        usage = usage(argv0)
-    )
 }
 
 #[cfg(test)]
@@ -642,6 +954,22 @@ mod tests {
         assert_eq!(run(&["--help"]), Ok(Command::Help));
         assert_eq!(run(&["-h"]), Ok(Command::Help));
         assert_eq!(run(&["--vers"]), Ok(Command::Version));
+    }
+
+    #[test]
+    fn help_ends_a_cluster_and_generate_is_matched_whole() {
+        assert_eq!(run(&["-qhx"]), Ok(Command::Help));
+        assert!(run(&["-xh"]).is_err());
+        assert_eq!(
+            run(&["--generate=man"]),
+            Ok(Command::Generate(Generated::Man))
+        );
+        assert_eq!(
+            run(&["--generate", "fish"]),
+            Ok(Command::Generate(Generated::Fish))
+        );
+        assert!(run(&["--gen=man"]).is_err());
+        assert!(run(&["--generate=html"]).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod boot;
 mod cli;
+mod cli_docs;
 mod copy;
 mod diag;
 mod grubenv_write;
@@ -28,11 +29,15 @@ fn main() -> ExitCode {
         .unwrap_or_else(|| "xlboot".into());
     match cli::parse(args.collect()) {
         Ok(cli::Command::Help) => {
-            println!("{}", cli::help(&argv0));
+            println!("{}", cli_docs::help(&argv0));
             ExitCode::SUCCESS
         }
         Ok(cli::Command::Version) => {
             println!("xlboot {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Ok(cli::Command::Generate(what)) => {
+            print!("{}", cli_docs::generate(what, env!("CARGO_PKG_VERSION")));
             ExitCode::SUCCESS
         }
         Ok(cli::Command::Run(opts)) => match boot::run(&opts) {
@@ -45,7 +50,7 @@ fn main() -> ExitCode {
         },
         Err(e) => {
             eprintln!("xlboot: {}", e.0);
-            eprintln!("{}", cli::usage(&argv0));
+            eprintln!("{}", cli_docs::usage(&argv0));
             ExitCode::FAILURE
         }
     }
