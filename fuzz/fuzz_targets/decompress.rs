@@ -1,5 +1,6 @@
-//! Bytes as compressed data: the first byte picks the codec (low 3 bits) and the
-//! output cap (high 5 bits: 0 is 1 MiB, n is n * 4 KiB), the rest is the stream.
+//! Bytes as compressed data: the first byte picks the codec (its remainder by the
+//! number of codecs, the index in `Codec::ALL`) and the output cap (its quotient: 0 is
+//! 1 MiB, n is n * 4 KiB), the rest is the stream.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -9,8 +10,9 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, stream)) = data.split_first() else {
         return;
     };
-    let codec = Codec::ALL[usize::from(selector & 7)];
-    let max_out = match usize::from(selector >> 3) {
+    let codecs = Codec::ALL.len();
+    let codec = Codec::ALL[usize::from(selector) % codecs];
+    let max_out = match usize::from(selector) / codecs {
         0 => 1 << 20,
         n => n * 4096,
     };

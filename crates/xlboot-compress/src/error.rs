@@ -12,7 +12,8 @@ pub enum DecompressErrorKind {
     /// The output would be larger than the caller's `max_out`.
     TooLarge,
     /// A valid stream using a feature or size this crate does not decode (a zstd
-    /// dictionary, an xz SHA-256 check, a window over the documented limit).
+    /// dictionary, an xz SHA-256 check, a window over the documented limit, a
+    /// randomised bzip2 block).
     Unsupported,
 }
 

@@ -34,6 +34,16 @@
 //! - LZO1X: our own decoder (`lzo1x.rs`): about 150 lines, where the permissive crates
 //!   are either brand new from a single vendor (`lzo`) or carry unsafe code
 //!   (`lzokay`), and the others are GPL.
+//! - bzip2: our own decoder (`bzip2/`): the `bzip2` crate wraps the C library (unsafe
+//!   code and a C build), the pure-Rust decoders are young single-vendor crates, and
+//!   the format is small. It checks what libbzip2 checks and more: the block size from
+//!   the stream header (at most 900 000 bytes before the last run-length step), every
+//!   Huffman table (lengths 1 to 20, never over-subscribed), every selector, the
+//!   original pointer, the block and stream CRCs. Its state is the block (4 bytes per
+//!   byte of block size, 3.6 MB at level 9) and the output. Measured by
+//!   `cargo bench -p xlboot-compress --bench bzip2` on 16 MiB of a Debian vmlinux at
+//!   `bzip2 -9`, on this project's shared 2-core build machine under load: 5.5 MB/s
+//!   of output, against 5.8 MB/s for `bzip2 -d` on the same stream in the same run.
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -50,6 +60,7 @@
 
 extern crate alloc;
 
+mod bzip2;
 mod crc32;
 mod deflate;
 mod error;
@@ -92,11 +103,15 @@ pub enum Codec {
     Xz,
     /// The legacy .lzma ("LZMA alone") format: 13-byte header and an LZMA stream.
     Lzma,
+    /// bzip2: every stream as `bzip2 -d` decodes them, block and stream CRCs
+    /// checked. Randomised blocks (bzip2 0.9.0 and older) are unsupported, as in
+    /// Linux.
+    Bzip2,
 }
 
 impl Codec {
     /// Every codec, for tests and fuzzing.
-    pub const ALL: [Codec; 8] = [
+    pub const ALL: [Codec; 9] = [
         Codec::Zlib,
         Codec::Deflate,
         Codec::Gzip,
@@ -105,6 +120,7 @@ impl Codec {
         Codec::Lz4Block,
         Codec::Xz,
         Codec::Lzma,
+        Codec::Bzip2,
     ];
 
     /// The codec's name, as error messages print it.
@@ -118,6 +134,7 @@ impl Codec {
             Codec::Lz4Block => "lz4 block",
             Codec::Xz => "xz",
             Codec::Lzma => "lzma",
+            Codec::Bzip2 => "bzip2",
         }
     }
 }
@@ -138,6 +155,7 @@ pub fn decompress(codec: Codec, input: &[u8], max_out: usize) -> Result<Vec<u8>,
         Codec::Lz4Block => lz4::decompress(input, max_out),
         Codec::Xz => xz::decompress(input, max_out),
         Codec::Lzma => lzma::decompress(input, max_out),
+        Codec::Bzip2 => bzip2::decompress(input, max_out),
     };
     result.map_err(|(kind, detail)| DecompressError {
         codec,

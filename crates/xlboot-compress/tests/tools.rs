@@ -412,3 +412,116 @@ fn empty_and_junk_inputs_fail_cleanly() {
         }
     }
 }
+
+/// Seeded pseudo-random bytes (xorshift): data no compressor can shrink.
+fn random(len: usize, seed: u64) -> Vec<u8> {
+    let mut s = seed | 1;
+    (0..len)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 32) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn bzip2_levels_and_data_shapes() {
+    if !have("bzip2") {
+        return;
+    }
+    // Runs of every length around bzip2's first run-length step (4 equal bytes and a
+    // count, at most 255 more), so both run codings and their limits are crossed.
+    let mut runs = Vec::new();
+    for n in 1..600usize {
+        runs.extend(std::iter::repeat_n((n % 7) as u8, n));
+    }
+    let inputs: [(&str, Vec<u8>); 8] = [
+        ("empty", Vec::new()),
+        ("one byte", b"x".to_vec()),
+        ("random", random(1_500_000, 7)),
+        ("zeros", vec![0; 3 << 20]),
+        ("runs", runs),
+        ("sample", sample(2 << 20)),
+        (
+            "text",
+            b"menuentry 'Debian GNU/Linux' { linux /vmlinuz root=/dev/xvda1 }\n".repeat(40_000),
+        ),
+        (
+            "all byte values",
+            (0..=255u8).cycle().take(700_000).collect(),
+        ),
+    ];
+    for (what, data) in &inputs {
+        for level in ["-1", "-9"] {
+            let bz = filter("bzip2", &["-c", level], data);
+            let got = decompress(Codec::Bzip2, &bz, data.len())
+                .unwrap_or_else(|e| panic!("{what} {level}: {e}"));
+            assert!(got == *data, "{what} {level}: output differs");
+        }
+    }
+    // Every level, with the output cap checked exactly.
+    let data = sample(1 << 20);
+    for level in 1..=9 {
+        let bz = filter("bzip2", &["-c", &format!("-{level}")], &data);
+        round_trip(Codec::Bzip2, &bz, &data);
+    }
+}
+
+#[test]
+fn bzip2_streams_trailers_and_damage() {
+    if !have("bzip2") {
+        return;
+    }
+    let data = sample(1 << 20);
+    // Concatenated streams (as `cat a.bz2 b.bz2` and parallel compressors make them)
+    // decode as one, like `bzip2 -d`; so does an empty stream among them.
+    let (a, b) = data.split_at(300_000);
+    let mut many = filter("bzip2", &["-c", "-9"], a);
+    many.extend(filter("bzip2", &["-c"], b""));
+    many.extend(filter("bzip2", &["-c", "-2"], b));
+    round_trip(Codec::Bzip2, &many, &data);
+    assert_eq!(filter("bzip2", &["-dc"], &many), data);
+    // Bytes after the last stream that do not start another: ignored, as bzip2 does
+    // ("trailing garbage after EOF ignored"), e.g. Linux's appended size.
+    let mut trailed = many.clone();
+    trailed.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    assert_eq!(
+        decompress(Codec::Bzip2, &trailed, data.len()).unwrap(),
+        data
+    );
+    // A stream header after the last stream must be a whole valid stream.
+    let mut bad_next = many.clone();
+    bad_next.extend_from_slice(b"BZh9junk");
+    assert_eq!(
+        decompress(Codec::Bzip2, &bad_next, data.len())
+            .unwrap_err()
+            .kind,
+        DecompressErrorKind::Corrupt
+    );
+
+    // A -9 block relabelled as level 1: larger than its stream's block size.
+    let rnd = random(250_000, 3);
+    let mut relabelled = filter("bzip2", &["-c", "-9"], &rnd);
+    relabelled[3] = b'1';
+    let e = decompress(Codec::Bzip2, &relabelled, 1 << 20).unwrap_err();
+    assert_eq!(e.kind, DecompressErrorKind::Corrupt, "{e}");
+    // The stream CRC alone changed (the last 4 bytes before padding hold its low bits).
+    let small = sample(50_000);
+    let bz = filter("bzip2", &["-c"], &small);
+    let mut crc = bz.clone();
+    let n = crc.len();
+    crc[n - 2] ^= 0x10;
+    let e = decompress(Codec::Bzip2, &crc, small.len()).unwrap_err();
+    assert_eq!(e.detail, "stream CRC mismatch", "{e}");
+    truncations(Codec::Bzip2, &bz, small.len(), true);
+    corruptions(Codec::Bzip2, &bz, &small, true);
+    let runs = filter("bzip2", &["-c"], &[[7u8; 1000], [9u8; 1000]].concat());
+    corruptions(
+        Codec::Bzip2,
+        &runs,
+        &[[7u8; 1000], [9u8; 1000]].concat(),
+        true,
+    );
+}

@@ -20,8 +20,8 @@ pub enum KernelError {
         /// What exactly is wrong.
         detail: &'static str,
     },
-    /// A valid image using something this crate does not read (bzip2 payloads, a boot
-    /// protocol older than 2.08, a compressor it does not know).
+    /// A valid image using something this crate does not read (a boot protocol older
+    /// than 2.08, a compressor it does not know).
     Unsupported {
         /// What is not supported.
         detail: &'static str,

@@ -20,7 +20,7 @@ use crate::{lz4_legacy, lzop};
 pub enum Compressor {
     /// gzip (RFC 1952).
     Gzip,
-    /// bzip2: recognised, not decoded.
+    /// bzip2 (`bzip2 -9`, as Linux's build writes it).
     Bzip2,
     /// Legacy .lzma.
     Lzma,
@@ -79,11 +79,9 @@ impl Compressor {
             Compressor::Lzma => inflate(Codec::Lzma, data, max_out).map_err(wrap),
             Compressor::Xz => inflate(Codec::Xz, data, max_out).map_err(wrap),
             Compressor::Zstd => inflate(Codec::Zstd, data, max_out).map_err(wrap),
+            Compressor::Bzip2 => inflate(Codec::Bzip2, data, max_out).map_err(wrap),
             Compressor::Lzop => lzop::decompress(data, max_out),
             Compressor::Lz4Legacy => lz4_legacy::decompress(data, max_out),
-            Compressor::Bzip2 => Err(KernelError::Unsupported {
-                detail: "bzip2-compressed kernel payload (not decoded yet)",
-            }),
         }
     }
 }
