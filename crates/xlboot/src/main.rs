@@ -33,7 +33,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(cli::Command::Version) => {
-            println!("xlboot {}", env!("CARGO_PKG_VERSION"));
+            println!("{}", version());
             ExitCode::SUCCESS
         }
         Ok(cli::Command::Generate(what)) => {
@@ -49,9 +49,21 @@ fn main() -> ExitCode {
             }
         },
         Err(e) => {
-            eprintln!("xlboot: {}", e.0);
-            eprintln!("{}", cli_docs::usage(&argv0));
+            // One line, like every failure: it is what libxl's log keeps.
+            eprintln!(
+                "xlboot: {}; Usage: {argv0} [OPTION]... IMAGE ({argv0} --help lists the options)",
+                diag::sanitize(&e.0)
+            );
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--version`: the semantic version and the commit built from (see build.rs).
+fn version() -> String {
+    format!(
+        "xlboot {} (commit {})",
+        env!("CARGO_PKG_VERSION"),
+        env!("XLBOOT_COMMIT")
+    )
 }

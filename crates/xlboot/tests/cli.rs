@@ -102,6 +102,17 @@ fn usage_errors_exit_1() {
     }
 }
 
+/// A mistyped `bootloader_args` is one line in libxl's log too.
+#[test]
+fn usage_errors_are_one_line() {
+    for args in [&[][..], &["--bogus", "x"], &["-x", "d"], &["d", "--entry"]] {
+        let out = xlboot(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("xlboot: "), "{stderr}");
+    }
+}
+
 #[test]
 fn help_and_version() {
     let out = xlboot(&["--help"]);
@@ -109,7 +120,20 @@ fn help_and_version() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("--output-format"));
     let out = xlboot(&["--version"]);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("xlboot "));
+    let version = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        version.starts_with(&format!("xlboot {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    // Built from this checkout: the commit is HEAD's (build.rs reruns when HEAD moves).
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output();
+    if let Some(head) = head.ok().filter(|h| h.status.success()) {
+        let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+        assert!(version.contains(&format!("(commit {head}, ")), "{version}");
+    }
 }
 
 /// `--isconfig` on a directory of Boot Loader Specification entries prints the entry
