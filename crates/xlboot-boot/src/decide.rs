@@ -58,7 +58,19 @@ impl<'g, 'd> Decider<'g, 'd> {
         let mut notes = Vec::new();
         for v in &guest.volumes {
             notes.push(match &v.fs {
-                Ok(fs) => format!("volume ({}) at byte {}: {:?}", v.name, v.start, fs.info()),
+                Ok(fs) => {
+                    let info = fs.info();
+                    format!(
+                        "volume ({}) at byte {}: {}, UUID {}, label {}",
+                        v.name,
+                        v.start,
+                        info.fs_type,
+                        info.uuid.as_deref().unwrap_or("none"),
+                        info.label
+                            .as_deref()
+                            .map_or("none".into(), |l| format!("'{l}'"))
+                    )
+                }
                 Err(e) => format!("volume ({}) at byte {}: {e}", v.name, v.start),
             });
         }

@@ -78,6 +78,14 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         )
     })?;
     let (uid, gid) = Policy::user(opts.runas);
+    diag.debug(format_args!(
+        "sandbox: the guest is read as uid {uid} gid {gid} ({})",
+        match opts.runas {
+            Some(_) => "--runas",
+            None if uid == sandbox::NOBODY => "no xlboot system user",
+            None => "the xlboot system user",
+        }
+    ));
     let policy = Policy {
         uid,
         gid,
@@ -108,6 +116,11 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         budget: opts.budgets.max_read(),
     };
     let disk = open_guest_disk(&opts.image, &open_policy)?;
+    diag.debug(format_args!(
+        "disk {}: {}",
+        diag::sanitize(&opts.image.display().to_string()),
+        disk.describe()
+    ));
     // Further disks: raw unless they carry the qcow2 magic (--format is the first
     // disk's, as libxl's disk spec is per disk).
     let extra_policy = OpenPolicy {
@@ -223,6 +236,19 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
     sink.write(&bytes)
         .map_err(|e| format!("cannot write the reply: {e}"))?;
     files.keep();
+    diag.debug(format_args!(
+        "reply written to {}: kernel {}, ramdisk {}",
+        opts.output
+            .as_ref()
+            .map_or("stdout".into(), |p| diag::sanitize(
+                &p.display().to_string()
+            )),
+        diag::sanitize(&reply.kernel),
+        reply
+            .ramdisk
+            .as_deref()
+            .map_or("none".into(), diag::sanitize)
+    ));
     Ok(())
 }
 
@@ -313,9 +339,23 @@ fn decide_and_copy(
         ));
     }
     diag.debug(format_args!(
-        "chose '{}': {:?}",
+        "chose '{}': kernel {}, initrd {}, command line '{}'",
         diag::sanitize(&choice.title),
-        choice.spec
+        diag::sanitize(&choice.spec.kernel.to_string()),
+        if choice.spec.initrds.is_empty() {
+            "none".to_string()
+        } else {
+            diag::sanitize(
+                &choice
+                    .spec
+                    .initrds
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+            )
+        },
+        diag::sanitize(&args)
     ));
 
     let outcome = match copies {
@@ -341,7 +381,7 @@ fn decide_and_copy(
             }
         }
         Some(copies) => {
-            let copied = copy_out(&guest, &choice.spec, copies, opts)?;
+            let copied = copy_out(&guest, &choice.spec, copies, opts, diag)?;
             Outcome::Boot {
                 kernel: None,
                 ramdisk: if copied {
@@ -384,13 +424,18 @@ fn copy_out(
     spec: &BootSpec,
     copies: &Copies,
     opts: &Options,
+    diag: &Diag,
 ) -> Result<bool, String> {
     let kernel = guest
         .find(&spec.kernel)
         .map_err(|e| format!("kernel: {e}"))?;
     let mut kfile = &copies.kernel;
-    copy::append(&kernel, &mut kfile, opts.budgets.max_kernel)
+    let n = copy::append(&kernel, &mut kfile, opts.budgets.max_kernel)
         .map_err(|e| copy_error(e, &spec.kernel))?;
+    diag.debug(format_args!(
+        "copied the kernel {}: {n} bytes",
+        diag::sanitize(&spec.kernel.to_string())
+    ));
     let found: Vec<_> = spec
         .initrds
         .iter()
@@ -402,8 +447,13 @@ fn copy_out(
         if i > 0 {
             total = copy::pad_to_4(&mut rfile, total).map_err(|e| copy_error(e, name))?;
         }
-        total += copy::append(f, &mut rfile, opts.budgets.max_initrd.saturating_sub(total))
+        let n = copy::append(f, &mut rfile, opts.budgets.max_initrd.saturating_sub(total))
             .map_err(|e| copy_error(e, name))?;
+        total += n;
+        diag.debug(format_args!(
+            "copied the initrd {}: {n} bytes",
+            diag::sanitize(&name.to_string())
+        ));
     }
     Ok(!spec.initrds.is_empty())
 }

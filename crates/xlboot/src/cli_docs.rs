@@ -81,7 +81,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// The usage line, as pygrub prints it, with every option of the table.
-pub fn usage(argv0: &str) -> String {
+fn usage(argv0: &str) -> String {
     let mut s = format!("Usage: {argv0}");
     for o in shown() {
         let long = format!("--{}{}", o.long, value_suffix(o.value));

@@ -127,7 +127,9 @@ pub const MAX_BACKING_CHAIN: usize = 8;
 pub struct GuestDisk {
     files: Vec<Rc<DiskImage>>,
     view: Box<dyn BlockDevice>,
-    raw: bool,
+    format: ImageFormat,
+    /// Whether the format was given (`--format`) rather than read from the header.
+    given: bool,
 }
 
 impl GuestDisk {
@@ -140,7 +142,33 @@ impl GuestDisk {
     /// only kind `--update-grubenv` writes, since a guest offset of a qcow2 or VHD
     /// image is not an offset in its file.
     pub fn raw_file(&self) -> Option<&File> {
-        self.files.first().filter(|_| self.raw).map(|f| f.file())
+        self.files
+            .first()
+            .filter(|_| self.format == ImageFormat::Raw)
+            .map(|f| f.file())
+    }
+
+    /// How the disk is read, for `--debug`: `qcow2 (from its header), 2 files, the
+    /// guest sees 67108864 bytes`.
+    pub fn describe(&self) -> String {
+        let name = match self.format {
+            ImageFormat::Raw => "raw",
+            ImageFormat::Qcow2 => "qcow2",
+            ImageFormat::Vhd => "vhd",
+        };
+        let how = if self.given {
+            "--format"
+        } else {
+            "from its header"
+        };
+        let files = match self.files.len() {
+            1 => String::new(),
+            n => format!(", {n} files (backing chain)"),
+        };
+        format!(
+            "opened read-only as {name} ({how}){files}, the guest sees {} bytes",
+            self.view.size()
+        )
     }
 
     /// The descriptors of every file the view reads.
@@ -227,7 +255,8 @@ pub fn open_guest_disk(path: &Path, policy: &OpenPolicy) -> Result<GuestDisk, St
     Ok(GuestDisk {
         files,
         view,
-        raw: format == ImageFormat::Raw,
+        format,
+        given: policy.format.is_some(),
     })
 }
 

@@ -70,6 +70,9 @@ pub struct Policy {
     pub scratch_dir: PathBuf,
 }
 
+/// The uid and gid of `nobody`, used when there is no `xlboot` system user.
+pub const NOBODY: u32 = 65534;
+
 /// The address space the child may use: parsing needs a few MiB; copies are streamed.
 pub const DEFAULT_MAX_MEMORY: u64 = 1 << 30;
 
@@ -90,7 +93,7 @@ impl Policy {
             Some(uid) => (uid, lookup(uid).map(|u| u.gid.as_raw()).unwrap_or(uid)),
             None => match User::from_name("xlboot").ok().flatten() {
                 Some(u) => (u.uid.as_raw(), u.gid.as_raw()),
-                None => (65534, 65534),
+                None => (NOBODY, NOBODY),
             },
         }
     }

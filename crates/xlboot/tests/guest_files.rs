@@ -339,3 +339,66 @@ fn bls_entries_without_a_grub_cfg() {
     assert_eq!(fs::read(&items[1].1).unwrap(), b"NEW INITRD");
     assert_eq!(items[2].1, "root=/dev/xvda1 v=6.1.0-10-amd64");
 }
+
+/// What libxl keeps in `/var/log/xen/bootloader.N.log` is xlboot's stderr: under
+/// `--debug`, one line per decision (how the disk is read, the sandbox user, each
+/// volume, the config found, the default rule, the entry chosen, each copy, the
+/// reply), every line starting `xlboot: `; and on failure one line, even with
+/// `--debug`'s notes before it.
+#[test]
+fn debug_log_has_one_line_per_decision() {
+    let g = guest(
+        "debuglog",
+        "set default=1\nmenuentry 'A' { linux /vmlinuz-a ro a }\n\
+         menuentry 'B' { linux /vmlinuz-b ro b\n initrd /initrd-b }\n",
+        &[
+            ("/vmlinuz-a", b"kernel a"),
+            ("/vmlinuz-b", b"kernel b"),
+            ("/initrd-b", b"initrd b"),
+        ],
+        |_| {},
+    );
+    let out = g.run(&["--debug", "--output-format=simple"]);
+    assert!(out.status.success(), "{out:?}");
+    let log = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = log.lines().collect();
+    for line in &lines {
+        assert!(line.starts_with("xlboot: debug: "), "{line:?} in\n{log}");
+        assert!(!line.contains(" { "), "Rust debug formatting in {line:?}");
+    }
+    let image = g.image.display().to_string();
+    for (i, want) in [
+        "xlboot: debug: sandbox: the guest is read as uid ".to_string(),
+        format!("xlboot: debug: disk {image}: opened read-only as raw (from its header), the guest sees 8388608 bytes"),
+        "xlboot: debug: volume (hd0) at byte 0: ext2, UUID ".to_string(),
+        "xlboot: debug: found GRUB 2 config (hd0)/boot/grub/grub.cfg (used)".to_string(),
+        "xlboot: debug: default entry: default=\"1\" (index): entry 1".to_string(),
+        "xlboot: debug: chose 'B': kernel (hd0)/vmlinuz-b, initrd (hd0)/initrd-b, command line 'ro b'".to_string(),
+        "xlboot: debug: copied the kernel (hd0)/vmlinuz-b: 8 bytes".to_string(),
+        "xlboot: debug: copied the initrd (hd0)/initrd-b: 8 bytes".to_string(),
+        "xlboot: debug: reply written to stdout: kernel ".to_string(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let at = lines.iter().position(|l| l.starts_with(want.as_str()));
+        assert!(at.is_some(), "line {i} {want:?} missing from\n{log}");
+    }
+
+    let out = g.run(&["--debug", "--entry=C"]);
+    assert_eq!(out.status.code(), Some(1));
+    let log = String::from_utf8_lossy(&out.stderr);
+    let failures: Vec<&str> = log
+        .lines()
+        .filter(|l| !l.starts_with("xlboot: debug: "))
+        .collect();
+    assert_eq!(failures.len(), 1, "{log}");
+    assert!(
+        failures[0].starts_with("xlboot: no entry matches --entry=C"),
+        "{log}"
+    );
+    assert!(
+        log.ends_with(&format!("{}\n", failures[0])),
+        "the failure is the last line: {log}"
+    );
+}
