@@ -7,7 +7,6 @@
 //! `type: u32`, `reserved: u32`. The toolstack writes these; they are checked anyway,
 //! as everything else the loader reads.
 
-use alloc::vec::Vec;
 use core::fmt;
 
 /// `XEN_HVM_START_MAGIC_VALUE`.
@@ -105,8 +104,9 @@ pub struct Region {
     pub kind: u32,
 }
 
-/// The entries of a memory map's bytes (a trailing partial entry is dropped).
-pub fn memory_map(bytes: &[u8]) -> Vec<Region> {
+/// The entries of a memory map's bytes (a trailing partial entry is dropped). It
+/// allocates nothing: the loader reads the map before it has a heap.
+pub fn regions(bytes: &[u8]) -> impl Iterator<Item = Region> + '_ {
     bytes
         .chunks_exact(MEMMAP_ENTRY_LEN)
         .take(usize::try_from(MAX_MEMMAP_ENTRIES).unwrap_or(0))
@@ -115,15 +115,17 @@ pub fn memory_map(bytes: &[u8]) -> Vec<Region> {
             size: u64_at(e, 8),
             kind: u32_at(e, 16),
         })
-        .collect()
 }
 
 /// The largest stretch of RAM inside `[low, high)` (for the heap: `low` past the
 /// loader's image and boot data, `high` the end of what its page tables map), as
 /// `(start, end)` rounded inwards to pages, or `None` if no RAM is there.
-pub fn largest_ram(regions: &[Region], low: u64, high: u64) -> Option<(u64, u64)> {
+pub fn largest_ram(
+    regions: impl Iterator<Item = Region>,
+    low: u64,
+    high: u64,
+) -> Option<(u64, u64)> {
     regions
-        .iter()
         .filter(|r| r.kind == MEMORY_RAM)
         .filter_map(|r| {
             let start = r.addr.max(low).checked_add(0xfff)? & !0xfff;
@@ -205,14 +207,12 @@ mod tests {
             map.extend_from_slice(&kind.to_le_bytes());
             map.extend_from_slice(&0u32.to_le_bytes());
         }
-        let regions = memory_map(&map[..70]);
-        assert_eq!(regions.len(), 2);
-        let regions = memory_map(&map);
+        assert_eq!(regions(&map[..70]).count(), 2);
         assert_eq!(
-            largest_ram(&regions, 0x20_0001, 1 << 32),
+            largest_ram(regions(&map), 0x20_0001, 1 << 32),
             Some((0x20_1000, 0xf10_0000))
         );
-        assert_eq!(largest_ram(&regions, 1 << 32, u64::MAX), None);
+        assert_eq!(largest_ram(regions(&map), 1 << 32, u64::MAX), None);
     }
 
     #[test]

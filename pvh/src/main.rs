@@ -1,0 +1,54 @@
+//! xlboot-pvh: the in-guest loader. Xen starts it as a PVH guest (`type = "pvh"`,
+//! `kernel = ".../xlboot-pvh"`); it reads the guest's own disks through the block
+//! frontend and evaluates their boot config with xlboot's crates.
+//!
+//! All `unsafe` code is in [`platform`]; the rest of the loader is safe.
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+extern crate alloc;
+
+mod console;
+#[allow(unsafe_code)]
+mod platform;
+
+use platform::entry::Boot;
+use platform::hypercall::{self, Shutdown};
+
+/// The loader, once the platform is up: prints what it finds, then powers off.
+fn main(boot: Boot) -> ! {
+    let console = console::init();
+    println!(
+        "xlboot-pvh {}: in-guest loader for Xen PVH guests",
+        env!("CARGO_PKG_VERSION")
+    );
+    if let Err(e) = console {
+        println!("xlboot-pvh: no PV console (HVM parameter error {})", e.0);
+    }
+    println!("command line: '{}'", boot.cmdline);
+    println!(
+        "start info version {}, {} memory map entries, heap {:#x}-{:#x} ({} MiB free)",
+        boot.start_info.version,
+        boot.memory.len(),
+        boot.heap.0,
+        boot.heap.1,
+        platform::heap::free() >> 20
+    );
+    for r in &boot.memory {
+        println!(
+            "  memory {:#012x}-{:#012x} type {}",
+            r.addr,
+            r.addr.saturating_add(r.size),
+            r.kind
+        );
+    }
+    println!("xlboot-pvh: powering off");
+    hypercall::shutdown(Shutdown::Poweroff)
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    println!("xlboot-pvh: panic: {info}");
+    hypercall::shutdown(Shutdown::Crash)
+}
