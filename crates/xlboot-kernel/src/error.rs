@@ -20,8 +20,9 @@ pub enum KernelError {
         /// What exactly is wrong.
         detail: &'static str,
     },
-    /// A valid image using something this crate does not read (a boot protocol older
-    /// than 2.08, a compressor it does not know).
+    /// A valid image using something this crate (or libxenguest) does not read: a
+    /// boot protocol older than 2.08, a compressor it does not know, a gzip file
+    /// over libxenguest's 1 GiB.
     Unsupported {
         /// What is not supported.
         detail: &'static str,

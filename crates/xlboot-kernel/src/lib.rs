@@ -1,19 +1,36 @@
 //! What a guest kernel is, before anyone boots it: its container (x86 bzImage, ELF,
 //! or an ELF compressed whole), its compressor, its version string, its Xen ELF
-//! notes, and whether it can boot as a 64-bit or 32-bit PV guest or as PVH.
+//! notes, which OS it says it is, and whether it can boot as a 64-bit or 32-bit PV
+//! guest or as PVH.
 //!
 //! A kernel that cannot boot the way the guest is configured fails late, inside
 //! libxenguest or the guest, with a message that says nothing about why; this crate
 //! tells before. It follows libxenguest where libxenguest decides:
 //!
+//! - `container`: how libxenguest opens the file: a gzip-compressed file is gunzipped
+//!   whole first (`xc_dom_try_gunzip`, capped at its size trailer, as there), then it
+//!   is a bzImage or an ELF. An ELF compressed whole by anything else is decompressed
+//!   so that it can be inspected, and reported as not loadable as is
+//!   ([`Kernel::capability`] against [`Kernel::elf_capability`]);
 //! - [`bzimage`]: the setup header as xg_dom_bzimageloader.c accepts it (`HdrS`,
 //!   boot protocol 2.08+), plus the boot sector signature every x86 loader checks;
-//! - [`payload`]: the compressor by magic in that loader's order, decompressed by
-//!   `xlboot-compress`, with the lzop container and the lz4 legacy frame framed here;
-//! - [`elf`]: a small ELF reader of our own (both classes, both byte orders);
+//!   its payload decompresses into at most the header's `init_size`, as Linux's own
+//!   decompressor does, so a kernel cannot make us allocate more than it declares
+//!   (more is corrupt; the caller's cap is "too large");
+//! - [`payload`]: the compressor by magic in that loader's order (gzip, bzip2, xz,
+//!   zstd, lzma, lzop, lz4), decompressed by `xlboot-compress`, with the lzop container
+//!   and the lz4 legacy frame framed here;
+//! - [`elf`]: a small ELF reader of our own (both classes, both byte orders), with
+//!   the loadable segments' physical extent as libelf computes it;
 //! - [`xen_notes`]: the Xen notes and the legacy `__xen_guest` string, found as libelf
-//!   finds them;
-//! - [`capability`]: PV/PVH capability by libelf's and libxenguest's rules.
+//!   finds them (note segments, then note sections, then the string), and the guest
+//!   OS they name (Linux, NetBSD, FreeBSD, ...);
+//! - [`capability`]: PV/PVH capability by libelf's and libxenguest's rules, the
+//!   entry points checked against the loaded extent.
+//!
+//! NetBSD and FreeBSD kernels are tested with ELF files assembled and linked by GNU
+//! binutils from the notes their sources declare (tests/bsd), not with the real
+//! kernels, which cannot be downloaded where this is built.
 //!
 //! Everything here reads hostile bytes: no panics, every offset, length and count
 //! checked, every loop bounded, decompressed output capped by the caller.
@@ -36,6 +53,7 @@ extern crate alloc;
 mod bytes;
 pub mod bzimage;
 pub mod capability;
+mod container;
 pub mod elf;
 mod error;
 mod lz4_legacy;
@@ -49,7 +67,7 @@ pub use bytes::Endian;
 pub use capability::{Capability, PvArch};
 pub use error::KernelError;
 pub use payload::Compressor;
-pub use xen_notes::{XenNotes, XenSource};
+pub use xen_notes::{GuestOs, XenNotes, XenSource};
 
 use bzimage::SetupHeader;
 use elf::header::FileHeader;
@@ -62,11 +80,13 @@ pub const DEFAULT_MAX_KERNEL: usize = 256 << 20;
 /// How the ELF kernel was wrapped in the image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Container {
-    /// An x86 bzImage with a compressed ELF payload.
+    /// An x86 bzImage with a compressed ELF payload (also when the whole bzImage was
+    /// gzip-compressed, which libxenguest undoes first).
     BzImage(SetupHeader),
     /// A plain ELF file (vmlinux, NetBSD, FreeBSD).
     Elf,
-    /// An ELF file compressed whole (vmlinux.gz and the like).
+    /// An ELF file compressed whole (`netbsd-XEN3_DOMU.gz`, `vmlinux.gz`). libxenguest
+    /// opens such a file only when the compressor is gzip.
     Compressed,
 }
 
@@ -94,8 +114,16 @@ pub struct Kernel {
     pub elf: FileHeader,
     /// The Xen notes.
     pub xen: XenNotes,
-    /// PV and PVH capability.
+    /// The physical memory the ELF's loadable segments span, `[start, end)`, as libelf
+    /// computes it; `None` without a loadable segment.
+    pub memory: Option<(u64, u64)>,
+    /// PV and PVH capability of the image as it is, handed to libxenguest: the ELF's
+    /// own, unless libxenguest cannot open the container at all (an ELF compressed
+    /// whole by anything but gzip).
     pub capability: Capability,
+    /// PV and PVH capability of the ELF alone: what it is when handed to libxenguest
+    /// decompressed.
+    pub elf_capability: Capability,
 }
 
 impl Kernel {
@@ -108,24 +136,27 @@ impl Kernel {
     }
 }
 
-/// Finds the ELF kernel in `image`, decompressing at most `max_out` bytes.
+/// Finds the ELF kernel in `image`, decompressing at most `max_out` bytes (less when
+/// the image declares less: a bzImage's `init_size`, a gzip file's size trailer).
 ///
-/// A bzImage is tried first (its boot sector comes first), then a plain ELF, then an
-/// ELF compressed whole, recognised by the same magics as a bzImage payload.
+/// In libxenguest's order: a gzip-compressed file is gunzipped first, then a bzImage
+/// is tried (its boot sector comes first), then a plain ELF; last, an ELF compressed
+/// whole by another compressor, recognised by the same magics as a bzImage payload
+/// and decompressed so that it can be inspected (libxenguest would not open it; see
+/// [`Kernel::capability`]).
 pub fn unwrap_elf(image: &[u8], max_out: usize) -> Result<Unwrapped<'_>, KernelError> {
-    if bzimage::looks_like(image) {
-        let hdr = bzimage::parse(image)?;
-        let (start, len) = hdr.payload_range();
-        let data = bytes::slice(image, start, len).unwrap_or_default();
-        let compressor = Compressor::detect(data).ok_or(KernelError::Unsupported {
-            detail: "bzImage payload with an unknown compressor magic",
-        })?;
-        let elf = compressor.decompress(data, max_out)?;
+    if let Some(inner) = container::gunzip_whole(image, max_out)? {
+        if bzimage::looks_like(&inner) {
+            return from_bzimage(&inner, max_out);
+        }
         return Ok(Unwrapped {
-            container: Container::BzImage(hdr),
-            compressor: Some(compressor),
-            elf: Cow::Owned(elf),
+            container: Container::Compressed,
+            compressor: Some(Compressor::Gzip),
+            elf: Cow::Owned(inner),
         });
+    }
+    if bzimage::looks_like(image) {
+        return from_bzimage(image, max_out);
     }
     if elf::header::looks_like(image) {
         return Ok(Unwrapped {
@@ -143,9 +174,24 @@ pub fn unwrap_elf(image: &[u8], max_out: usize) -> Result<Unwrapped<'_>, KernelE
     })
 }
 
+/// A bzImage, its payload decompressed.
+fn from_bzimage<'a>(image: &[u8], max_out: usize) -> Result<Unwrapped<'a>, KernelError> {
+    let (hdr, compressor, elf) = container::bzimage_payload(image, max_out)?;
+    Ok(Unwrapped {
+        container: Container::BzImage(hdr),
+        compressor: Some(compressor),
+        elf: Cow::Owned(elf),
+    })
+}
+
 /// Reads what `image` is: container, compressor, ELF header, Xen notes, capability.
 pub fn inspect(image: &[u8], max_out: usize) -> Result<Kernel, KernelError> {
-    let unwrapped = unwrap_elf(image, max_out)?;
+    inspect_unwrapped(&unwrap_elf(image, max_out)?)
+}
+
+/// What [`inspect`] says, from an image [`unwrap_elf`] already unwrapped: for a caller
+/// that also needs the ELF file itself, without decompressing twice.
+pub fn inspect_unwrapped(unwrapped: &Unwrapped<'_>) -> Result<Kernel, KernelError> {
     let data: &[u8] = &unwrapped.elf;
     if !elf::header::looks_like(data) {
         return Err(KernelError::corrupt(
@@ -156,13 +202,35 @@ pub fn inspect(image: &[u8], max_out: usize) -> Result<Kernel, KernelError> {
     }
     let hdr = elf::header::parse(data)?;
     let xen = xen_notes::read(data, &hdr)?;
-    let capability = capability::decide(&hdr, &xen);
+    let memory = elf::program::load_extent(data, &hdr)?;
+    let elf_capability = capability::decide(&hdr, &xen, memory);
+    let capability = match (&unwrapped.container, unwrapped.compressor) {
+        (Container::Compressed, Some(c)) if c != Compressor::Gzip => {
+            Capability::neither(not_opened_whole(c))
+        }
+        _ => elf_capability,
+    };
     Ok(Kernel {
-        container: unwrapped.container,
+        container: unwrapped.container.clone(),
         compressor: unwrapped.compressor,
         elf_size: data.len(),
         elf: hdr,
         xen,
+        memory,
         capability,
+        elf_capability,
     })
+}
+
+/// Why libxenguest cannot open an ELF compressed whole with `c`.
+fn not_opened_whole(c: Compressor) -> &'static str {
+    match c {
+        Compressor::Bzip2 => "a bzip2-compressed ELF file: libxenguest decompresses whole kernel files only when gzip-compressed",
+        Compressor::Lzma => "an lzma-compressed ELF file: libxenguest decompresses whole kernel files only when gzip-compressed",
+        Compressor::Xz => "an xz-compressed ELF file: libxenguest decompresses whole kernel files only when gzip-compressed",
+        Compressor::Lzop => "an lzop-compressed ELF file: libxenguest decompresses whole kernel files only when gzip-compressed",
+        Compressor::Lz4Legacy => "an lz4-compressed ELF file: libxenguest decompresses whole kernel files only when gzip-compressed",
+        Compressor::Zstd => "a zstd-compressed ELF file: libxenguest decompresses whole kernel files only when gzip-compressed",
+        Compressor::Gzip => "a gzip-compressed file libxenguest could not open",
+    }
 }

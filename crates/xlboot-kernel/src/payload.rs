@@ -34,15 +34,16 @@ pub enum Compressor {
     Zstd,
 }
 
-/// Magics in libxenguest's order.
+/// Magics in the order libxenguest's bzImage loader tries them (they do not overlap,
+/// so the order only matters for reading along).
 const MAGICS: [(&[u8], Compressor); 7] = [
     (b"\x1f\x8b", Compressor::Gzip),
     (b"BZh", Compressor::Bzip2),
-    (b"\x5d\x00", Compressor::Lzma),
     (b"\xfd7zXZ", Compressor::Xz),
+    (b"\x28\xb5\x2f\xfd", Compressor::Zstd),
+    (b"\x5d\x00", Compressor::Lzma),
     (lzop::MAGIC, Compressor::Lzop),
     (&lz4_legacy::MAGIC, Compressor::Lz4Legacy),
-    (b"\x28\xb5\x2f\xfd", Compressor::Zstd),
 ];
 
 impl Compressor {

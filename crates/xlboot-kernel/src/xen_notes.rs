@@ -24,16 +24,24 @@ pub const ENTRY: u32 = 1;
 pub const HYPERCALL_PAGE: u32 = 2;
 /// `XEN_ELFNOTE_VIRT_BASE`: virtual address the kernel is linked at.
 pub const VIRT_BASE: u32 = 3;
+/// `XEN_ELFNOTE_PADDR_OFFSET`: what to subtract from a virtual address to get the
+/// ELF physical address (NetBSD and older FreeBSD set it to their KERNBASE).
+pub const PADDR_OFFSET: u32 = 4;
 /// `XEN_ELFNOTE_XEN_VERSION`: "xen-3.0".
 pub const XEN_VERSION: u32 = 5;
-/// `XEN_ELFNOTE_GUEST_OS`: "linux", "NetBSD", ...
+/// `XEN_ELFNOTE_GUEST_OS`: "linux", "NetBSD", "FreeBSD", ...
 pub const GUEST_OS: u32 = 6;
+/// `XEN_ELFNOTE_GUEST_VERSION`: the OS's version string.
+pub const GUEST_VERSION: u32 = 7;
 /// `XEN_ELFNOTE_LOADER`: "generic".
 pub const LOADER: u32 = 8;
 /// `XEN_ELFNOTE_PAE_MODE`: "yes", "yes,bimodal", "bimodal", "no".
 pub const PAE_MODE: u32 = 9;
 /// `XEN_ELFNOTE_FEATURES`: "feature|!required_feature|...".
 pub const FEATURES: u32 = 10;
+/// `XEN_ELFNOTE_BSD_SYMTAB`: "yes" asks the loader to load the BSD symbol table
+/// after the kernel (NetBSD, FreeBSD).
+pub const BSD_SYMTAB: u32 = 11;
 /// `XEN_ELFNOTE_SUPPORTED_FEATURES`: a bitmap of XENFEAT_* the kernel supports.
 pub const SUPPORTED_FEATURES: u32 = 17;
 /// `XEN_ELFNOTE_PHYS32_ENTRY`: the 32-bit physical entry point of PVH.
@@ -43,6 +51,19 @@ pub const PHYS32_ENTRY: u32 = 18;
 const MAX_NOTES: usize = 256;
 /// The longest string note or `__xen_guest` string kept.
 const MAX_STRING: usize = 1024;
+
+/// The guest OS a kernel names in `GUEST_OS`, as Xen's own tools tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GuestOs {
+    /// "linux" (libelf compares only this prefix, and only for Linux).
+    Linux,
+    /// "NetBSD".
+    NetBsd,
+    /// "FreeBSD".
+    FreeBsd,
+    /// Anything else ("Solaris", "Mini-OS", ...): see [`XenNotes::guest_os`].
+    Other,
+}
 
 /// Where the Xen information came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,22 +81,28 @@ pub enum XenSource {
 pub struct XenNotes {
     /// Where these came from; `None` when the kernel has no Xen information at all.
     pub source: Option<XenSource>,
-    /// `XEN_ELFNOTE_ENTRY`.
+    /// `XEN_ELFNOTE_ENTRY` (legacy: `VIRT_ENTRY`).
     pub entry: Option<u64>,
     /// `XEN_ELFNOTE_HYPERCALL_PAGE` (legacy: `HYPERCALL_PAGE`, a page number).
     pub hypercall_page: Option<u64>,
     /// `XEN_ELFNOTE_VIRT_BASE` (legacy: `VIRT_BASE`).
     pub virt_base: Option<u64>,
+    /// `XEN_ELFNOTE_PADDR_OFFSET` (legacy: `ELF_PADDR_OFFSET`).
+    pub paddr_offset: Option<u64>,
     /// `XEN_ELFNOTE_XEN_VERSION` (legacy: `XEN_VER`).
     pub xen_version: Option<String>,
     /// `XEN_ELFNOTE_GUEST_OS` (legacy: `GUEST_OS`).
     pub guest_os: Option<String>,
+    /// `XEN_ELFNOTE_GUEST_VERSION` (legacy: `GUEST_VER`).
+    pub guest_version: Option<String>,
     /// `XEN_ELFNOTE_LOADER` (legacy: `LOADER`).
     pub loader: Option<String>,
     /// `XEN_ELFNOTE_PAE_MODE` (legacy: `PAE`).
     pub pae_mode: Option<String>,
     /// `XEN_ELFNOTE_FEATURES` (legacy: `FEATURES`).
     pub features: Option<String>,
+    /// `XEN_ELFNOTE_BSD_SYMTAB` (legacy: `BSD_SYMTAB`).
+    pub bsd_symtab: Option<String>,
     /// `XEN_ELFNOTE_SUPPORTED_FEATURES`.
     pub supported_features: Option<u64>,
     /// `XEN_ELFNOTE_PHYS32_ENTRY`.
@@ -103,6 +130,20 @@ fn numeric(desc: &[u8], hdr: &FileHeader) -> Option<u64> {
 }
 
 impl XenNotes {
+    /// Which OS the kernel says it is, if it says.
+    pub fn os(&self) -> Option<GuestOs> {
+        let os = self.guest_os.as_deref()?;
+        Some(if os.starts_with("linux") {
+            GuestOs::Linux
+        } else if os == "NetBSD" {
+            GuestOs::NetBsd
+        } else if os == "FreeBSD" {
+            GuestOs::FreeBsd
+        } else {
+            GuestOs::Other
+        })
+    }
+
     fn take(&mut self, note: &Note<'_>, hdr: &FileHeader) {
         self.note_count = self.note_count.saturating_add(1);
         let d = note.desc;
@@ -110,8 +151,11 @@ impl XenNotes {
             ENTRY => self.entry = numeric(d, hdr),
             HYPERCALL_PAGE => self.hypercall_page = numeric(d, hdr),
             VIRT_BASE => self.virt_base = numeric(d, hdr),
+            PADDR_OFFSET => self.paddr_offset = numeric(d, hdr),
             XEN_VERSION => self.xen_version = Some(text(d)),
             GUEST_OS => self.guest_os = Some(text(d)),
+            GUEST_VERSION => self.guest_version = Some(text(d)),
+            BSD_SYMTAB => self.bsd_symtab = Some(text(d)),
             LOADER => self.loader = Some(text(d)),
             PAE_MODE => self.pae_mode = Some(text(d)),
             FEATURES => self.features = Some(text(d)),
@@ -148,6 +192,10 @@ impl XenNotes {
             let number = || parse_number(value);
             match key {
                 "GUEST_OS" => self.guest_os = Some(value.into()),
+                "GUEST_VER" => self.guest_version = Some(value.into()),
+                "BSD_SYMTAB" => self.bsd_symtab = Some(value.into()),
+                "VIRT_ENTRY" => self.entry = number(),
+                "ELF_PADDR_OFFSET" => self.paddr_offset = number(),
                 "XEN_VER" => self.xen_version = Some(value.into()),
                 "LOADER" => self.loader = Some(value.into()),
                 "PAE" => self.pae_mode = Some(value.into()),
@@ -177,7 +225,8 @@ pub fn read(data: &[u8], hdr: &FileHeader) -> Result<XenNotes, KernelError> {
     let mut xen = XenNotes::default();
     for i in 0..hdr.phnum {
         let ph = program::read(data, hdr, i)?;
-        if ph.kind != program::PT_NOTE {
+        // libelf skips note segments at offset 0: some binutils wrote them so.
+        if ph.kind != program::PT_NOTE || ph.offset == 0 {
             continue;
         }
         let area = slice(data, ph.offset, ph.filesz).ok_or_else(|| {

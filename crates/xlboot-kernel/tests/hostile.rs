@@ -185,7 +185,8 @@ fn lz4_frame_of_magics_and_lzop_lies() {
     assert!(is_corrupt(&unwrap_elf(&lzo[..20], MAX).unwrap_err()));
 }
 
-/// A minimal ELF: header, one `PT_NOTE` program header, the notes.
+/// A minimal ELF: header, a `PT_NOTE` program header, a `PT_LOAD` one (4 KiB at
+/// physical 16 MiB, where the entry point is), the notes.
 fn elf(class64: bool, big: bool, machine: u16, notes: &[u8]) -> Vec<u8> {
     let w16 = |v: u16| {
         if big {
@@ -216,13 +217,14 @@ fn elf(class64: bool, big: bool, machine: u16, notes: &[u8]) -> Vec<u8> {
     f.extend_from_slice(&w16(machine));
     f.extend_from_slice(&w32(1));
     let (ehsize, phsize) = if class64 { (64u64, 56u64) } else { (52, 32) };
-    let notes_at = ehsize + phsize;
+    let notes_at = ehsize + 2 * phsize;
+    const BASE: u64 = 0x100_0000;
     if class64 {
-        f.extend_from_slice(&w64(0x1000)); // entry
+        f.extend_from_slice(&w64(BASE)); // entry
         f.extend_from_slice(&w64(ehsize)); // phoff
         f.extend_from_slice(&w64(0)); // shoff
         f.extend_from_slice(&w32(0));
-        for v in [ehsize as u16, phsize as u16, 1, 64, 0, 0] {
+        for v in [ehsize as u16, phsize as u16, 2, 64, 0, 0] {
             f.extend_from_slice(&w16(v));
         }
         f.extend_from_slice(&w32(4)); // PT_NOTE
@@ -230,12 +232,17 @@ fn elf(class64: bool, big: bool, machine: u16, notes: &[u8]) -> Vec<u8> {
         for v in [notes_at, 0, 0, notes.len() as u64, notes.len() as u64, 4] {
             f.extend_from_slice(&w64(v));
         }
+        f.extend_from_slice(&w32(1)); // PT_LOAD
+        f.extend_from_slice(&w32(5)); // R, X
+        for v in [0, BASE, BASE, 0, 0x1000, 0x1000] {
+            f.extend_from_slice(&w64(v));
+        }
     } else {
-        f.extend_from_slice(&w32(0x1000));
+        f.extend_from_slice(&w32(BASE as u32));
         f.extend_from_slice(&w32(ehsize as u32));
         f.extend_from_slice(&w32(0));
         f.extend_from_slice(&w32(0));
-        for v in [ehsize as u16, phsize as u16, 1, 40, 0, 0] {
+        for v in [ehsize as u16, phsize as u16, 2, 40, 0, 0] {
             f.extend_from_slice(&w16(v));
         }
         for v in [
@@ -248,6 +255,9 @@ fn elf(class64: bool, big: bool, machine: u16, notes: &[u8]) -> Vec<u8> {
             4,
             4,
         ] {
+            f.extend_from_slice(&w32(v));
+        }
+        for v in [1, 0, BASE as u32, BASE as u32, 0, 0x1000, 5, 0x1000] {
             f.extend_from_slice(&w32(v));
         }
     }
@@ -433,6 +443,157 @@ fn legacy_xen_guest_section_and_a_kernel_without_xen() {
     assert_eq!(k.xen.virt_base, Some(0xC000_0000));
     assert_eq!(k.xen.hypercall_page, Some(2));
     assert_eq!(k.xen.pae_mode.as_deref(), Some("yes[extended-cr3]"));
-    assert_eq!(k.capability.pv, Ok(PvArch::X86_64));
+    // /bin/true is linked near 0, below this VIRT_BASE: libelf refuses it as PV.
+    assert_eq!(
+        k.capability.pv,
+        Err("PV entry point or VIRT_BASE outside the kernel's loaded extent")
+    );
     assert!(k.capability.pvh.is_err());
+}
+
+/// Runs `tool args` in `dir`; false (and a skip) when the tool is missing.
+fn tool(tool: &str, args: &[&std::ffi::OsStr], dir: &std::path::Path) -> bool {
+    match Command::new(tool).args(args).current_dir(dir).status() {
+        Ok(s) => {
+            assert!(s.success(), "{tool} {args:?}");
+            true
+        }
+        Err(_) => {
+            missing(tool);
+            false
+        }
+    }
+}
+
+#[test]
+fn declared_sizes_cap_decompression() {
+    let Some(image) = lz4_kernel() else { return };
+    let dir = std::env::temp_dir().join(format!("xlboot-kernel-caps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // init_size lowered to 1 MiB: the payload decompresses past what the header
+    // declares, which is corrupt, found after 1 MiB of output, not at the 64 MiB cap.
+    let e = inspect(&patch(&image, 0x260, &(1u32 << 20).to_le_bytes()), MAX).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            KernelError::Corrupt {
+                structure: "bzImage payload",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // The whole bzImage gzip-compressed: libxenguest gunzips it first, then finds the
+    // bzImage inside.
+    std::fs::write(dir.join("vmlinuz"), &image).unwrap();
+    if !tool("gzip", &["-1n".as_ref(), "vmlinuz".as_ref()], &dir) {
+        return;
+    }
+    let gz = std::fs::read(dir.join("vmlinuz.gz")).unwrap();
+    let plain = unwrap_elf(&image, MAX).unwrap();
+    let wrapped = unwrap_elf(&gz, MAX).unwrap();
+    assert!(matches!(
+        wrapped.container,
+        xlboot_kernel::Container::BzImage(_)
+    ));
+    assert!(wrapped.elf == plain.elf);
+    // A gzip size trailer lower than the data: corrupt, as zlib finds it in
+    // libxenguest's buffer of that size plus 16.
+    let mut short = gz.clone();
+    let n = short.len();
+    short[n - 4..].copy_from_slice(&100_000u32.to_le_bytes());
+    let e = unwrap_elf(&short, MAX).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            KernelError::Corrupt {
+                structure: "gzip file",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // Over libxenguest's 1 GiB: it does not gunzip such a file at all.
+    short[n - 4..].copy_from_slice(&0x4000_0001u32.to_le_bytes());
+    let e = unwrap_elf(&short, MAX).unwrap_err();
+    assert!(matches!(e, KernelError::Unsupported { .. }), "{e:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn debian_vmlinux_with_its_xen_notes_removed_is_not_bootable() {
+    let Some(image) = lz4_kernel() else { return };
+    let dir = std::env::temp_dir().join(format!("xlboot-kernel-strip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let vmlinux = unwrap_elf(&image, MAX).unwrap().elf.into_owned();
+    std::fs::write(dir.join("vmlinux"), &vmlinux).unwrap();
+    // Linux keeps its Xen notes (and the build id) in the .notes section, which the
+    // PT_NOTE segment covers.
+    if !tool(
+        "objcopy",
+        &[
+            "--remove-section=.notes".as_ref(),
+            "vmlinux".as_ref(),
+            "stripped".as_ref(),
+        ],
+        &dir,
+    ) {
+        return;
+    }
+    let stripped = std::fs::read(dir.join("stripped")).unwrap();
+    let out = Command::new("readelf")
+        .args(["-nW".as_ref(), dir.join("stripped").as_os_str()])
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Xen "));
+    let k = inspect(&stripped, MAX).unwrap();
+    assert_eq!(k.xen.source, None);
+    assert_eq!(k.xen.note_count, 0);
+    assert!(k.capability.pv.unwrap_err().contains("not built for Xen"));
+    assert!(k.capability.pvh.unwrap_err().contains("not built for Xen"));
+    // The original reads PV and PVH capable.
+    let k = inspect(&vmlinux, MAX).unwrap();
+    assert_eq!(k.capability.pv, Ok(PvArch::X86_64));
+    assert_eq!(k.capability.pvh, Ok(()));
+}
+
+#[test]
+fn libelf_address_checks() {
+    let le64 = |v: u64| v.to_le_bytes();
+    let with = |extra: &[Vec<u8>]| {
+        let mut n = pv_notes(false, None);
+        for e in extra {
+            n.extend_from_slice(e);
+        }
+        inspect(&elf(true, false, 62, &n), MAX).unwrap()
+    };
+    // The PV entry (ENTRY note) inside the loaded 4 KiB, then just past it.
+    let k = with(&[note(false, b"Xen", 1, &le64(0x100_0800))]);
+    assert_eq!(k.memory, Some((0x100_0000, 0x100_1000)));
+    assert_eq!(k.capability.pv, Ok(PvArch::X86_64));
+    let k = with(&[note(false, b"Xen", 1, &le64(0x100_1001))]);
+    assert!(k.capability.pv.is_err());
+    // VIRT_BASE moves the kernel: entry and base must follow.
+    let k = with(&[
+        note(false, b"Xen", 3, &le64(0xffff_ffff_8000_0000)),
+        note(false, b"Xen", 1, &le64(0xffff_ffff_8100_0000)),
+    ]);
+    assert_eq!(k.capability.pv, Ok(PvArch::X86_64));
+    // PADDR_OFFSET without VIRT_BASE.
+    let k = with(&[note(false, b"Xen", 4, &le64(0))]);
+    assert_eq!(k.capability.pv, Err("PADDR_OFFSET without VIRT_BASE"));
+    // PHYS32_ENTRY of 0xffffffff is libelf's "unset"; 0x1000 lies outside the kernel.
+    let k = with(&[note(false, b"Xen", 18, &0xffff_ffffu32.to_le_bytes())]);
+    assert!(k.capability.pvh.is_err());
+    let k = with(&[note(false, b"Xen", 18, &0x1000u32.to_le_bytes())]);
+    assert!(k.capability.pvh.is_err());
+    let k = with(&[note(false, b"Xen", 18, &le64(0x100_0010))]);
+    assert_eq!(k.capability.pvh, Ok(()));
+    // No loadable segment at all: nothing to boot.
+    let mut f = elf(true, false, 62, &pv_notes(false, None));
+    f[56..58].copy_from_slice(&1u16.to_le_bytes());
+    let k = inspect(&f, MAX).unwrap();
+    assert_eq!(k.memory, None);
+    assert!(k.capability.pv.is_err());
 }

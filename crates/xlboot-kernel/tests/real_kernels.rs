@@ -214,6 +214,10 @@ fn debian_bzimages_match_extract_vmlinux_and_readelf() {
         assert!(hdr.init_size as usize >= oracle.len());
 
         check_notes(&kernel, &oracle);
+        assert_eq!(kernel.capability, kernel.elf_capability);
+        // The loaded extent the ELF declares fits in the memory init_size declares.
+        let (start, end) = kernel.memory.unwrap();
+        assert!(end - start <= u64::from(hdr.init_size), "{name}");
         // The plain vmlinux reads the same.
         let plain = inspect(&oracle, DEFAULT_MAX_KERNEL).unwrap();
         assert_eq!(plain.container, Container::Elf);
@@ -297,8 +301,17 @@ fn rewrap(cmd: &[&str], expect: Compressor, prefix: Option<usize>) {
             continue;
         }
         let kernel = inspect(img, DEFAULT_MAX_KERNEL).unwrap();
-        assert_eq!(kernel.capability.pv, Ok(PvArch::X86_64));
-        assert_eq!(kernel.capability.pvh, Ok(()));
+        assert_eq!(kernel.elf_capability.pv, Ok(PvArch::X86_64));
+        assert_eq!(kernel.elf_capability.pvh, Ok(()));
+        // libxenguest opens a bzImage with any of these payloads, but a whole
+        // compressed file only when it is gzip.
+        if what == "bzImage" || expect == Compressor::Gzip {
+            assert_eq!(kernel.capability, kernel.elf_capability, "{what}");
+        } else {
+            let why = kernel.capability.pv.unwrap_err();
+            assert!(why.contains("only when gzip-compressed"), "{why}");
+            assert_eq!(kernel.capability.pvh, Err(why));
+        }
     }
 }
 
