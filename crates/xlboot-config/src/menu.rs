@@ -97,6 +97,90 @@ pub struct Menu {
     /// (path): entry 1 -> 1>2` or `default="ID" (saved_entry via grubenv) (id): entry 2`.
     /// Empty when the evaluator does not say.
     pub default_rule: String,
+    /// How the boot loader's own menu shows itself and who may change what it boots:
+    /// what the interactive menu needs beyond the entries.
+    pub ui: MenuUi,
+}
+
+/// How the menu shows itself while the boot loader counts down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeoutStyle {
+    /// The menu is shown while counting down (GRUB 2 `timeout_style=menu`, the default
+    /// of every loader).
+    #[default]
+    Menu,
+    /// Only a line counting down is shown; a key shows the menu (GRUB 2
+    /// `timeout_style=countdown`, GRUB legacy `hiddenmenu`, which prints
+    /// "Press `ESC' to enter the menu... N").
+    Countdown,
+    /// Nothing is shown while waiting; a key shows the menu (GRUB 2
+    /// `timeout_style=hidden`, syslinux `MENU HIDDEN`, systemd-boot `timeout 0`).
+    Hidden,
+}
+
+/// A password as a boot config stores it. Checking one is the interactive menu's
+/// business (it needs hashing, which this crate does not do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Secret {
+    /// Compared as is (GRUB legacy `password X`, GRUB 2 `password USER X`).
+    Plain(String),
+    /// An MD5 crypt hash, `$1$SALT$HASH` (GRUB legacy `password --md5`).
+    Md5Crypt(String),
+    /// `grub.pbkdf2.sha512.ITERATIONS.SALT.HASH` (GRUB 2 `password_pbkdf2`).
+    Pbkdf2Sha512(String),
+}
+
+/// Who may edit entries, use the command line and boot restricted entries.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum MenuLock {
+    /// Nobody needs a password.
+    #[default]
+    Open,
+    /// GRUB legacy's global `password`: editing, the command line and entries with
+    /// `lock` wait until `p` is pressed and the password given.
+    Legacy(Secret),
+    /// GRUB 2's `superusers` with the users its `password` and `password_pbkdf2`
+    /// commands registered: a superuser's name and password unlock everything, a
+    /// user listed in an entry's `--users` may boot that entry.
+    Users {
+        /// The names in `superusers`.
+        superusers: Vec<String>,
+        /// Registered users and their passwords, in command order (the last
+        /// registration of a name wins, as in GRUB).
+        users: Vec<(String, Secret)>,
+    },
+}
+
+/// A menu item that asks for a password before it boots or opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restriction {
+    /// Where it is.
+    pub path: EntryPath,
+    /// Users besides the superusers who may boot it (GRUB 2 `--users`).
+    pub users: Vec<String>,
+}
+
+/// What the interactive menu needs beyond the entries.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MenuUi {
+    /// See [`TimeoutStyle`].
+    pub style: TimeoutStyle,
+    /// The wait in tenths of a second when the loader counts that finely (syslinux's
+    /// `TIMEOUT`); [`Menu::timeout`] then holds it rounded up to seconds.
+    pub timeout_tenths: Option<u64>,
+    /// See [`MenuLock`].
+    pub lock: MenuLock,
+    /// Items that ask for a password (only when [`MenuUi::lock`] is not open).
+    pub restricted: Vec<Restriction>,
+}
+
+/// Splits a GRUB 2 user list (`superusers`, `--users`) into names, at the separators
+/// GRUB's `grub_strword` uses: blanks, `,`, `;`, `|` and `&`.
+pub fn user_names(list: &str) -> Vec<String> {
+    list.split(|c: char| c.is_ascii_whitespace() || matches!(c, ',' | ';' | '|' | '&'))
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// A title as one component of a `>` path: `>` doubled, as GRUB writes paths.

@@ -25,7 +25,7 @@ use core::cmp::Ordering;
 use super::loader_conf::{Glob, LoaderConf};
 use super::order::strverscmp_improved;
 use crate::host::FilePath;
-use crate::menu::{BootSpec, Entry, Menu, MenuItem};
+use crate::menu::{BootSpec, Entry, Menu, MenuItem, MenuUi, TimeoutStyle};
 
 /// One entry as the specification reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,6 +228,15 @@ pub fn menu_with_loader_conf(
             items,
             timeout: conf.timeout.seconds(),
             default_rule,
+            ui: MenuUi {
+                // systemd-boot shows no menu unless it waits; a key shows it.
+                style: if conf.timeout.seconds() == Some(0) {
+                    TimeoutStyle::Hidden
+                } else {
+                    TimeoutStyle::Menu
+                },
+                ..MenuUi::default()
+            },
         };
     }
     let first_ok = items
@@ -244,7 +253,12 @@ pub fn menu_with_loader_conf(
         ),
         items,
         default,
-        timeout: None,
+        // Without loader.conf systemd-boot boots at once, no menu shown.
+        timeout: Some(0),
+        ui: MenuUi {
+            style: TimeoutStyle::Hidden,
+            ..MenuUi::default()
+        },
     }
 }
 

@@ -327,6 +327,7 @@ fn add_entry(
         body: Rc::new(body),
         submenu: false,
         restricted: s.users.is_some(),
+        users: s.users.clone(),
         line,
         file,
     });

@@ -189,8 +189,6 @@ const DISPLAY_ONLY: &[&str] = &[
     "date",
     "cat",
     "list_env",
-    "password",
-    "password_pbkdf2",
     "nativedisk",
     "cutmem",
     "badram",
@@ -351,6 +349,7 @@ pub(crate) fn builtin(
                 }
             }
         }
+        "password" | "password_pbkdf2" => cmd_password(it, name == "password_pbkdf2", args, line),
         "linux" | "linux16" | "linuxefi" => cmd_linux(it, name, args, line),
         "initrd" | "initrd16" | "initrdefi" => cmd_initrd(it, name, args, line),
         "boot" => match it.loader.as_mut() {
@@ -628,6 +627,7 @@ fn cmd_menuentry(
         ));
     }
     let restricted = parsed.has("users") || !parsed.has("unrestricted");
+    let users = parsed.value("users").map(ToString::to_string);
     let file = it.file.clone();
     it.menu.push(Pending {
         title,
@@ -636,9 +636,51 @@ fn cmd_menuentry(
         body,
         submenu,
         restricted,
+        users,
         line,
         file,
     });
+    Ok(status::OK)
+}
+
+/// Most users `password` and `password_pbkdf2` may register.
+const MAX_PASSWORDS: usize = 64;
+
+/// `password USER PASSWORD` and `password_pbkdf2 USER grub.pbkdf2.sha512.N.SALT.HASH`:
+/// registers a user for the menu's authentication (`grub_auth_register_authentication`;
+/// a later registration of the same name replaces the earlier). The hash is checked
+/// for its form here, as `password_pbkdf2` does; checking a typed password against it
+/// is the menu's work.
+fn cmd_password(
+    it: &mut Interp<'_>,
+    pbkdf2: bool,
+    args: &[String],
+    line: u32,
+) -> Result<i32, ConfigError> {
+    let [user, secret] = args else {
+        return Ok(status::BAD_ARGUMENT);
+    };
+    let secret = if pbkdf2 {
+        if !secret.starts_with("grub.pbkdf2.sha512.") {
+            it.note(format!(
+                "{}:{line}: password_pbkdf2: invalid PBKDF2 password",
+                it.file
+            ));
+            return Ok(status::BAD_ARGUMENT);
+        }
+        crate::Secret::Pbkdf2Sha512(secret.clone())
+    } else {
+        crate::Secret::Plain(secret.clone())
+    };
+    it.passwords.retain(|(u, _)| u != user);
+    if it.passwords.len() >= MAX_PASSWORDS {
+        return Err(it.err(
+            ConfigErrorKind::Limit,
+            line,
+            format!("more than {MAX_PASSWORDS} users with passwords"),
+        ));
+    }
+    it.passwords.push((user.clone(), secret));
     Ok(status::OK)
 }
 

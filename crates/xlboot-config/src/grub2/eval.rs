@@ -176,6 +176,8 @@ pub(crate) struct Pending {
     pub body: Rc<Vec<Cmd>>,
     pub submenu: bool,
     pub restricted: bool,
+    /// `--users`: who besides the superusers may boot it.
+    pub users: Option<String>,
     pub line: u32,
     pub file: String,
 }
@@ -253,6 +255,8 @@ pub(crate) struct Interp<'h> {
     /// The `regexp` module is loaded (`insmod regexp`, or `regexp` run): GRUB now
     /// expands `*` and `?` in unquoted words as file name patterns.
     pub regexp_loaded: bool,
+    /// Users registered by `password` and `password_pbkdf2`, in command order.
+    pub passwords: Vec<(String, crate::Secret)>,
 }
 
 const MAX_NOTES: usize = 512;
@@ -1064,6 +1068,8 @@ struct LevelInfo {
     fedora: bool,
     superusers: bool,
     restricted: Vec<bool>,
+    /// Each item's `--users`.
+    users: Vec<Option<String>>,
     children: Vec<Option<LevelInfo>>,
     /// What this submenu's body echoed (GRUB prints it when entering the submenu).
     echoes: Vec<String>,
@@ -1227,6 +1233,7 @@ impl Interp<'_> {
             let on_default_path = auto && index == default_index;
             let chosen = chosen_for(chosen_prefix, p.id.as_deref().unwrap_or(&p.title));
             info.restricted.push(p.restricted);
+            info.users.push(p.users.clone());
             if p.submenu {
                 if depth.saturating_add(1) >= MAX_MENU_DEPTH {
                     return Err(ConfigError {
@@ -1477,6 +1484,66 @@ fn resolve_default(items: &[MenuItem], info: &LevelInfo, depth: usize) -> Option
     first_found
 }
 
+/// What GRUB's menu does beyond the entries: `timeout_style` (honoured only with a
+/// timeout, as `grub_menu_get_timeout` and `run_menu` do: waiting for ever always shows
+/// the menu), and with `superusers` set, the users and the restricted items
+/// (`menuentry` without `--unrestricted`, or with `--users`).
+fn menu_ui(
+    top_vars: &Vars,
+    info: &LevelInfo,
+    passwords: Vec<(String, crate::Secret)>,
+    timeout: Option<u64>,
+) -> crate::MenuUi {
+    let style = match (top_vars.get("timeout_style"), timeout) {
+        (_, None) => crate::TimeoutStyle::Menu,
+        (Some("countdown"), _) => crate::TimeoutStyle::Countdown,
+        (Some("hidden"), _) => crate::TimeoutStyle::Hidden,
+        _ => crate::TimeoutStyle::Menu,
+    };
+    let superusers = top_vars.get("superusers").unwrap_or("");
+    if superusers.is_empty() {
+        return crate::MenuUi {
+            style,
+            ..crate::MenuUi::default()
+        };
+    }
+    let mut restricted = Vec::new();
+    // Explicit stack (no recursion): (level, path to it).
+    let mut stack: Vec<(&LevelInfo, EntryPath)> = alloc::vec![(info, Vec::new())];
+    while let Some((level, path)) = stack.pop() {
+        for (i, r) in level.restricted.iter().enumerate() {
+            let mut p = path.clone();
+            p.push(i);
+            if *r {
+                restricted.push(crate::Restriction {
+                    path: p.clone(),
+                    users: level
+                        .users
+                        .get(i)
+                        .and_then(Option::as_deref)
+                        .map(crate::menu::user_names)
+                        .unwrap_or_default(),
+                });
+            }
+            if let Some(Some(child)) = level.children.get(i) {
+                if p.len() < MAX_MENU_DEPTH {
+                    stack.push((child, p));
+                }
+            }
+        }
+    }
+    restricted.sort_by(|a, b| a.path.cmp(&b.path));
+    crate::MenuUi {
+        style,
+        timeout_tenths: None,
+        lock: crate::MenuLock::Users {
+            superusers: crate::menu::user_names(superusers),
+            users: passwords,
+        },
+        restricted,
+    }
+}
+
 fn restricted_at(info: &LevelInfo, path: &[usize]) -> bool {
     let mut level = info;
     let Some((last, init)) = path.split_last() else {
@@ -1586,6 +1653,7 @@ pub(crate) fn run(
         env_saves: Vec::new(),
         env_overlay: BTreeMap::new(),
         regexp_loaded: false,
+        passwords: Vec::new(),
     };
     let cmds = it.parse(source, &file)?;
     it.exec_list(&cmds)?;
@@ -1648,12 +1716,19 @@ pub(crate) fn run(
     };
     let default_rule = describe_default(&items, &info, default.as_deref(), &it.env_loaded);
     it.note(format!("default entry: {default_rule}"));
+    let ui = menu_ui(
+        &top_vars,
+        &info,
+        core::mem::take(&mut it.passwords),
+        timeout,
+    );
     Ok(Evaluated {
         menu: Menu {
             default_rule,
             items,
             default,
             timeout,
+            ui,
         },
         notes: it.notes,
         echoes: it.echoes,

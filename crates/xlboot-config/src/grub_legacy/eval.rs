@@ -148,12 +148,14 @@ impl<'h> Eval<'h> {
             path
         });
         let timeout = config.timeout.and_then(|t| u64::try_from(t).ok());
+        let ui = menu_ui(&config);
         Ok(Level {
             menu: Menu {
                 items,
                 default,
                 timeout,
                 default_rule: rule,
+                ui,
             },
             config,
         })
@@ -600,6 +602,41 @@ fn choose(items: &[MenuItem], start: usize, fallback: &[i32]) -> (Option<usize>,
         items.get(chosen).map_or("", |i| i.title())
     ));
     (Some(chosen), why)
+}
+
+/// What GRUB 0.97's menu does with `hiddenmenu`, `password` and `lock`: a hidden menu
+/// prints only its countdown; a global `password` locks editing and the command line
+/// until `p`, and entries holding `lock` until then too.
+fn menu_ui(config: &model::Config) -> crate::MenuUi {
+    let lock = match &config.password {
+        Some(p) if p.md5 => crate::MenuLock::Legacy(crate::Secret::Md5Crypt(p.secret.clone())),
+        Some(p) => crate::MenuLock::Legacy(crate::Secret::Plain(p.secret.clone())),
+        None => crate::MenuLock::Open,
+    };
+    let restricted = if lock == crate::MenuLock::Open {
+        Vec::new()
+    } else {
+        config
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.commands.iter().any(|c| c.name == "lock"))
+            .map(|(i, _)| crate::Restriction {
+                path: alloc::vec![i],
+                users: Vec::new(),
+            })
+            .collect()
+    };
+    crate::MenuUi {
+        style: if config.hidden_menu {
+            crate::TimeoutStyle::Countdown
+        } else {
+            crate::TimeoutStyle::Menu
+        },
+        timeout_tenths: None,
+        lock,
+        restricted,
+    }
 }
 
 #[cfg(test)]

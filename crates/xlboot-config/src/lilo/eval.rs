@@ -269,6 +269,7 @@ pub fn menu(cfg: &Config, locate: &dyn Fn(&str) -> Located) -> Result<(Menu, Vec
             default: Some(alloc::vec![default]),
             timeout,
             default_rule: rule,
+            ui: crate::MenuUi::default(),
         },
         notes,
     ))

@@ -324,8 +324,12 @@ impl Evaluation<'_> {
             menu: Menu {
                 items,
                 default,
-                timeout,
+                timeout: timeout.map(|t| t.div_ceil(10)),
                 default_rule: rule,
+                ui: crate::MenuUi {
+                    timeout_tenths: timeout,
+                    ..crate::MenuUi::default()
+                },
             },
             notes,
             echoes: parsed.says.clone(),
@@ -426,7 +430,7 @@ struct Choice {
     chosen: Chosen,
     /// Which rule chose it, for `-l` and `--debug`.
     rule: String,
-    /// Seconds before it boots; `None` waits for ever.
+    /// Tenths of a second before it boots; `None` waits for ever.
     timeout: Option<u64>,
     /// The menu module shows the entries (else ldlinux's prompt reads labels).
     menu: bool,
@@ -441,8 +445,9 @@ fn unsupported(message: String) -> ConfigError {
     }
 }
 
-fn seconds(tenths: i64) -> Option<u64> {
-    (tenths > 0).then(|| u64::try_from(tenths).unwrap_or(0).div_ceil(10))
+/// A `TIMEOUT` value: tenths of a second, 0 or less waits for ever.
+fn tenths(value: i64) -> Option<u64> {
+    (value > 0).then(|| u64::try_from(value).unwrap_or(0))
 }
 
 /// Whether a command starts the menu module: `menu.c32` or `vesamenu.c32` (any
@@ -454,7 +459,8 @@ fn is_menu_module(cmd: &[u8]) -> bool {
     base.eq_ignore_ascii_case(b"menu") || base.eq_ignore_ascii_case(b"vesamenu")
 }
 
-/// What syslinux boots by itself, which rule says so, and the timeout in seconds.
+/// What syslinux boots by itself, which rule says so, and the timeout in tenths of a
+/// second.
 fn choose(parsed: &Parsed) -> Result<Choice, ConfigError> {
     if parsed.has_ui {
         let ui = parsed.default_cmd.clone().unwrap_or_default();
@@ -475,7 +481,7 @@ fn choose(parsed: &Parsed) -> Result<Choice, ConfigError> {
         format!("{what} {} ({kind})", lossy(cmd))
     };
     let (cmd, rule, timeout) = if parsed.prompt != 0 {
-        let timeout = seconds(parsed.timeout);
+        let timeout = tenths(parsed.timeout);
         match (timeout, &parsed.ontimeout, &parsed.default_cmd) {
             (Some(_), Some(ot), _) => (
                 ot.clone(),
@@ -594,7 +600,7 @@ fn menu_choose(parsed: &Parsed, apply_default: bool, how: &str) -> Result<Choice
             .find(|&i| usable(i))
             .ok_or_else(|| unsupported(String::from("the menu has only separators")))?
     };
-    let timeout = seconds(node.timeout);
+    let timeout = tenths(node.timeout);
     if let (Some(_), Some(ot)) = (timeout, &node.ontimeout) {
         // `unlabel`: a label at the start is replaced by its command line.
         let (word, rest) = first_word(ot);
