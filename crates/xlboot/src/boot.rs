@@ -19,7 +19,7 @@
 //! entry is then booted again next time, as with pygrub or without the option.
 
 use std::fs::File;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 
 use xlboot_boot::config_search::ConfigKind;
 use xlboot_boot::decide::{self, Choice};
@@ -31,6 +31,7 @@ use crate::cli::Options;
 use crate::copy::{self, CopyError};
 use crate::diag::{self, Diag};
 use crate::image::{open_guest_disk, GuestDisk, OpenPolicy};
+use crate::menu::console::Console;
 use crate::outcome::{EnvPatch, Outcome, Ramdisk, MAX_ENV_PATCHES};
 use crate::output::{self, OutputFiles, ReplySink};
 use crate::reply::Reply;
@@ -96,12 +97,34 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         scratch_dir: out_dir.clone(),
     };
 
+    // The menu, when asked for and there is a terminal to show it on (the terminal is
+    // in raw mode while `console` lives, and restored however the run ends).
+    let console = if opts.interactive && !opts.list_entries && opts.kernel.is_none() {
+        Console::open()?
+    } else {
+        None
+    };
+    if opts.interactive && console.is_none() {
+        diag.debug(format_args!(
+            "no menu: stdin and stdout (or stderr) are not a terminal, or -l/--kernel; the default boots"
+        ));
+    }
+    let menu_io = console.as_ref().map(|c| MenuIo {
+        beat: c.beat_writer.as_fd(),
+        on_stderr: c.on_stderr,
+        forever: opts.menu_wait,
+    });
+    let heartbeat = console.as_ref().map(|c| c.beats.as_fd());
+    let beat_fd: Vec<BorrowedFd<'_>> = menu_io.iter().map(|m| m.beat).collect();
+
     if opts.isconfig {
         // Read on the host before the sandbox closes the filesystem: a GRUB 2 config
         // file, or a directory of Boot Loader Specification entries.
         let source = is_config_source(&opts.image)?;
-        let message = sandbox::run_confined(&policy, &[], &diag, || isconfig(&source, opts))
-            .map_err(child_failure)?;
+        let message = sandbox::run_confined(&policy, &beat_fd, heartbeat, &diag, || {
+            isconfig(&source, opts, menu_io.as_ref())
+        })
+        .map_err(child_failure)?;
         return match Outcome::decode(&message) {
             Some(Outcome::Printed) => Ok(()),
             _ => Err(Failure::Message(
@@ -154,12 +177,14 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
     if let Some((copies, _, _)) = &created {
         keep.extend([copies.kernel.as_fd(), copies.ramdisk.as_fd()]);
     }
-    let message = sandbox::run_confined(&policy, &keep, &diag, || {
+    keep.extend(beat_fd.iter().copied());
+    let message = sandbox::run_confined(&policy, &keep, heartbeat, &diag, || {
         decide_and_copy(
             &disk,
             &extra,
             opts,
             created.as_ref().map(|(c, _, _)| c),
+            menu_io.as_ref(),
             &diag,
         )
     })
@@ -259,12 +284,105 @@ fn child_failure(f: ChildFailure) -> Failure {
     }
 }
 
+/// What the child needs to show the menu.
+struct MenuIo<'a> {
+    /// Its end of the heartbeat pipe.
+    beat: BorrowedFd<'a>,
+    /// Draw on stderr (stdout is not a terminal).
+    on_stderr: bool,
+    /// `--menu-wait`.
+    forever: crate::menu::ForeverWait,
+}
+
+/// Shows the menu on the console and returns the choice.
+fn show_menu(
+    menu: &xlboot_config::Menu,
+    io: &MenuIo<'_>,
+    files: &dyn crate::menu::GuestFiles,
+    settings: crate::menu::Settings,
+) -> Result<Choice, String> {
+    let beat = || {
+        let _ = nix::unistd::write(io.beat, &[1]);
+    };
+    let (stdin, stdout, stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
+    let output = if io.on_stderr {
+        stderr.as_fd()
+    } else {
+        stdout.as_fd()
+    };
+    let mut term = crate::menu::terminal::Terminal::new(stdin.as_fd(), output, &beat);
+    let picked = crate::menu::run(menu, &mut term, files, &settings)?;
+    Ok(Choice {
+        title: picked.title,
+        spec: picked.spec,
+        path: picked.path,
+    })
+}
+
+/// The guest's files as the menu's command line sees them.
+struct GuestFiles<'a, 'd>(&'a Guest<'d>);
+
+/// Most names the menu's `ls` asks a directory for.
+const MAX_LS: usize = 4096;
+
+impl crate::menu::GuestFiles for GuestFiles<'_, '_> {
+    fn devices(&self) -> Vec<String> {
+        xlboot_config::ConfigHost::devices(self.0)
+            .into_iter()
+            .map(|d| d.name)
+            .collect()
+    }
+
+    fn list(&self, dir: &FilePath) -> Result<Option<Vec<String>>, String> {
+        xlboot_config::ConfigHost::list_dir(self.0, dir, MAX_LS).map_err(|e| e.0)
+    }
+
+    fn is_file(&self, file: &FilePath) -> Result<bool, String> {
+        xlboot_config::ConfigHost::file_size(self.0, file)
+            .map(|s| s.is_some())
+            .map_err(|e| e.0)
+    }
+}
+
+/// `--isconfig`'s files are on the host, which the sandboxed menu cannot read: the
+/// paths typed are taken as they are, and `ls` says it cannot list.
+struct HostFiles;
+
+impl crate::menu::GuestFiles for HostFiles {
+    fn devices(&self) -> Vec<String> {
+        vec!["host".into()]
+    }
+
+    fn list(&self, _dir: &FilePath) -> Result<Option<Vec<String>>, String> {
+        Err("ls lists a guest's disks; --isconfig reads none".into())
+    }
+
+    fn is_file(&self, _file: &FilePath) -> Result<bool, String> {
+        Ok(true)
+    }
+}
+
+/// The menu's title line, its default device and its kernel command for a config.
+fn menu_settings(kind: ConfigKind, file: &FilePath, io: &MenuIo<'_>) -> crate::menu::Settings {
+    crate::menu::Settings {
+        forever: io.forever,
+        config: format!("{}: {file}", kind.name()),
+        device: file.device.clone(),
+        kernel_word: if kind == ConfigKind::GrubLegacy {
+            "kernel"
+        } else {
+            "linux"
+        },
+    }
+}
+
 /// The child's work: decide, check or list, copy, and say what to reply.
 fn decide_and_copy(
     disk: &GuestDisk,
     extra: &[GuestDisk],
     opts: &Options,
     copies: Option<&Copies>,
+    menu_io: Option<&MenuIo<'_>>,
     diag: &Diag,
 ) -> Result<Vec<u8>, String> {
     let mut disks: Vec<&dyn xlboot_disk::BlockDevice> = vec![disk.view()];
@@ -286,7 +404,17 @@ fn decide_and_copy(
                 print!("{listing}");
                 return Ok(None);
             }
-            decide::choose(&menu, opts.entry.as_deref()).map(Some)
+            match menu_io {
+                Some(io) if opts.entry.is_none() => show_menu(
+                    &menu,
+                    io,
+                    &GuestFiles(&guest),
+                    menu_settings(found.kind, &found.file, io),
+                )
+                .map(Some)
+                .map_err(|m| xlboot_boot::BootError::new(xlboot_boot::ErrorKind::Request, m)),
+                _ => decide::choose(&menu, opts.entry.as_deref()).map(Some),
+            }
         })
     };
     for note in &decider.notes {
@@ -332,12 +460,6 @@ fn decide_and_copy(
         Vec::new()
     };
     let args = checked_args(&choice, opts, opts.kernel.is_some())?;
-    if opts.interactive {
-        diag.say(format_args!(
-            "booting '{}' (the interactive menu is not implemented yet)",
-            diag::sanitize(&choice.title)
-        ));
-    }
     diag.debug(format_args!(
         "chose '{}': kernel {}, initrd {}, command line '{}'",
         diag::sanitize(&choice.title),
@@ -534,11 +656,16 @@ fn is_config_source(path: &std::path::Path) -> Result<IsConfig, String> {
 /// `--isconfig`: the image is a config file (GRUB 2, GRUB legacy, syslinux, LILO,
 /// systemd-boot's `loader.conf`), or a directory of BLS entries, on this host; print
 /// what it boots.
-fn isconfig(source: &IsConfig, opts: &Options) -> Result<Vec<u8>, String> {
+fn isconfig(
+    source: &IsConfig,
+    opts: &Options,
+    menu_io: Option<&MenuIo<'_>>,
+) -> Result<Vec<u8>, String> {
     let file = FilePath {
         device: "host".into(),
         path: opts.image.display().to_string(),
     };
+    let file_for_menu = file.clone();
     let mut notes = Vec::new();
     let menu = match source {
         IsConfig::Grub2(text) => decide::evaluate_grub2(
@@ -589,7 +716,24 @@ fn isconfig(source: &IsConfig, opts: &Options) -> Result<Vec<u8>, String> {
     for note in &notes {
         diag.debug(format_args!("{}", diag::sanitize(note)));
     }
-    let choice = decide::choose(&menu, opts.entry.as_deref()).map_err(|e| e.to_string())?;
+    let choice = match menu_io {
+        Some(io) if opts.entry.is_none() => {
+            let kind = match source {
+                IsConfig::Grub2(_) => ConfigKind::Grub2,
+                IsConfig::GrubLegacy(_) => ConfigKind::GrubLegacy,
+                IsConfig::Lilo(_) => ConfigKind::Lilo,
+                IsConfig::Syslinux(..) => ConfigKind::Syslinux,
+                IsConfig::Bls(..) => ConfigKind::Bls,
+            };
+            show_menu(
+                &menu,
+                io,
+                &HostFiles,
+                menu_settings(kind, &file_for_menu, io),
+            )?
+        }
+        _ => decide::choose(&menu, opts.entry.as_deref()).map_err(|e| e.to_string())?,
+    };
     let args = checked_args(&choice, opts, false)?;
     println!("  kernel: {}", choice.spec.kernel.path);
     for initrd in &choice.spec.initrds {

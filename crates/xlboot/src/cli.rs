@@ -120,6 +120,9 @@ pub struct Options {
     /// guest's environment block as GRUB's `save_env` would at boot (the disk is
     /// otherwise never opened for writing).
     pub update_grubenv: bool,
+    /// `--menu-wait=SECONDS|forever`: what the menu makes of a config's "wait for
+    /// ever".
+    pub menu_wait: crate::menu::ForeverWait,
 }
 
 /// What the command line asks xlboot to do.
@@ -262,12 +265,36 @@ pub static OPTIONS: &[OptSpec] = &[
         long: "interactive",
         short: Some('i'),
         value: Value::None,
-        help: "Show the menu (pygrub's default). The menu is not implemented yet: the \
-               default entry is booted at once, with one line on stderr saying which.",
+        help: "Show the boot menu (pygrub's default) when stdin and stdout (or stderr) \
+               are a terminal, as libxl's pty is; otherwise the default entry boots.",
         section: Section::Boot,
         hidden: false,
         action: Action::Set(|o, _| {
             o.interactive = true;
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "menu-wait",
+        short: None,
+        value: Value::Text("SECONDS|forever"),
+        help: "When the config says to wait for ever (GRUB timeout=-1 or unset, syslinux \
+               TIMEOUT 0, systemd-boot menu-force), the menu boots the default after this \
+               many seconds (default 30), so that xl create does not hang with nobody on \
+               the console; forever waits as the config says.",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.menu_wait = if v == "forever" {
+                crate::menu::ForeverWait::Forever
+            } else {
+                let secs = parse_python_int(&v).ok_or_else(|| {
+                    UsageError(format!(
+                        "menu-wait must be a number of seconds or forever, not {v:?}"
+                    ))
+                })?;
+                crate::menu::ForeverWait::Cap(Duration::from_secs(secs))
+            };
             Ok(())
         }),
     },
@@ -782,6 +809,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
         sandbox: Strictness::BestEffort,
         limits: xlboot_boot::Limits::default(),
         update_grubenv: false,
+        menu_wait: crate::menu::ForeverWait::default(),
     };
     for (spec, value) in opts {
         let value = value.unwrap_or_default();

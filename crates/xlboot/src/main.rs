@@ -14,6 +14,7 @@ mod grubenv_write;
 mod host_config;
 mod image;
 mod listing;
+mod menu;
 mod outcome;
 mod output;
 mod reply;

@@ -17,7 +17,8 @@
 //! 5. Landlock with no filesystem or network rights at all (it needs one descriptor
 //!    of its own, so it comes before the descriptor limit);
 //! 6. resource limits: no core dumps, a file size cap, an address space cap, a CPU
-//!    time cap, no new descriptors, no new processes;
+//!    time cap, no new descriptors (a limit of 1, below which descriptor 0 is taken),
+//!    no new processes;
 //! 7. `no_new_privs`;
 //! 8. a seccomp filter allowing only the system calls parsing and copying make; any
 //!    other call kills the child.
@@ -110,9 +111,12 @@ pub enum ChildFailure {
 
 /// Runs `work` in a sandboxed child and returns what it sent back. `keep` are the
 /// descriptors the child needs (stdin, stdout and stderr are always kept).
+/// `heartbeat`: the parent's end of a pipe the child writes into while it waits for
+/// a person (the menu); each byte gives it another `policy.timeout`.
 pub fn run_confined(
     policy: &Policy,
     keep: &[BorrowedFd<'_>],
+    heartbeat: Option<BorrowedFd<'_>>,
     diag: &Diag,
     work: impl FnOnce() -> Result<Vec<u8>, String>,
 ) -> Result<Vec<u8>, ChildFailure> {
@@ -135,7 +139,7 @@ pub fn run_confined(
         }
         Ok(ForkResult::Parent { child }) => {
             drop(write_end);
-            parent(child, read_end, policy.timeout)
+            parent(child, read_end, heartbeat, policy.timeout)
         }
     };
     if let Some(dir) = root_dir {
@@ -163,6 +167,8 @@ fn child(
     diag: &Diag,
     work: impl FnOnce() -> Result<Vec<u8>, String>,
 ) -> i32 {
+    // The parent's stop handlers only set a flag; the child must die of those signals.
+    crate::menu::raw_mode::default_stop_handlers();
     let mut keep_fds: Vec<RawFd> = keep.iter().map(|f| f.as_raw_fd()).collect();
     keep_fds.extend([0, 1, 2, pipe.as_raw_fd()]);
     if let Err(msg) = confine(policy, &keep_fds, root_dir, diag) {
@@ -262,7 +268,9 @@ fn confine(
             policy.timeout.as_secs().saturating_add(1),
         ),
         (Resource::RLIMIT_MEMLOCK, 0),
-        (Resource::RLIMIT_NOFILE, 0),
+        // 1, not 0: `poll` (the menu's wait for a key) refuses more descriptors than
+        // this limit. Descriptor 0 stays open, so no new one fits below 1 either.
+        (Resource::RLIMIT_NOFILE, 1),
     ];
     for (resource, value) in limits {
         if let Err(e) = setrlimit(resource, value, value) {
@@ -356,14 +364,29 @@ fn seccomp_allow_list() -> Result<(), String> {
         libc::SYS_sigaltstack,
         libc::SYS_exit,
         libc::SYS_exit_group,
+        // The menu: waiting for a key with a time limit.
+        libc::SYS_poll,
+        libc::SYS_ppoll,
+        libc::SYS_clock_gettime,
         // Harmless identity queries (used by the tests that check the user switch).
         libc::SYS_getuid,
         libc::SYS_getgid,
         libc::SYS_geteuid,
         libc::SYS_getegid,
     ];
-    let rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> =
+    let mut rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> =
         allowed.iter().map(|n| (*n, Vec::new())).collect();
+    // The menu asks the terminal's size (TIOCGWINSZ) and no other ioctl: not the
+    // ones that change modes or push input (TIOCSTI).
+    let winsize = seccompiler::SeccompCondition::new(
+        1,
+        seccompiler::SeccompCmpArgLen::Dword,
+        seccompiler::SeccompCmpOp::Eq,
+        u64::from(u32::try_from(libc::TIOCGWINSZ).map_err(|e| e.to_string())?),
+    )
+    .and_then(|c| seccompiler::SeccompRule::new(vec![c]))
+    .map_err(|e| e.to_string())?;
+    rules.insert(libc::SYS_ioctl, vec![winsize]);
     let arch = TargetArch::try_from(std::env::consts::ARCH).map_err(|e| format!("{e:?}"))?;
     let filter = SeccompFilter::new(
         rules,
@@ -380,22 +403,56 @@ fn seccomp_allow_list() -> Result<(), String> {
 
 /// The parent: reads the child's message until it closes the pipe, within the timeout,
 /// then collects the child's status.
-fn parent(child: Pid, pipe: OwnedFd, timeout: Duration) -> Result<Vec<u8>, ChildFailure> {
-    let deadline = Instant::now() + timeout;
+fn parent(
+    child: Pid,
+    pipe: OwnedFd,
+    heartbeat: Option<BorrowedFd<'_>>,
+    timeout: Duration,
+) -> Result<Vec<u8>, ChildFailure> {
+    let mut deadline = Instant::now() + timeout;
     let mut message = Vec::new();
     let mut file = File::from(pipe);
+    let mut heartbeat = heartbeat;
     let timed_out = loop {
+        if let Some(sig) = crate::menu::raw_mode::stop_requested() {
+            let _ = kill(child, Signal::SIGKILL);
+            let _ = waitpid(child, None);
+            return Err(ChildFailure::Other(format!("stopped by {sig:?}")));
+        }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break true;
         }
         let ms = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
-        let mut fds = [PollFd::new(file.as_fd(), PollFlags::POLLIN)];
+        let mut fds = vec![PollFd::new(file.as_fd(), PollFlags::POLLIN)];
+        if let Some(h) = heartbeat {
+            fds.push(PollFd::new(h, PollFlags::POLLIN));
+        }
         match poll(&mut fds, PollTimeout::from(ms)) {
             Ok(0) => continue,
             Ok(_) => {}
             Err(nix::errno::Errno::EINTR) => continue,
             Err(e) => return Err(ChildFailure::Other(format!("poll: {e}"))),
+        }
+        let beat = fds
+            .get(1)
+            .and_then(PollFd::revents)
+            .unwrap_or(PollFlags::empty());
+        let message_ready = fds
+            .first()
+            .and_then(PollFd::revents)
+            .is_some_and(|r| !r.is_empty());
+        drop(fds);
+        if let (Some(h), false) = (heartbeat, beat.is_empty()) {
+            let mut buf = [0u8; 64];
+            match nix::unistd::read(h, &mut buf) {
+                Ok(n) if n > 0 => deadline = Instant::now() + timeout,
+                // The child closed its end (or it cannot be read): no more beats.
+                _ => heartbeat = None,
+            }
+        }
+        if !message_ready {
+            continue;
         }
         let mut buf = [0u8; 65536];
         match file.read(&mut buf) {
@@ -481,7 +538,7 @@ mod tests {
         timeout: Duration,
         work: impl FnOnce() -> Result<Vec<u8>, String>,
     ) -> Result<Vec<u8>, ChildFailure> {
-        run_confined(&policy(timeout), &[], &Diag::new(false), work)
+        run_confined(&policy(timeout), &[], None, &Diag::new(false), work)
     }
 
     #[test]
@@ -519,6 +576,7 @@ mod tests {
         let msg = run_confined(
             &policy(Duration::from_secs(10)),
             &[file.as_fd()],
+            None,
             &Diag::new(false),
             || {
                 let mut buf = [0u8; 11];
