@@ -76,10 +76,13 @@ impl Pane {
             .iter()
             .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
             .collect();
+        // After xlboot, the terminal's modes are recorded (raw mode must be gone),
+        // then the exit status.
         let script = format!(
-            "{} 2>'{}'; echo $? > '{}'; sleep 600",
+            "{} 2>'{}'; s=$?; stty -a > '{}'; echo $s > '{}'; sleep 600",
             quoted.join(" "),
             dir.join("err").display(),
+            dir.join("stty").display(),
             dir.join("status").display()
         );
         let ok = Command::new("tmux")
@@ -164,10 +167,22 @@ impl Pane {
         }
     }
 
+    /// Checks that the terminal left behind echoes and edits lines again.
+    fn assert_cooked(&self) {
+        let stty = fs::read_to_string(self.dir.join("stty")).unwrap();
+        for mode in ["icanon", "echo", "isig", "icrnl"] {
+            assert!(
+                stty.split_whitespace().any(|w| w == mode),
+                "{mode} not restored: {stty}"
+            );
+        }
+    }
+
     /// The reply after a successful run: items, and the kernel copy's sha256.
     fn reply(&self) -> (BTreeMap<String, String>, String) {
         let (status, err) = self.wait_exit(Duration::from_secs(60));
         assert_eq!(status, 0, "xlboot failed: {err}");
+        self.assert_cooked();
         let reply = fs::read(self.dir.join("out")).unwrap();
         assert!(reply.ends_with(b"\0\0"), "{reply:?}");
         let items: BTreeMap<String, String> = std::str::from_utf8(&reply)
@@ -467,4 +482,330 @@ fn quiet_and_entry_never_show_the_menu() {
         assert_eq!(status, 0, "{err}");
         assert!(!p.screen().contains("Use the up and down keys"));
     }
+}
+
+/// A whole-disk ext4 image made by `mke2fs -d` from `files` (path, bytes) plus the
+/// fixtures' real Debian kernel as `/boot/vmlinuz`.
+fn ext4_image(name: &str, files: &[(&str, Vec<u8>)]) -> PathBuf {
+    let base = std::env::temp_dir().join(format!("xlboot-menu-img-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&base);
+    let root = base.join("root");
+    fs::create_dir_all(root.join("boot")).unwrap();
+    fs::copy(kernel(), root.join("boot/vmlinuz")).unwrap();
+    for (path, data) in files {
+        let p = root.join(path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, data).unwrap();
+    }
+    let image = base.join("disk.img");
+    let out = Command::new("mke2fs")
+        .args(["-q", "-F", "-t", "ext4", "-d"])
+        .arg(&root)
+        .arg(&image)
+        .arg("64M")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    image
+}
+
+/// The real Debian kernel the images carry.
+fn kernel() -> PathBuf {
+    fixtures().join("chroot/boot/vmlinuz-6.1.0-50-amd64")
+}
+
+/// `grub-mkpasswd-pbkdf2`'s hash of `password`.
+fn grub_pbkdf2(password: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("grub-mkpasswd-pbkdf2")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    write!(child.stdin.take().unwrap(), "{password}\n{password}\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let hash = text.split_whitespace().last().unwrap().to_string();
+    assert!(hash.starts_with("grub.pbkdf2.sha512.10000."), "{text}");
+    hash
+}
+
+/// A GRUB 2 config locked by `superusers`: root (PBKDF2) is the superuser, alice
+/// (plain) may boot the entry that lists her, one entry is unrestricted; the default
+/// is the superuser-only entry.
+fn grub2_locked_image(timeout: &str) -> PathBuf {
+    let cfg = format!(
+        "set superusers=\"root\"\n\
+         password_pbkdf2 root {}\n\
+         password alice alicepw\n\
+         set default=2\n\
+         set timeout={timeout}\n\
+         menuentry 'Open entry' --unrestricted {{\n  linux /boot/vmlinuz root=/dev/xvda open\n}}\n\
+         menuentry 'Alice entry' --users alice {{\n  linux /boot/vmlinuz root=/dev/xvda alice\n}}\n\
+         menuentry 'Superuser entry' {{\n  linux /boot/vmlinuz root=/dev/xvda super\n}}\n",
+        grub_pbkdf2("rootpw")
+    );
+    ext4_image(
+        &format!("grub2-locked{timeout}"),
+        &[("boot/grub/grub.cfg", cfg.into_bytes())],
+    )
+}
+
+fn tools_for_images() -> bool {
+    have("tmux", "tmux") && have("mke2fs", "e2fsprogs")
+}
+
+#[test]
+fn grub2_users_and_superusers() {
+    if !tools_for_images() || !have("grub-mkpasswd-pbkdf2", "grub-common") {
+        return;
+    }
+    let image = grub2_locked_image("-1");
+    let kernel_sha = sha256_file(&kernel());
+
+    // alice boots her entry, after a wrong password; she may not boot the superuser's.
+    let p = Pane::start(&image, &["--menu-wait=forever"], "vt100", 80, 24);
+    let s = p.wait_for("*Superuser entry");
+    assert!(s.contains("ask for a"), "{s}");
+    p.keys(&["Enter"]);
+    p.wait_for("Enter username:");
+    p.type_text("alice");
+    p.keys(&["Enter"]);
+    p.wait_for("Enter password:");
+    p.type_text("alicepw");
+    p.keys(&["Enter"]);
+    let s = p.wait_for("error: access denied.");
+    assert!(!s.contains("alicepw"), "the password was shown:\n{s}");
+    p.keys(&["Up", "Enter"]);
+    p.wait_for("Enter username:");
+    p.type_text("alice");
+    p.keys(&["Enter"]);
+    p.type_text("wrong");
+    p.keys(&["Enter"]);
+    p.wait_for("error: access denied.");
+    p.keys(&["Enter"]);
+    p.wait_for("Enter username:");
+    p.type_text("alice");
+    p.keys(&["Enter"]);
+    p.type_text("alicepw");
+    p.keys(&["Enter"]);
+    let (reply, sha) = p.reply();
+    assert_eq!(reply["args"], "root=/dev/xvda alice");
+    assert_eq!(sha, kernel_sha);
+
+    // Editing needs the superuser, whose password is PBKDF2; then nothing asks again.
+    let p = Pane::start(&image, &["--menu-wait=forever"], "xterm", 80, 24);
+    p.wait_for("*Superuser entry");
+    p.keys(&["Home", "e"]);
+    p.wait_for("Enter username:");
+    p.type_text("root");
+    p.keys(&["Enter"]);
+    p.type_text("rootpw");
+    p.keys(&["Enter"]);
+    p.wait_for("Press Ctrl-X or F10 to boot");
+    p.keys(&["Escape"]);
+    let s = p.wait_for("`e' to edit the commands");
+    assert!(!s.contains("ask for a"), "{s}");
+    p.keys(&["End", "a"]);
+    p.wait_for("args> root=/dev/xvda super");
+    p.type_text("single");
+    p.keys(&["Enter"]);
+    let (reply, _) = p.reply();
+    assert_eq!(reply["args"], "root=/dev/xvda super single");
+
+    // The unrestricted entry asks nothing.
+    let p = Pane::start(&image, &["--menu-wait=forever"], "vt100", 80, 24);
+    p.wait_for("*Superuser entry");
+    p.keys(&["Home", "Enter"]);
+    let (reply, _) = p.reply();
+    assert_eq!(reply["args"], "root=/dev/xvda open");
+
+    // -q and --entry trust the administrator: no prompt, even for restricted entries.
+    for (args, want) in [
+        (&["-q"][..], "super"),
+        (&["--entry=Alice entry"][..], "alice"),
+    ] {
+        let p = Pane::start(&image, args, "vt100", 80, 24);
+        let (reply, _) = p.reply();
+        assert_eq!(reply["args"], format!("root=/dev/xvda {want}"));
+    }
+}
+
+#[test]
+fn waiting_for_ever_is_capped_and_the_countdown_asks_nothing() {
+    if !tools_for_images() || !have("grub-mkpasswd-pbkdf2", "grub-common") {
+        return;
+    }
+    // Ubuntu's recordfail: timeout=-1. Capped at --menu-wait; the restricted default
+    // boots at the end of the countdown without a prompt, as with -q.
+    let image = grub2_locked_image("-1");
+    let p = Pane::start(&image, &["--menu-wait=2"], "vt100", 80, 24);
+    let s = p.wait_for("The config waits for ever");
+    assert!(s.contains("*Superuser entry"), "{s}");
+    let (reply, _) = p.reply();
+    assert_eq!(reply["args"], "root=/dev/xvda super");
+}
+
+#[test]
+fn grub_legacy_password_and_lock() {
+    if !tools_for_images() || !have("openssl", "openssl") {
+        return;
+    }
+    let hash = Command::new("openssl")
+        .args(["passwd", "-1", "legacypw"])
+        .output()
+        .unwrap();
+    let hash = String::from_utf8(hash.stdout).unwrap().trim().to_string();
+    let menu_lst = format!(
+        "default 0\ntimeout 30\npassword --md5 {hash}\n\
+         title Open entry\n\tkernel /boot/vmlinuz root=/dev/xvda open\n\
+         title Locked entry\n\tlock\n\tkernel /boot/vmlinuz root=/dev/xvda locked\n"
+    );
+    let image = ext4_image(
+        "legacy-lock",
+        &[("boot/grub/menu.lst", menu_lst.into_bytes())],
+    );
+    let p = Pane::start(&image, &[], "vt100", 80, 24);
+    let s = p.wait_for("*Open entry");
+    assert!(s.contains("`p' to enter a"), "{s}");
+    p.keys(&["e"]);
+    p.wait_for("Locked: press `p' and enter the password first.");
+    p.keys(&["Down", "Enter"]);
+    p.wait_for("This entry is locked");
+    p.keys(&["p"]);
+    p.wait_for("Password:");
+    p.type_text("wrong");
+    p.keys(&["Enter"]);
+    p.wait_for("Error 32: Must be authenticated");
+    p.keys(&["p"]);
+    p.wait_for("Password:");
+    p.type_text("legacypw");
+    p.keys(&["Enter"]);
+    let s = p.wait_for("Unlocked");
+    assert!(s.contains("`e' to edit the commands"), "{s}");
+    p.keys(&["e"]);
+    let s = p.wait_for("Press Ctrl-X or F10 to boot");
+    assert!(
+        s.contains("kernel (hd0)/boot/vmlinuz root=/dev/xvda locked"),
+        "{s}"
+    );
+    p.keys(&["Escape", "Enter"]);
+    let (reply, sha) = p.reply();
+    assert_eq!(reply["args"], "root=/dev/xvda locked");
+    assert_eq!(sha, sha256_file(&kernel()));
+}
+
+#[test]
+fn hostile_titles_and_arguments_reach_the_screen_harmless() {
+    if !tools_for_images() {
+        return;
+    }
+    let cfg = "set timeout=-1\n\
+               menuentry 'a\x1b]2;pwned\x07b' {\n  linux /boot/vmlinuz root=/dev/xvda \x1b[31mred\n}\n\
+               menuentry 'c\x1b[2J\x1b[Hd\u{9b}1;1He\u{85}f\rg' {\n  linux /boot/vmlinuz root=/dev/xvda two\n}\n";
+    let image = ext4_image(
+        "hostile",
+        &[("boot/grub/grub.cfg", cfg.as_bytes().to_vec())],
+    );
+    for term in ["vt100", "xterm"] {
+        let p = Pane::start(&image, &["--menu-wait=forever"], term, 80, 24);
+        let s = p.wait_for("*a?]2;pwned?b");
+        // (GRUB's reader drops the carriage return itself.)
+        assert!(s.contains(" c?[2J?[Hd?1;1He?fg"), "{s}");
+        assert!(
+            s.contains("Use the up and down keys"),
+            "the screen was cleared:\n{s}"
+        );
+        let title = p.tmux(&["display-message", "-p", "-t", "0", "#{pane_title}"]);
+        assert!(
+            !title.contains("pwned"),
+            "the window title was set: {title}"
+        );
+        p.keys(&["e"]);
+        let s = p.wait_for("Press Ctrl-X or F10 to boot");
+        assert!(s.contains("root=/dev/xvda ?[31mred"), "{s}");
+        p.keys(&["C-x"]);
+        // The guest's own bytes still go to its kernel, unchanged.
+        let (reply, _) = p.reply();
+        assert_eq!(reply["args"], "root=/dev/xvda \x1b[31mred");
+    }
+}
+
+#[test]
+fn timeout_styles_countdown_and_hidden() {
+    if !tools_for_images() {
+        return;
+    }
+    let cfg = |style: &str| {
+        format!(
+            "set timeout_style={style}\nset timeout=3\n\
+             menuentry 'First' {{\n  linux /boot/vmlinuz root=/dev/xvda first\n}}\n\
+             menuentry 'Second' {{\n  linux /boot/vmlinuz root=/dev/xvda second\n}}\n"
+        )
+        .into_bytes()
+    };
+    let countdown = ext4_image(
+        "style-countdown",
+        &[("boot/grub/grub.cfg", cfg("countdown"))],
+    );
+    let hidden = ext4_image("style-hidden", &[("boot/grub/grub.cfg", cfg("hidden"))]);
+
+    // countdown: one line, no menu; at its end the default boots.
+    let p = Pane::start(&countdown, &[], "vt100", 80, 24);
+    let s = p.wait_for("Press any key to enter the menu. Booting in");
+    assert!(!s.contains("First"), "{s}");
+    let (reply, _) = p.reply();
+    assert_eq!(reply["args"], "root=/dev/xvda first");
+
+    // A key shows the menu, which then waits.
+    let p = Pane::start(&countdown, &[], "vt100", 80, 24);
+    p.wait_for("Press any key");
+    p.keys(&["Escape"]);
+    p.wait_for("*First");
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(p.status(), None);
+    p.keys(&["Down", "Enter"]);
+    assert_eq!(p.reply().0["args"], "root=/dev/xvda second");
+
+    // hidden: nothing drawn while waiting; a key shows the menu.
+    let p = Pane::start(&hidden, &[], "vt100", 80, 24);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!p.screen().contains("First"), "{}", p.screen());
+    p.keys(&["Down"]);
+    p.wait_for("*First");
+    p.keys(&["Down", "Enter"]);
+    assert_eq!(p.reply().0["args"], "root=/dev/xvda second");
+}
+
+#[test]
+fn the_terminal_is_restored_after_a_signal() {
+    if !have("tmux", "tmux") {
+        return;
+    }
+    let p = Pane::start(&demo(), &["--menu-wait=forever"], "vt100", 80, 24);
+    p.wait_for("Advanced options");
+    p.keys(&["Down"]);
+    let pid = p.tmux(&["display-message", "-p", "-t", "0", "#{pane_pid}"]);
+    let shell: i32 = pid.trim().parse().unwrap();
+    let children = fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    let xlboot = children.split_whitespace().next().unwrap().to_string();
+    assert_eq!(
+        fs::read_to_string(format!("/proc/{xlboot}/comm"))
+            .unwrap()
+            .trim(),
+        "xlboot"
+    );
+    assert!(Command::new("kill")
+        .args(["-TERM", &xlboot])
+        .status()
+        .unwrap()
+        .success());
+    let (status, err) = p.wait_exit(Duration::from_secs(10));
+    assert_eq!(status, 1, "{err}");
+    assert!(err.contains("stopped by SIGTERM"), "{err}");
+    p.assert_cooked();
 }

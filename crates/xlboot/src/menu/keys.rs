@@ -79,6 +79,13 @@ impl Decoder {
                 self.pending.push(b);
                 continue;
             }
+            if self.pending.len() == 1 && b != b'[' && b != b'O' {
+                // ESC and then a key that starts no sequence (Alt+key, or Escape
+                // typed just before it): both keys.
+                keys.extend(self.flush());
+                keys.extend(self.feed(&[b]));
+                continue;
+            }
             self.pending.push(b);
             if let Some(key) = self.sequence() {
                 keys.push(key);
@@ -145,8 +152,7 @@ impl Decoder {
                     _ => Key::Unknown,
                 })
             }
-            // ESC followed by anything else: Escape, and the byte is lost (as Alt+key).
-            _ => Some(Key::Esc),
+            _ => Some(Key::Unknown),
         }
     }
 }
@@ -197,6 +203,7 @@ mod tests {
             ]
         );
         assert_eq!(keys(b"\x1b\x1b"), [Key::Esc, Key::Esc]);
+        assert_eq!(keys(b"\x1b\r"), [Key::Esc, Key::Enter]);
     }
 
     #[test]
