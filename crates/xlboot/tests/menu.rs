@@ -809,3 +809,25 @@ fn the_terminal_is_restored_after_a_signal() {
     assert!(err.contains("stopped by SIGTERM"), "{err}");
     p.assert_cooked();
 }
+
+#[test]
+fn systemd_boot_loader_conf_timeout() {
+    if !have("tmux", "tmux") {
+        return;
+    }
+    // kernel-install's entries with loader.conf `timeout 4`.
+    let image = fixtures().join("sdboot.img");
+    let p = Pane::start(&image, &[], "vt100", 80, 24);
+    let s = p.wait_for("executed automatically in 4s");
+    assert!(
+        s.contains("systemd-boot loader.conf") || s.contains("Boot Loader Specification"),
+        "{s}"
+    );
+    let start = Instant::now();
+    let (reply, sha) = p.reply();
+    assert!(start.elapsed() >= Duration::from_secs(3));
+    assert_eq!(
+        (reply["args"].clone(), sha),
+        entry_oracle(&image, "default")
+    );
+}

@@ -307,8 +307,11 @@ impl<'h> Eval<'h> {
                 name if model::KNOWN_COMMANDS.contains(&name) => {
                     let why = match name {
                         "savedefault" => Some("xlboot writes nothing to the guest's disk"),
-                        "lock" | "password" => Some(
-                            "no password is asked: the administrator starting the guest is the authority",
+                        "lock" => Some(
+                            "only the interactive menu asks for the password; -q, --entry and the countdown trust the administrator",
+                        ),
+                        "password" => Some(
+                            "an entry's own password is not asked; the menu checks only the global one",
                         ),
                         _ => None,
                     };
