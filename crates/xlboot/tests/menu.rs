@@ -831,3 +831,72 @@ fn systemd_boot_loader_conf_timeout() {
         entry_oracle(&image, "default")
     );
 }
+
+/// libxl's pty exactly: opened with no window size, `TERM=vt100`, the loader's stdin
+/// and stdout. The menu is laid out for 80x24 and answers keys written to the master.
+#[test]
+fn a_pty_without_a_size_gets_80x24() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let dir = std::env::temp_dir().join(format!("xlboot-menu-pty-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("d")).unwrap();
+    fs::write(dir.join("out"), b"").unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_xlboot"))
+        .env("TERM", "vt100")
+        .arg(format!("--output={}", dir.join("out").display()))
+        .arg("--output-format=simple0")
+        .arg(format!("--output-directory={}", dir.join("d").display()))
+        .arg(demo())
+        .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(pty.slave);
+    let mut master = fs::File::from(pty.master);
+    let mut reader = master.try_clone().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let start = Instant::now();
+    while !String::from_utf8_lossy(&seen).contains("executed automatically") {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{}",
+            String::from_utf8_lossy(&seen)
+        );
+        if let Ok(bytes) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.extend(bytes);
+        }
+    }
+    let text = String::from_utf8_lossy(&seen);
+    // The box spans 80 columns (1 margin, 78 wide) and the last row drawn is row 24.
+    assert!(text.contains(&format!(" +{}+", "-".repeat(76))), "{text}");
+    assert!(
+        text.contains("\x1b[24;1H") && !text.contains("\x1b[25;1H"),
+        "{text}"
+    );
+    master.write_all(b"\x1b[B\r").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    master.write_all(b"\r").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reply = fs::read_to_string(dir.join("out")).unwrap();
+    let (args, _) = entry_oracle(&demo(), "1>0");
+    assert!(reply.contains(&format!("\0args {args}\0")), "{reply:?}");
+    let _ = fs::remove_dir_all(&dir);
+}
