@@ -25,12 +25,13 @@ use xlboot_boot::config_search::ConfigKind;
 use xlboot_boot::decide::{self, Choice};
 use xlboot_boot::{Decider, Guest};
 use xlboot_config::bls::loader_conf::LoaderConf;
-use xlboot_config::{BootSpec, FilePath};
+use xlboot_config::FilePath;
 
 use crate::cli::Options;
 use crate::copy::{self, CopyError};
 use crate::diag::{self, Diag};
 use crate::image::{open_guest_disk, GuestDisk, OpenPolicy};
+use crate::kernel_check;
 use crate::menu::console::Console;
 use crate::outcome::{EnvPatch, Outcome, Ramdisk, MAX_ENV_PATCHES};
 use crate::output::{self, OutputFiles, ReplySink};
@@ -133,27 +134,12 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         };
     }
 
-    let open_policy = OpenPolicy {
-        format: opts.format_in,
-        backing_dirs: opts.backing_dirs.clone(),
-        budget: opts.budgets.max_read(),
-    };
-    let disk = open_guest_disk(&opts.image, &open_policy)?;
+    let (disk, extra) = open_disks(opts)?;
     diag.debug(format_args!(
         "disk {}: {}",
         diag::sanitize(&opts.image.display().to_string()),
         disk.describe()
     ));
-    // Further disks: raw unless they carry the qcow2 magic (--format is the first
-    // disk's, as libxl's disk spec is per disk).
-    let extra_policy = OpenPolicy {
-        format: None,
-        ..open_policy.clone()
-    };
-    let mut extra = Vec::new();
-    for path in &opts.disks {
-        extra.push(open_guest_disk(path, &extra_policy)?);
-    }
     let mut files = OutputFiles::default();
     let mut created = None;
     if !opts.not_really && !opts.list_entries {
@@ -198,7 +184,7 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
             args,
             grubenv,
         }) => (kernel, ramdisk, args, grubenv),
-        None => {
+        Some(Outcome::Report { .. }) | None => {
             return Err(Failure::Message(
                 "the sandboxed child sent a malformed answer".into(),
             ))
@@ -275,6 +261,27 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
             .map_or("none".into(), diag::sanitize)
     ));
     Ok(())
+}
+
+/// Opens the guest's disk and each `--disk`, in the privileged parent.
+pub fn open_disks(opts: &Options) -> Result<(GuestDisk, Vec<GuestDisk>), Failure> {
+    let open_policy = OpenPolicy {
+        format: opts.format_in,
+        backing_dirs: opts.backing_dirs.clone(),
+        budget: opts.budgets.max_read(),
+    };
+    let disk = open_guest_disk(&opts.image, &open_policy)?;
+    // Further disks: raw unless they carry the qcow2 magic (--format is the first
+    // disk's, as libxl's disk spec is per disk).
+    let extra_policy = OpenPolicy {
+        format: None,
+        ..open_policy.clone()
+    };
+    let mut extra = Vec::new();
+    for path in &opts.disks {
+        extra.push(open_guest_disk(path, &extra_policy)?);
+    }
+    Ok((disk, extra))
 }
 
 fn child_failure(f: ChildFailure) -> Failure {
@@ -485,6 +492,20 @@ fn decide_and_copy(
             for f in std::iter::once(&choice.spec.kernel).chain(&choice.spec.initrds) {
                 guest.find(f).map_err(|e| e.to_string())?;
             }
+            if kernel_check::wanted(opts) {
+                // -n checks the kernel as a boot would, and copies nothing.
+                let kernel = guest
+                    .find(&choice.spec.kernel)
+                    .map_err(|e| format!("kernel: {e}"))?;
+                kernel_check::hand_over(
+                    &kernel,
+                    &choice.spec.kernel,
+                    &choice.title,
+                    &mut std::io::sink(),
+                    opts,
+                    diag,
+                )?;
+            }
             let initrds: Vec<String> = choice
                 .spec
                 .initrds
@@ -503,7 +524,7 @@ fn decide_and_copy(
             }
         }
         Some(copies) => {
-            let copied = copy_out(&guest, &choice.spec, copies, opts, diag)?;
+            let copied = copy_out(&guest, &choice, copies, opts, diag)?;
             Outcome::Boot {
                 kernel: None,
                 ramdisk: if copied {
@@ -541,22 +562,33 @@ fn checked_args(choice: &Choice, opts: &Options, given_kernel: bool) -> Result<S
 }
 
 /// Copies kernel and initrds into the copies; returns whether there was an initrd.
+/// The kernel is looked at first when the options ask (see [`kernel_check`]).
 fn copy_out(
     guest: &Guest<'_>,
-    spec: &BootSpec,
+    choice: &Choice,
     copies: &Copies,
     opts: &Options,
     diag: &Diag,
 ) -> Result<bool, String> {
+    let spec = &choice.spec;
     let kernel = guest
         .find(&spec.kernel)
         .map_err(|e| format!("kernel: {e}"))?;
     let mut kfile = &copies.kernel;
-    let n = copy::append(&kernel, &mut kfile, opts.budgets.max_kernel)
-        .map_err(|e| copy_error(e, &spec.kernel))?;
+    let n = if kernel_check::wanted(opts) {
+        kernel_check::hand_over(&kernel, &spec.kernel, &choice.title, &mut kfile, opts, diag)?
+    } else {
+        copy::append(&kernel, &mut kfile, opts.budgets.max_kernel)
+            .map_err(|e| copy_error(e, &spec.kernel))?
+    };
     diag.debug(format_args!(
-        "copied the kernel {}: {n} bytes",
-        diag::sanitize(&spec.kernel.to_string())
+        "copied the kernel {}: {n} bytes{}",
+        diag::sanitize(&spec.kernel.to_string()),
+        if opts.uncompressed_kernel {
+            " (its ELF, decompressed)"
+        } else {
+            ""
+        }
     ));
     let found: Vec<_> = spec
         .initrds

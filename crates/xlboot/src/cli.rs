@@ -123,6 +123,36 @@ pub struct Options {
     /// `--menu-wait=SECONDS|forever`: what the menu makes of a config's "wait for
     /// ever".
     pub menu_wait: crate::menu::ForeverWait,
+    /// `--guest-type`: how the toolstack will boot the guest; the chosen kernel is
+    /// checked against it before it is handed over.
+    pub guest_type: Option<GuestType>,
+    /// `--require-guest-type`: a kernel that cannot boot as `--guest-type` is an
+    /// error instead of a warning.
+    pub require_guest_type: bool,
+    /// `--uncompressed-kernel`: hand libxl the ELF kernel inside the image instead of
+    /// the image itself.
+    pub uncompressed_kernel: bool,
+    /// `inspect --json`: the report for programs instead of people.
+    pub json: bool,
+}
+
+/// How the toolstack boots the guest (`--guest-type`, xl.cfg's `type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuestType {
+    /// A paravirtualised guest: libxenguest loads the kernel as PV.
+    Pv,
+    /// A PVH guest: the kernel needs a PVH entry point.
+    Pvh,
+}
+
+impl GuestType {
+    /// The name as messages spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            GuestType::Pv => "PV",
+            GuestType::Pvh => "PVH",
+        }
+    }
 }
 
 /// What the command line asks xlboot to do.
@@ -136,6 +166,8 @@ pub enum Command {
     Version,
     /// Print a generated document (`--generate`).
     Generate(Generated),
+    /// `xlboot inspect IMAGE`: report what the disk holds and print it.
+    Inspect(Box<Options>),
 }
 
 /// What `--generate` prints, made from [`OPTIONS`] by `cli_docs`.
@@ -171,16 +203,19 @@ pub enum Section {
     Limits,
     /// Debugging output and information about xlboot itself.
     Info,
+    /// `xlboot inspect`'s own options.
+    Inspect,
 }
 
 impl Section {
     /// Every section, in the order they are shown.
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Boot,
         Section::Output,
         Section::Disks,
         Section::Limits,
         Section::Info,
+        Section::Inspect,
     ];
 
     /// The heading shown above the section's options.
@@ -191,6 +226,7 @@ impl Section {
             Section::Disks => "The guest's disks",
             Section::Limits => "Sandbox and budgets",
             Section::Info => "Diagnostics and information",
+            Section::Inspect => "xlboot inspect [OPTION]... IMAGE",
         }
     }
 }
@@ -412,6 +448,42 @@ pub static OPTIONS: &[OptSpec] = &[
         }),
     },
     OptSpec {
+        long: "guest-type",
+        short: None,
+        value: Value::Choice(&["pv", "pvh"]),
+        help: "How the toolstack will boot the guest, as xl.cfg's type (pass it in \
+               bootloader_args). After choosing the entry, check that its kernel can \
+               boot that way (its Xen ELF notes, read with libelf's rules), and when it \
+               cannot print one warning line on stderr and boot it anyway. -n checks too.",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            o.guest_type = Some(match v.as_str() {
+                "pv" => GuestType::Pv,
+                "pvh" => GuestType::Pvh,
+                other => {
+                    return Err(UsageError(format!(
+                        "unknown guest type {other} (pv or pvh)"
+                    )))
+                }
+            });
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "require-guest-type",
+        short: None,
+        value: Value::None,
+        help: "With --guest-type: a kernel that cannot boot that way (or cannot be read \
+               as a kernel) is an error, one line and exit 1, instead of a warning.",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, _| {
+            o.require_guest_type = true;
+            Ok(())
+        }),
+    },
+    OptSpec {
         long: "output",
         short: None,
         value: Value::File("FILE"),
@@ -461,6 +533,21 @@ pub static OPTIONS: &[OptSpec] = &[
                 return Err(UsageError(format!("{v} is not an existing directory")));
             }
             o.output_directory = Some(PathBuf::from(v));
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "uncompressed-kernel",
+        short: None,
+        value: Value::None,
+        help: "Hand libxl the ELF kernel inside the image (a bzImage's payload, or a \
+               compressed vmlinux, decompressed) instead of the image, for toolstacks \
+               without its compressor. Same boot_kernel.XXXXXXXX file and cleanup; the \
+               ELF is bounded by --max-kernel-size, and a larger one refused.",
+        section: Section::Output,
+        hidden: false,
+        action: Action::Set(|o, _| {
+            o.uncompressed_kernel = true;
             Ok(())
         }),
     },
@@ -665,6 +752,26 @@ pub static OPTIONS: &[OptSpec] = &[
         action: Action::Finish(|_| Ok(Command::Version)),
     },
     OptSpec {
+        long: "json",
+        short: None,
+        value: Value::None,
+        help: "Print the report as JSON for programs (layout and schema version in \
+               docs/inspect-json.md). xlboot inspect reports what the disk holds instead \
+               of booting it: image format, partition tables, volumes (filesystem, label, \
+               UUID), the configs found and the one used, the whole menu with its default \
+               and the rule that chose it, each entry's kernel (size, sha256, format, \
+               compressor, version, PV/PVH capability) and initrds, and the problems \
+               found. It takes the disk, sandbox and budget options above. Exit status 0 \
+               when the default entry's kernel and initrds were read, else 1, after the \
+               report.",
+        section: Section::Inspect,
+        hidden: false,
+        action: Action::Set(|o, _| {
+            o.json = true;
+            Ok(())
+        }),
+    },
+    OptSpec {
         long: "generate",
         short: None,
         value: Value::Choice(&["man", "bash", "zsh", "fish"]),
@@ -686,6 +793,26 @@ pub static OPTIONS: &[OptSpec] = &[
             }))
         }),
     },
+];
+
+/// The options `xlboot inspect` takes: those that say how to read the disk and how
+/// far to trust it, and `--json`. The others choose or hand over an entry, which
+/// inspect never does.
+pub const INSPECT_OPTIONS: &[&str] = &[
+    "help",
+    "version",
+    "offset",
+    "disk",
+    "format",
+    "backing-dir",
+    "runas",
+    "debug",
+    "sandbox",
+    "timeout",
+    "max-kernel-size",
+    "max-initrd-size",
+    "limit",
+    "json",
 ];
 
 /// One option as getopt returns it: its definition and its value.
@@ -776,15 +903,38 @@ fn match_long(name: &str) -> Result<&'static OptSpec, UsageError> {
 }
 
 /// Parses the command line (without argv\[0\]).
+///
+/// `inspect` is a subcommand only as the very first argument: libxl and pygrub's
+/// users put options first, so a disk image that happens to be named `inspect`
+/// still boots as `xlboot -q inspect` (or `xlboot -- inspect`).
 pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
-    let args: Vec<String> = args
+    let mut args: Vec<String> = args
         .into_iter()
         .map(|a| {
             a.into_string()
                 .map_err(|a| UsageError(format!("argument {a:?} is not valid UTF-8")))
         })
         .collect::<Result<_, _>>()?;
+    let inspect = args.first().is_some_and(|a| a == "inspect");
+    if inspect {
+        args.remove(0);
+    }
     let (opts, operands) = gnu_getopt(&args)?;
+    if inspect {
+        if let Some((spec, _)) = opts
+            .iter()
+            .find(|(spec, _)| !INSPECT_OPTIONS.contains(&spec.long))
+        {
+            return Err(UsageError(format!(
+                "option --{} does not apply to xlboot inspect",
+                spec.long
+            )));
+        }
+    } else if opts.iter().any(|(spec, _)| spec.long == "json") {
+        return Err(UsageError(
+            "option --json applies only to xlboot inspect".to_string(),
+        ));
+    }
 
     let mut o = Options {
         image: PathBuf::new(),
@@ -810,6 +960,10 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
         limits: xlboot_boot::Limits::default(),
         update_grubenv: false,
         menu_wait: crate::menu::ForeverWait::default(),
+        guest_type: None,
+        require_guest_type: false,
+        uncompressed_kernel: false,
+        json: false,
     };
     for (spec, value) in opts {
         let value = value.unwrap_or_default();
@@ -824,6 +978,16 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, UsageError> {
         .next()
         .ok_or_else(|| UsageError("no disk image given".to_string()))?;
     o.image = PathBuf::from(image);
+    if inspect {
+        // Nothing to choose: the menu is never shown.
+        o.interactive = false;
+        return Ok(Command::Inspect(Box::new(o)));
+    }
+    if o.require_guest_type && o.guest_type.is_none() {
+        return Err(UsageError(
+            "--require-guest-type needs --guest-type=pv or --guest-type=pvh".to_string(),
+        ));
+    }
     if o.interactive && o.runas.is_some() {
         return Err(UsageError(
             "In order to use --runas, you must also set --entry or -q".to_string(),
@@ -998,6 +1162,42 @@ mod tests {
         );
         assert!(run(&["--gen=man"]).is_err());
         assert!(run(&["--generate=html"]).is_err());
+    }
+
+    #[test]
+    fn inspect_is_a_subcommand_only_as_the_first_argument() {
+        let Ok(Command::Inspect(o)) = run(&["inspect", "--json", "--disk=b", "a.img"]) else {
+            panic!("not inspect")
+        };
+        assert!(o.json && !o.interactive);
+        assert_eq!(o.image, PathBuf::from("a.img"));
+        assert_eq!(o.disks, [PathBuf::from("b")]);
+        // Elsewhere it is the image's name.
+        assert_eq!(opts(&["-q", "inspect"]).image, PathBuf::from("inspect"));
+        assert_eq!(opts(&["--", "inspect"]).image, PathBuf::from("inspect"));
+        assert!(matches!(
+            run(&["inspect", "inspect"]),
+            Ok(Command::Inspect(o)) if o.image == std::path::Path::new("inspect")
+        ));
+        assert!(run(&["inspect", "-n", "a.img"]).is_err());
+        assert!(run(&["inspect", "--guest-type=pv", "a.img"]).is_err());
+        assert!(run(&["--json", "a.img"]).is_err());
+        assert!(run(&["inspect"]).is_err());
+    }
+
+    #[test]
+    fn guest_type_options() {
+        let o = opts(&["--guest-type=pvh", "--require-guest-type", "-q", "d"]);
+        assert_eq!(o.guest_type, Some(GuestType::Pvh));
+        assert!(o.require_guest_type);
+        assert_eq!(
+            opts(&["--guest-type", "pv", "d"]).guest_type,
+            Some(GuestType::Pv)
+        );
+        assert!(run(&["--guest-type=hvm", "d"]).is_err());
+        assert!(run(&["--require-guest-type", "d"]).is_err());
+        assert!(opts(&["--uncompressed-kernel", "d"]).uncompressed_kernel);
+        assert!(!opts(&["d"]).uncompressed_kernel);
     }
 
     #[test]

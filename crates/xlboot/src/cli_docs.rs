@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::cli::{Generated, OptSpec, Section, Value, OPTIONS};
+use crate::cli::{Generated, OptSpec, Section, Value, INSPECT_OPTIONS, OPTIONS};
 
 /// What xlboot is, for `--help` and the man page's DESCRIPTION.
 const ABOUT: &str = "Boots a Xen PV or PVH guest from the kernel on its own disk: finds the \
@@ -80,16 +80,22 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// The usage line, as pygrub prints it, with every option of the table.
+/// The usage lines: pygrub's, with every boot option of the table, then
+/// `xlboot inspect`'s with the options it takes.
 fn usage(argv0: &str) -> String {
     let mut s = format!("Usage: {argv0}");
-    for o in shown() {
+    for o in shown().filter(|o| o.section != Section::Inspect) {
         let long = format!("--{}{}", o.long, value_suffix(o.value));
         match o.short {
             Some(c) => write!(s, " [-{c}|{long}]"),
             None => write!(s, " [{long}]"),
         }
         .ok();
+    }
+    s.push_str(" <image>");
+    write!(s, "\n       {argv0} inspect").ok();
+    for o in shown().filter(|o| INSPECT_OPTIONS.contains(&o.long)) {
+        write!(s, " [--{}{}]", o.long, value_suffix(o.value)).ok();
     }
     s.push_str(" <image>");
     s
@@ -149,6 +155,7 @@ pub fn man(version: &str) -> String {
     .ok();
     s.push_str(".SH NAME\nxlboot \\- boot Xen PV and PVH guests from the kernel on their own disk, a drop\\-in for pygrub\n");
     s.push_str(".SH SYNOPSIS\n.B xlboot\n[\\fIOPTION\\fR]... \\fIIMAGE\\fR\n");
+    s.push_str(".br\n.B xlboot inspect\n[\\fB\\-\\-json\\fR] [\\fIOPTION\\fR]... \\fIIMAGE\\fR\n");
     writeln!(s, ".SH DESCRIPTION\n{}\n.PP\n{}", roff(ABOUT), roff(LIBXL)).ok();
     s.push_str(
         ".PP\nOptions may follow the image, long options may be shortened to a unique \
@@ -403,7 +410,8 @@ mod tests {
     #[test]
     fn help_fits_the_terminal() {
         let text = help("xlboot");
-        for line in text.lines().skip(1) {
+        // The usage lines are one line each, however long, as pygrub prints them.
+        for line in text.lines().skip(usage("xlboot").lines().count()) {
             assert!(line.len() <= WIDTH, "{line:?}");
         }
     }

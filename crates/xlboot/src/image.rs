@@ -104,6 +104,17 @@ pub enum ImageFormat {
     Vhd,
 }
 
+impl ImageFormat {
+    /// The name as xl.cfg's disk spec spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageFormat::Raw => "raw",
+            ImageFormat::Qcow2 => "qcow2",
+            ImageFormat::Vhd => "vhd",
+        }
+    }
+}
+
 impl std::str::FromStr for ImageFormat {
     type Err = String;
 
@@ -151,11 +162,7 @@ impl GuestDisk {
     /// How the disk is read, for `--debug`: `qcow2 (from its header), 2 files, the
     /// guest sees 67108864 bytes`.
     pub fn describe(&self) -> String {
-        let name = match self.format {
-            ImageFormat::Raw => "raw",
-            ImageFormat::Qcow2 => "qcow2",
-            ImageFormat::Vhd => "vhd",
-        };
+        let name = self.format.name();
         let how = if self.given {
             "--format"
         } else {
@@ -169,6 +176,16 @@ impl GuestDisk {
             "opened read-only as {name} ({how}){files}, the guest sees {} bytes",
             self.view.size()
         )
+    }
+
+    /// The image's format, as given or as its header said.
+    pub fn format(&self) -> ImageFormat {
+        self.format
+    }
+
+    /// How many files the view reads: the image and its backing chain.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
     }
 
     /// The descriptors of every file the view reads.

@@ -3,7 +3,7 @@
 //!
 //! The binary holds everything that needs std: the command line, the disk image, the
 //! output files and the reply. Parsing of guest data lives in the `no_std` crates
-//! `xlboot-disk`, `xlboot-fs` and `xlboot-config`.
+//! `xlboot-disk`, `xlboot-fs`, `xlboot-config` and `xlboot-kernel`.
 
 mod boot;
 mod cli;
@@ -13,6 +13,11 @@ mod diag;
 mod grubenv_write;
 mod host_config;
 mod image;
+mod inspect;
+mod inspect_json;
+mod inspect_text;
+mod json;
+mod kernel_check;
 mod listing;
 mod menu;
 mod outcome;
@@ -42,6 +47,14 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(cli::Command::Run(opts)) => match boot::run(&opts) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(boot::Failure::Reported) => ExitCode::FAILURE,
+            Err(boot::Failure::Message(msg)) => {
+                eprintln!("xlboot: {}", diag::sanitize(&msg));
+                ExitCode::FAILURE
+            }
+        },
+        Ok(cli::Command::Inspect(opts)) => match inspect::run(&opts) {
             Ok(()) => ExitCode::SUCCESS,
             Err(boot::Failure::Reported) => ExitCode::FAILURE,
             Err(boot::Failure::Message(msg)) => {

@@ -12,6 +12,14 @@
 pub enum Outcome {
     /// It printed its answer itself (`-l`, `--isconfig`).
     Printed,
+    /// `xlboot inspect`'s report, rendered, for the parent to check and print.
+    Report {
+        /// Whether the default entry's kernel and initrds were read (else the run
+        /// fails after the report is printed).
+        complete: bool,
+        /// The report (text for people or JSON).
+        text: String,
+    },
     /// What to put in the reply.
     Boot {
         /// With `-n`: the guest path of the kernel, shown instead of a copy.
@@ -57,6 +65,11 @@ impl Outcome {
         let mut out = Vec::new();
         match self {
             Outcome::Printed => out.push(b'P'),
+            Outcome::Report { complete, text } => {
+                out.push(b'R');
+                out.push(u8::from(*complete));
+                field(&mut out, Some(text));
+            }
             Outcome::Boot {
                 kernel,
                 ramdisk,
@@ -90,6 +103,19 @@ impl Outcome {
         let (tag, mut rest) = bytes.split_first()?;
         let outcome = match tag {
             b'P' => Outcome::Printed,
+            b'R' => {
+                let (complete, after) = rest.split_first()?;
+                rest = after;
+                let complete = match complete {
+                    0 => false,
+                    1 => true,
+                    _ => return None,
+                };
+                Outcome::Report {
+                    complete,
+                    text: take_field(&mut rest)??,
+                }
+            }
             b'B' => {
                 let kernel = take_field(&mut rest)?;
                 let (r, after) = rest.split_first()?;
@@ -177,6 +203,14 @@ mod tests {
     fn round_trips() {
         for o in [
             Outcome::Printed,
+            Outcome::Report {
+                complete: true,
+                text: "{\n}\n".into(),
+            },
+            Outcome::Report {
+                complete: false,
+                text: String::new(),
+            },
             Outcome::Boot {
                 kernel: None,
                 ramdisk: Ramdisk::Copied,
@@ -225,6 +259,9 @@ mod tests {
             b"B",
             b"B-1+\xff\xff\xff\xffx",
             b"P extra",
+            b"R",
+            b"R\x02+\0\0\0\0",
+            b"R\x01-",
             b"B-0+\x01\0\0\0",
             b"B-0+\0\0\0\0",
             b"B-0+\0\0\0\0\x09",
