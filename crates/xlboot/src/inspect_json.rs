@@ -8,7 +8,7 @@
 
 use xlboot_boot::config_search::ConfigKind;
 use xlboot_config::FilePath;
-use xlboot_kernel::{Container, Kernel, XenSource};
+use xlboot_kernel::{Capability, Container, GuestOs, Kernel, XenSource};
 
 use crate::inspect::{
     BootReport, DiskReport, EntryReport, FileReport, ItemReport, KernelReport, MenuReport, Report,
@@ -258,8 +258,11 @@ fn kernel_fields(k: Option<&Kernel>) -> Vec<(&'static str, Json)> {
             "compression",
             "version",
             "elf",
+            "memory",
+            "os",
             "xen",
             "capability",
+            "elf_capability",
         ]
         .into_iter()
         .map(|name| (name, Json::Null))
@@ -287,6 +290,7 @@ fn kernel_fields(k: Option<&Kernel>) -> Vec<(&'static str, Json)> {
             ),
             ("note_count", x.note_count.into()),
             ("guest_os", x.guest_os.clone().into()),
+            ("guest_version", x.guest_version.clone().into()),
             ("loader", x.loader.clone().into()),
             ("xen_version", x.xen_version.clone().into()),
             ("pae_mode", x.pae_mode.clone().into()),
@@ -295,7 +299,9 @@ fn kernel_fields(k: Option<&Kernel>) -> Vec<(&'static str, Json)> {
             ("entry", hex(x.entry)),
             ("hypercall_page", hex(x.hypercall_page)),
             ("virt_base", hex(x.virt_base)),
+            ("paddr_offset", hex(x.paddr_offset)),
             ("phys32_entry", hex(x.phys32_entry)),
+            ("bsd_symtab", x.bsd_symtab.clone().into()),
             ("legacy_guest_string", x.legacy_guest_string.clone().into()),
         ]),
     };
@@ -320,29 +326,45 @@ fn kernel_fields(k: Option<&Kernel>) -> Vec<(&'static str, Json)> {
                 ("size", k.elf_size.into()),
             ]),
         ),
-        ("xen", xen),
         (
-            "capability",
+            "memory",
+            k.memory.map_or(Json::Null, |(start, end)| {
+                Json::Object(vec![("start", hex(Some(start))), ("end", hex(Some(end)))])
+            }),
+        ),
+        (
+            "os",
+            x.os()
+                .map(|os| match os {
+                    GuestOs::Linux => "linux",
+                    GuestOs::NetBsd => "netbsd",
+                    GuestOs::FreeBsd => "freebsd",
+                    GuestOs::Other => "other",
+                })
+                .into(),
+        ),
+        ("xen", xen),
+        ("capability", capability(&k.capability)),
+        ("elf_capability", capability(&k.elf_capability)),
+    ]
+}
+
+fn capability(c: &Capability) -> Json {
+    Json::Object(vec![
+        (
+            "pv",
             Json::Object(vec![
-                (
-                    "pv",
-                    Json::Object(vec![
-                        ("ok", k.capability.pv.is_ok().into()),
-                        (
-                            "guest_type",
-                            k.capability.pv.ok().map(|a| a.xen_name()).into(),
-                        ),
-                        ("reason", k.capability.pv.err().into()),
-                    ]),
-                ),
-                (
-                    "pvh",
-                    Json::Object(vec![
-                        ("ok", k.capability.pvh.is_ok().into()),
-                        ("reason", k.capability.pvh.err().into()),
-                    ]),
-                ),
+                ("ok", c.pv.is_ok().into()),
+                ("guest_type", c.pv.ok().map(|a| a.xen_name()).into()),
+                ("reason", c.pv.err().into()),
             ]),
         ),
-    ]
+        (
+            "pvh",
+            Json::Object(vec![
+                ("ok", c.pvh.is_ok().into()),
+                ("reason", c.pvh.err().into()),
+            ]),
+        ),
+    ])
 }

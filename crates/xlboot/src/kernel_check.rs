@@ -42,11 +42,21 @@ pub fn read_image(kernel: &Found<'_, '_>, max: u64) -> Result<Vec<u8>, CopyError
     Ok(image)
 }
 
-/// Whether `kernel` can boot as `guest_type`; `Err` says why not.
-pub fn can_boot_as(kernel: &Kernel, guest_type: GuestType) -> Result<(), &'static str> {
+/// Whether `kernel` can boot as `guest_type`; `Err` says why not. `unpacked`: it is
+/// handed over as its ELF file (`--uncompressed-kernel`), not as the image.
+pub fn can_boot_as(
+    kernel: &Kernel,
+    guest_type: GuestType,
+    unpacked: bool,
+) -> Result<(), &'static str> {
+    let capability = if unpacked {
+        kernel.elf_capability
+    } else {
+        kernel.capability
+    };
     match guest_type {
-        GuestType::Pv => kernel.capability.pv.map(|_| ()),
-        GuestType::Pvh => kernel.capability.pvh,
+        GuestType::Pv => capability.pv.map(|_| ()),
+        GuestType::Pvh => capability.pvh,
     }
 }
 
@@ -117,18 +127,29 @@ pub fn describe_parts(kernel: &Kernel) -> Vec<String> {
             parts.push(notes.join(" "));
         }
     }
-    parts.push(format!(
+    parts.push(capability_text(&kernel.capability));
+    if kernel.elf_capability != kernel.capability {
+        parts.push(format!(
+            "its ELF, decompressed: {}",
+            capability_text(&kernel.elf_capability)
+        ));
+    }
+    parts
+}
+
+/// `PV: yes (xen-3.0-x86_64), PVH: no (why)`.
+fn capability_text(c: &xlboot_kernel::Capability) -> String {
+    format!(
         "PV: {}, PVH: {}",
-        match kernel.capability.pv {
+        match c.pv {
             Ok(arch) => format!("yes ({})", arch.xen_name()),
             Err(why) => format!("no ({why})"),
         },
-        match kernel.capability.pvh {
+        match c.pvh {
             Ok(()) => "yes".to_string(),
             Err(why) => format!("no ({why})"),
         }
-    ));
-    parts
+    )
 }
 
 /// The ELF machine as `readelf -h` names the two Xen runs.
@@ -208,7 +229,7 @@ fn check_guest_type(
     diag: &Diag,
 ) -> Result<(), String> {
     let why = match kernel {
-        Ok(k) => match can_boot_as(k, guest_type) {
+        Ok(k) => match can_boot_as(k, guest_type, opts.uncompressed_kernel) {
             Ok(()) => {
                 diag.debug(format_args!(
                     "kernel {name} can boot as {}",
