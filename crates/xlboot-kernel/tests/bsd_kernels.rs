@@ -4,7 +4,8 @@
 //! `ELFNOTE` macro (same section, names, types and payload sizes, the values its
 //! linker gives them), linked where that OS links its kernel; the code is a stub.
 //! Each file says which source it follows and what could not be read here. `readelf -n`
-//! is the oracle for the notes; libelf's rules decide PV and PVH. The fuzz seeds
+//! is the oracle for the notes; libelf's rules decide PV and PVH. The older
+//! `__xen_guest` string is added to a stub by `objcopy`. The fuzz seeds
 //! (fuzz/seeds/build) are built from the same files.
 
 use std::path::{Path, PathBuf};
@@ -231,4 +232,47 @@ fn netbsd_generic_with_only_the_pvh_note() {
         return;
     };
     assert!(k.capability.pvh.is_err());
+}
+
+#[test]
+fn legacy_xen_guest_string_with_bsd_keys() {
+    // Before ELF notes, BSD kernels described themselves in a __xen_guest string;
+    // these are the keys libelf's elf_xen_parse_guest_info reads, NetBSD's among them.
+    let Some((elf, k)) = build("stub-amd64.s", &[], "netbsd.ld", false) else {
+        return;
+    };
+    assert_eq!(k.xen.source, None);
+    let dir = tempdir("legacy");
+    std::fs::write(dir.join("k"), &elf).unwrap();
+    std::fs::write(
+        dir.join("guest"),
+        "GUEST_OS=NetBSD,GUEST_VER=3.0,XEN_VER=xen-3.0,LOADER=generic,\
+         VIRT_BASE=0xffffffff80000000,ELF_PADDR_OFFSET=0xffffffff80000000,\
+         VIRT_ENTRY=0xffffffff80200000,HYPERCALL_PAGE=0x201,BSD_SYMTAB=yes\0",
+    )
+    .unwrap();
+    if run(
+        "objcopy",
+        &["--add-section", "__xen_guest=guest", "k", "legacy"],
+        &dir,
+    )
+    .is_none()
+    {
+        return;
+    }
+    let legacy = std::fs::read(dir.join("legacy")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let k = inspect(&legacy, DEFAULT_MAX_KERNEL).unwrap();
+    assert_eq!(k.xen.source, Some(XenSource::LegacyGuestSection));
+    assert_eq!(k.xen.os(), Some(GuestOs::NetBsd));
+    assert_eq!(k.xen.guest_version.as_deref(), Some("3.0"));
+    assert_eq!(k.xen.paddr_offset, Some(KERNBASE));
+    assert_eq!(k.xen.entry, Some(KERNBASE + 0x20_0000));
+    assert_eq!(k.xen.hypercall_page, Some(0x201));
+    assert_eq!(k.xen.bsd_symtab.as_deref(), Some("yes"));
+    assert_eq!(k.capability.pv, Ok(PvArch::X86_64));
+    assert_eq!(
+        k.capability.pvh,
+        Err("only a __xen_guest section, which libelf reads for PV guests only")
+    );
 }
