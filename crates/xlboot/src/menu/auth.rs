@@ -18,7 +18,7 @@ use xlboot_config::{MenuLock, MenuUi};
 
 use super::password;
 
-/// What has been unlocked so far.
+/// What has been unlocked so far (nothing, by default).
 #[derive(Debug, Default)]
 pub struct Auth {
     legacy_unlocked: bool,
@@ -27,11 +27,6 @@ pub struct Auth {
 }
 
 impl Auth {
-    /// Nothing unlocked yet.
-    pub fn new(_ui: &MenuUi) -> Self {
-        Auth::default()
-    }
-
     /// Whether the config uses GRUB legacy's `password` (the `p` key).
     pub fn is_legacy(&self, ui: &MenuUi) -> bool {
         matches!(ui.lock, MenuLock::Legacy(_)) && !self.legacy_unlocked
@@ -129,7 +124,7 @@ mod tests {
     #[test]
     fn grub2_users_and_superusers() {
         let ui = grub2();
-        let mut a = Auth::new(&ui);
+        let mut a = Auth::default();
         assert!(!a.editing_allowed(&ui));
         assert_eq!(a.restriction(&ui, &[2]), None);
         assert_eq!(a.restriction(&ui, &[1]), Some(vec!["alice".to_string()]));
@@ -159,7 +154,7 @@ mod tests {
             }],
             ..MenuUi::default()
         };
-        let mut a = Auth::new(&ui);
+        let mut a = Auth::default();
         assert!(a.is_legacy(&ui) && !a.editing_allowed(&ui));
         assert!(a.restriction(&ui, &[1]).is_some());
         assert!(!a.legacy_login(&ui, "nope").unwrap());

@@ -103,7 +103,7 @@ pub fn run(
         deadline: None,
         capped: false,
         message: None,
-        auth: Auth::new(&menu.ui),
+        auth: Auth::default(),
         last: Vec::new(),
     };
     let result = session.main(term);
@@ -311,13 +311,10 @@ impl Session<'_> {
             f.put(r, cols.saturating_sub(2), "|");
             let i = top + row;
             if let Some(item) = items.get(i) {
-                let title = match item {
-                    MenuItem::Entry(_) => item.title().to_string(),
-                    MenuItem::Submenu { .. } => item.title().to_string(),
-                };
+                let title = item.title();
                 let marker = if i == selected { "*" } else { " " };
                 let width = inner.saturating_sub(4);
-                let mut text: String = screen::clean(&title).chars().take(width).collect();
+                let mut text: String = screen::clean(title).chars().take(width).collect();
                 if matches!(item, MenuItem::Submenu { .. }) {
                     while text.len() < width {
                         text.push(' ');
