@@ -900,3 +900,46 @@ fn a_pty_without_a_size_gets_80x24() {
     assert!(reply.contains(&format!("\0args {args}\0")), "{reply:?}");
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_person_at_the_menu_outlasts_the_disk_timeout() {
+    if !have("tmux", "tmux") {
+        return;
+    }
+    // --timeout limits reading the disk; the menu tells the parent it is alive.
+    let p = Pane::start(
+        &demo(),
+        &["--timeout=2", "--menu-wait=forever"],
+        "vt100",
+        80,
+        24,
+    );
+    p.wait_for("Advanced options");
+    p.keys(&["Down"]);
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(
+        p.status(),
+        None,
+        "killed at the disk timeout:\n{}",
+        p.screen()
+    );
+    p.keys(&["Up", "Enter"]);
+    assert_eq!(p.reply().0["args"], entry_oracle(&demo(), "default").0);
+}
+
+#[test]
+fn the_terminal_is_restored_when_the_boot_fails() {
+    if !tools_for_images() {
+        return;
+    }
+    let cfg = "set timeout=1\nmenuentry 'Gone' {\n  linux /boot/vmlinuz-gone root=/dev/xvda\n}\n";
+    let image = ext4_image("gone", &[("boot/grub/grub.cfg", cfg.as_bytes().to_vec())]);
+    let p = Pane::start(&image, &[], "vt100", 80, 24);
+    p.wait_for("*Gone");
+    let (status, err) = p.wait_exit(Duration::from_secs(20));
+    assert_eq!(status, 1);
+    assert!(err.contains("vmlinuz-gone"), "{err}");
+    p.assert_cooked();
+    // The copies the parent made are gone.
+    assert_eq!(fs::read_dir(p.dir.join("d")).unwrap().count(), 0);
+}
