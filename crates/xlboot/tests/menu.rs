@@ -56,6 +56,18 @@ impl Pane {
     /// Starts `xlboot ARGS... IMAGE` as libxl does (`--output`, `--output-format=simple0`,
     /// `--output-directory`) on a `cols` x `rows` terminal of type `term`.
     fn start(image: &Path, args: &[&str], term: &str, cols: u16, rows: u16) -> Pane {
+        Pane::start_loader(env!("CARGO_BIN_EXE_xlboot"), image, args, term, cols, rows)
+    }
+
+    /// As [`Pane::start`], with another boot loader (Debian's pygrub).
+    fn start_loader(
+        loader: &str,
+        image: &Path,
+        args: &[&str],
+        term: &str,
+        cols: u16,
+        rows: u16,
+    ) -> Pane {
         let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
         let socket = format!("xlboot-menu-{}-{n}", std::process::id());
         let dir = std::env::temp_dir().join(&socket);
@@ -65,7 +77,7 @@ impl Pane {
         let mut cmd = vec![
             "env".to_string(),
             format!("TERM={term}"),
-            env!("CARGO_BIN_EXE_xlboot").to_string(),
+            loader.to_string(),
             format!("--output={}", dir.join("out").display()),
             "--output-format=simple0".into(),
             format!("--output-directory={}", dir.join("d").display()),
@@ -942,4 +954,37 @@ fn the_terminal_is_restored_when_the_boot_fails() {
     p.assert_cooked();
     // The copies the parent made are gone.
     assert_eq!(fs::read_dir(p.dir.join("d")).unwrap().count(), 0);
+}
+
+/// Debian's pygrub.
+const PYGRUB: &str = "/usr/lib/xen-4.17/bin/pygrub";
+
+/// pygrub's `a` (and `e`, `c`) crash under Python 3 (`string.join`), so the guest does
+/// not boot; the same keys in xlboot boot the entry with the added argument.
+#[test]
+fn side_by_side_with_pygrub_append() {
+    if !have("tmux", "tmux") || !have(PYGRUB, "xen-utils-4.17") {
+        return;
+    }
+    let p = Pane::start_loader(PYGRUB, &demo(), &[], "vt100", 80, 24);
+    p.wait_for("pyGRUB");
+    p.keys(&["a"]);
+    let (status, err) = p.wait_exit(Duration::from_secs(30));
+    assert_ne!(status, 0, "pygrub's a key worked after all: {err}");
+    assert!(
+        err.contains("Unable to find partition containing kernel"),
+        "{err}"
+    );
+
+    let p = Pane::start(&demo(), &[], "vt100", 80, 24);
+    p.wait_for("Advanced options");
+    p.keys(&["a"]);
+    p.wait_for("args>");
+    p.type_text("single");
+    p.keys(&["Enter"]);
+    let (reply, _) = p.reply();
+    assert_eq!(
+        reply["args"],
+        format!("{} single", entry_oracle(&demo(), "default").0)
+    );
 }
