@@ -42,8 +42,10 @@
 //!   original pointer, the block and stream CRCs. Its state is the block (4 bytes per
 //!   byte of block size, 3.6 MB at level 9) and the output. Measured by
 //!   `cargo bench -p xlboot-compress --bench bzip2` on 16 MiB of a Debian vmlinux at
-//!   `bzip2 -9`, on this project's shared 2-core build machine under load: 5.5 MB/s
-//!   of output, against 5.8 MB/s for `bzip2 -d` on the same stream in the same run.
+//!   `bzip2 -9`, on this project's shared 2-core build machine at a load average near
+//!   17 (so the absolute numbers are low): 5.5 MB/s of output against 5.8 MB/s for
+//!   `bzip2 -d` on the same stream in one run, 4.2 against 3.4 MB/s in another. The
+//!   same speed as libbzip2, within the noise of a loaded machine.
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(
