@@ -332,8 +332,17 @@ fn landlock_deny_all() -> Result<Option<String>, String> {
     match status.ruleset {
         RulesetStatus::FullyEnforced => Ok(None),
         RulesetStatus::PartiallyEnforced => Ok(Some(format!(
-            "Landlock: files are locked, but this kernel ({:?}) lacks the later rights",
-            status.landlock
+            "Landlock: files are locked, but this kernel ({}) lacks the later rights",
+            match status.landlock {
+                landlock::LandlockStatus::Available { effective_abi, .. } => {
+                    // ABI::V2 and so on: the version number is what people look up.
+                    format!(
+                        "Landlock ABI {}",
+                        format!("{effective_abi:?}").trim_start_matches('V')
+                    )
+                }
+                _ => "Landlock status unknown".to_string(),
+            }
         ))),
         _ => Err("not supported or not enabled in this kernel".into()),
     }
