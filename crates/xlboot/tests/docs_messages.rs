@@ -107,6 +107,12 @@ const NOT_MESSAGES: &[&str] = &[
     "xlboot {} (commit {})",
     "--kernel={kernel}",
     ", {n} files (backing chain)",
+    // Lines of `xlboot inspect`'s report, described with the command.
+    "bzImage (boot protocol {}.{:02})",
+    "ELF {} machine {}, {} bytes",
+    "Xen notes ({}):",
+    "phys32_entry={e:#x}",
+    "its ELF, decompressed: {}",
 ];
 
 #[test]
