@@ -9,9 +9,15 @@
 
 extern crate alloc;
 
+mod blkfront;
 mod console;
+mod disk;
+mod grant;
+mod loader;
+mod patience;
 #[allow(unsafe_code)]
 mod platform;
+mod xenstore;
 
 use platform::entry::Boot;
 use platform::hypercall::{self, Shutdown};
@@ -42,6 +48,9 @@ fn main(boot: Boot) -> ! {
             r.addr.saturating_add(r.size),
             r.kind
         );
+    }
+    if let Err(message) = loader::run(&boot.cmdline) {
+        println!("xlboot-pvh: {}", loader::sanitize(&message));
     }
     println!("xlboot-pvh: powering off");
     hypercall::shutdown(Shutdown::Poweroff)
