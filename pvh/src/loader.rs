@@ -62,10 +62,13 @@ fn connect_disks(xs: &mut Xenstore, grants: &mut GrantTable) -> Result<Vec<XenDi
 /// has it.
 fn given_config(guest: &Guest<'_>, path: &str) -> Result<FoundConfig, String> {
     let (device, file) = split_device(path);
-    let kind = match kind_of_file_name(file.rsplit('/').next().unwrap_or("")) {
-        ConfigKind::LoaderConf | ConfigKind::Bls => ConfigKind::Grub2,
-        k => k,
-    };
+    let kind = kind_of_file_name(file.rsplit('/').next().unwrap_or(""));
+    if kind == ConfigKind::LoaderConf {
+        return Err(format!(
+            "config {path}: systemd-boot's loader.conf only chooses among its entries; \
+             leave config= out to have the entries found"
+        ));
+    }
     let devices: Vec<String> = match device {
         Some(d) => {
             let v = guest
