@@ -158,6 +158,9 @@ pub struct Restriction {
     pub path: EntryPath,
     /// Users besides the superusers who may boot it (GRUB 2 `--users`).
     pub users: Vec<String>,
+    /// The entry's own password (a GRUB legacy `password` inside the entry), asked
+    /// each time it boots, whatever else is unlocked.
+    pub password: Option<Secret>,
 }
 
 /// What the interactive menu needs beyond the entries.

@@ -67,6 +67,7 @@ fn grub2_superusers_users_and_restricted_items() {
     let r = |path: Vec<usize>, users: &[&str]| Restriction {
         path,
         users: users.iter().map(|u| u.to_string()).collect(),
+        password: None,
     };
     assert_eq!(
         ui.restricted,
@@ -98,7 +99,8 @@ fn grub2_without_superusers_locks_nothing() {
 fn grub_legacy_hiddenmenu_password_and_lock() {
     let cfg = "timeout 5\nhiddenmenu\npassword --md5 $1$salt$hash\n\
                title A\nkernel /boot/vmlinuz-6.1.0-50-amd64\n\
-               title B\nlock\nkernel /boot/vmlinuz-6.1.0-50-amd64\n";
+               title B\nlock\nkernel /boot/vmlinuz-6.1.0-50-amd64\n\
+               title C\npassword own\nkernel /boot/vmlinuz-6.1.0-50-amd64\n";
     let e = xlboot_config::grub_legacy::evaluate(
         cfg.as_bytes(),
         &fp(DEV, "/boot/grub/menu.lst"),
@@ -114,10 +116,18 @@ fn grub_legacy_hiddenmenu_password_and_lock() {
     );
     assert_eq!(
         ui.restricted,
-        [Restriction {
-            path: vec![1],
-            users: vec![]
-        }]
+        [
+            Restriction {
+                path: vec![1],
+                users: vec![],
+                password: None
+            },
+            Restriction {
+                path: vec![2],
+                users: vec![],
+                password: Some(Secret::Plain("own".into()))
+            }
+        ]
     );
 }
 

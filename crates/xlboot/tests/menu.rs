@@ -675,7 +675,8 @@ fn grub_legacy_password_and_lock() {
     let menu_lst = format!(
         "default 0\ntimeout 30\npassword --md5 {hash}\n\
          title Open entry\n\tkernel /boot/vmlinuz root=/dev/xvda open\n\
-         title Locked entry\n\tlock\n\tkernel /boot/vmlinuz root=/dev/xvda locked\n"
+         title Locked entry\n\tlock\n\tkernel /boot/vmlinuz root=/dev/xvda locked\n\
+         title Own password\n\tpassword ownpw\n\tkernel /boot/vmlinuz root=/dev/xvda own\n"
     );
     let image = ext4_image(
         "legacy-lock",
@@ -709,6 +710,20 @@ fn grub_legacy_password_and_lock() {
     let (reply, sha) = p.reply();
     assert_eq!(reply["args"], "root=/dev/xvda locked");
     assert_eq!(sha, sha256_file(&kernel()));
+
+    // A password inside an entry is asked when that entry boots, without `p`.
+    let p = Pane::start(&image, &[], "xterm", 80, 24);
+    p.wait_for("*Open entry");
+    p.keys(&["End", "Enter"]);
+    p.wait_for("Password:");
+    p.type_text("legacypw");
+    p.keys(&["Enter"]);
+    p.wait_for("Error 32: Must be authenticated");
+    p.keys(&["Enter"]);
+    p.wait_for("Password:");
+    p.type_text("ownpw");
+    p.keys(&["Enter"]);
+    assert_eq!(p.reply().0["args"], "root=/dev/xvda own");
 }
 
 #[test]

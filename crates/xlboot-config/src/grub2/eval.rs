@@ -1523,6 +1523,7 @@ fn menu_ui(
                         .and_then(Option::as_deref)
                         .map(crate::menu::user_names)
                         .unwrap_or_default(),
+                    password: None,
                 });
             }
             if let Some(Some(child)) = level.children.get(i) {

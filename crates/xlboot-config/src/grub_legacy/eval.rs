@@ -311,7 +311,7 @@ impl<'h> Eval<'h> {
                             "only the interactive menu asks for the password; -q, --entry and the countdown trust the administrator",
                         ),
                         "password" => Some(
-                            "an entry's own password is not asked; the menu checks only the global one",
+                            "only the interactive menu asks for the entry's password; -q, --entry and the countdown trust the administrator",
                         ),
                         _ => None,
                     };
@@ -609,27 +609,39 @@ fn choose(items: &[MenuItem], start: usize, fallback: &[i32]) -> (Option<usize>,
 
 /// What GRUB 0.97's menu does with `hiddenmenu`, `password` and `lock`: a hidden menu
 /// prints only its countdown; a global `password` locks editing and the command line
-/// until `p`, and entries holding `lock` until then too.
+/// until `p`, and entries holding `lock` until then too; a `password` inside an entry
+/// is asked each time that entry boots.
 fn menu_ui(config: &model::Config) -> crate::MenuUi {
+    let secret = |p: &model::Password| {
+        if p.md5 {
+            crate::Secret::Md5Crypt(p.secret.clone())
+        } else {
+            crate::Secret::Plain(p.secret.clone())
+        }
+    };
     let lock = match &config.password {
-        Some(p) if p.md5 => crate::MenuLock::Legacy(crate::Secret::Md5Crypt(p.secret.clone())),
-        Some(p) => crate::MenuLock::Legacy(crate::Secret::Plain(p.secret.clone())),
+        Some(p) => crate::MenuLock::Legacy(secret(p)),
         None => crate::MenuLock::Open,
     };
-    let restricted = if lock == crate::MenuLock::Open {
-        Vec::new()
-    } else {
-        config
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.commands.iter().any(|c| c.name == "lock"))
-            .map(|(i, _)| crate::Restriction {
+    let locked = lock != crate::MenuLock::Open;
+    let restricted = config
+        .entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let own = e
+                .commands
+                .iter()
+                .find(|c| c.name == "password")
+                .map(|c| secret(&model::parse_password(&c.arg)));
+            let lock = locked && e.commands.iter().any(|c| c.name == "lock");
+            (own.is_some() || lock).then(|| crate::Restriction {
                 path: alloc::vec![i],
                 users: Vec::new(),
+                password: own,
             })
-            .collect()
-    };
+        })
+        .collect();
     crate::MenuUi {
         style: if config.hidden_menu {
             crate::TimeoutStyle::Countdown

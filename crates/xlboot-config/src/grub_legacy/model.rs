@@ -355,7 +355,7 @@ fn parse_fallback(mut arg: &str) -> Option<Vec<i32>> {
 }
 
 /// `password [--md5] PASSWD [NEW-CONFIG-FILE]`.
-fn parse_password(arg: &str) -> Password {
+pub fn parse_password(arg: &str) -> Password {
     let (md5, rest) = match arg.strip_prefix("--md5") {
         Some(r) if r.is_empty() || r.starts_with([' ', '\t']) => (true, lexer::skip_to(false, arg)),
         _ => (false, arg),

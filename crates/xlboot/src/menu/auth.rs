@@ -2,7 +2,8 @@
 //!
 //! GRUB legacy (`stage2/stage2.c`): a global `password` hides `e`, `c` (and here `a`)
 //! until `p` is pressed and the password typed; entries holding `lock` cannot be
-//! booted until then.
+//! booted until then; an entry holding its own `password` asks for it each time it
+//! boots.
 //!
 //! GRUB 2 (`grub-core/normal/auth.c`, `menu.c`): with `superusers` set, editing an
 //! entry and the command line need a superuser; booting or opening an item needs a
@@ -14,9 +15,22 @@
 //! what the administrator who started the guest gets (as with `-q` and `--entry`,
 //! which never show the menu).
 
-use xlboot_config::{MenuLock, MenuUi};
+use xlboot_config::{MenuLock, MenuUi, Secret};
 
 use super::password;
+
+/// What an item asks before it boots or opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// Nothing.
+    Open,
+    /// GRUB legacy: `p` and the global password first (a `lock`ed entry).
+    LegacyUnlock,
+    /// GRUB legacy: the entry's own password, now.
+    EntryPassword(Secret),
+    /// GRUB 2: a superuser's or one of these users' name and password.
+    Login(Vec<String>),
+}
 
 /// What has been unlocked so far (nothing, by default).
 #[derive(Debug, Default)]
@@ -41,19 +55,24 @@ impl Auth {
         }
     }
 
-    /// `Some(users)` when the item at `path` asks for a password before it boots or
-    /// opens: the users besides the superusers who may; `None` when it may go.
-    pub fn restriction(&self, ui: &MenuUi, path: &[usize]) -> Option<Vec<String>> {
-        if self.editing_allowed(ui) {
-            return None;
+    /// What the item at `path` asks before it boots or opens. Each item is checked
+    /// when it is booted or opened, so the items of a restricted submenu are reached
+    /// only through its check.
+    pub fn gate(&self, ui: &MenuUi, path: &[usize]) -> Gate {
+        let Some(r) = ui.restricted.iter().find(|r| r.path.as_slice() == path) else {
+            return Gate::Open;
+        };
+        if let Some(secret) = &r.password {
+            return Gate::EntryPassword(secret.clone());
         }
-        // Each item is checked when it is booted or opened, so the items of a
-        // restricted submenu are reached only through its check.
-        let r = ui.restricted.iter().find(|r| r.path.as_slice() == path)?;
-        if self.users.iter().any(|u| r.users.contains(u)) {
-            return None;
+        if self.editing_allowed(ui) || self.users.iter().any(|u| r.users.contains(u)) {
+            return Gate::Open;
         }
-        Some(r.users.clone())
+        match ui.lock {
+            MenuLock::Open => Gate::Open,
+            MenuLock::Legacy(_) => Gate::LegacyUnlock,
+            MenuLock::Users { .. } => Gate::Login(r.users.clone()),
+        }
     }
 
     /// GRUB legacy's `p`: whether `typed` is the password.
@@ -96,7 +115,7 @@ impl Auth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xlboot_config::{Restriction, Secret};
+    use xlboot_config::Restriction;
 
     fn grub2() -> MenuUi {
         MenuUi {
@@ -111,10 +130,12 @@ mod tests {
                 Restriction {
                     path: vec![0],
                     users: vec![],
+                    password: None,
                 },
                 Restriction {
                     path: vec![1],
                     users: vec!["alice".into()],
+                    password: None,
                 },
             ],
             ..MenuUi::default()
@@ -126,8 +147,8 @@ mod tests {
         let ui = grub2();
         let mut a = Auth::default();
         assert!(!a.editing_allowed(&ui));
-        assert_eq!(a.restriction(&ui, &[2]), None);
-        assert_eq!(a.restriction(&ui, &[1]), Some(vec!["alice".to_string()]));
+        assert_eq!(a.gate(&ui, &[2]), Gate::Open);
+        assert_eq!(a.gate(&ui, &[1]), Gate::Login(vec!["alice".to_string()]));
         // alice may boot entry 1 only; a wrong password or an unlisted user does nothing.
         assert!(!a
             .grub2_login(&ui, "alice", "wrong", &["alice".into()])
@@ -136,30 +157,43 @@ mod tests {
         assert!(a
             .grub2_login(&ui, "alice", "alicepw", &["alice".into()])
             .unwrap());
-        assert_eq!(a.restriction(&ui, &[1]), None);
-        assert!(a.restriction(&ui, &[0]).is_some());
+        assert_eq!(a.gate(&ui, &[1]), Gate::Open);
+        assert_eq!(a.gate(&ui, &[0]), Gate::Login(vec![]));
         assert!(!a.editing_allowed(&ui));
         assert!(a.grub2_login(&ui, "root", "rootpw", &[]).unwrap());
         assert!(a.editing_allowed(&ui));
-        assert_eq!(a.restriction(&ui, &[0]), None);
+        assert_eq!(a.gate(&ui, &[0]), Gate::Open);
     }
 
     #[test]
     fn legacy_p_unlocks() {
         let ui = MenuUi {
             lock: MenuLock::Legacy(Secret::Plain("pw".into())),
-            restricted: vec![Restriction {
-                path: vec![1],
-                users: vec![],
-            }],
+            restricted: vec![
+                Restriction {
+                    path: vec![1],
+                    users: vec![],
+                    password: None,
+                },
+                Restriction {
+                    path: vec![2],
+                    users: vec![],
+                    password: Some(Secret::Plain("own".into())),
+                },
+            ],
             ..MenuUi::default()
         };
         let mut a = Auth::default();
         assert!(a.is_legacy(&ui) && !a.editing_allowed(&ui));
-        assert!(a.restriction(&ui, &[1]).is_some());
+        assert_eq!(a.gate(&ui, &[1]), Gate::LegacyUnlock);
         assert!(!a.legacy_login(&ui, "nope").unwrap());
         assert!(a.legacy_login(&ui, "pw").unwrap());
         assert!(a.editing_allowed(&ui) && !a.is_legacy(&ui));
-        assert_eq!(a.restriction(&ui, &[1]), None);
+        assert_eq!(a.gate(&ui, &[1]), Gate::Open);
+        // An entry's own password is asked whatever was unlocked.
+        assert_eq!(
+            a.gate(&ui, &[2]),
+            Gate::EntryPassword(Secret::Plain("own".into()))
+        );
     }
 }

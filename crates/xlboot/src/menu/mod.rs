@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use xlboot_config::{BootSpec, EntryPath, FilePath, Menu, MenuItem, TimeoutStyle};
 
-use self::auth::Auth;
+use self::auth::{Auth, Gate};
 use self::countdown::Countdown;
 pub use self::countdown::ForeverWait;
 use self::editor::{EntryEditor, LineEditor};
@@ -469,16 +469,32 @@ impl Session<'_> {
     /// Whether the item at `path` may be booted or opened, asking for a password if
     /// the config restricts it.
     fn may_open(&mut self, term: &mut Terminal<'_>, path: &[usize]) -> Result<bool, String> {
-        let ui = &self.menu.ui;
-        let Some(users) = self.auth.restriction(ui, path) else {
-            return Ok(true);
-        };
-        if self.auth.is_legacy(ui) {
-            self.message =
-                Some("This entry is locked: press `p' and enter the password first.".into());
-            return Ok(false);
+        match self.auth.gate(&self.menu.ui, path) {
+            Gate::Open => Ok(true),
+            Gate::LegacyUnlock => {
+                self.message =
+                    Some("This entry is locked: press `p' and enter the password first.".into());
+                Ok(false)
+            }
+            Gate::EntryPassword(secret) => {
+                let Some(typed) = self.prompt(term, "Password:", true)? else {
+                    return Ok(false);
+                };
+                match password::matches(&secret, &typed) {
+                    Ok(true) => Ok(true),
+                    Ok(false) => {
+                        self.message =
+                            Some("Error 32: Must be authenticated (wrong password).".into());
+                        Ok(false)
+                    }
+                    Err(m) => {
+                        self.message = Some(format!("The password cannot be checked: {m}."));
+                        Ok(false)
+                    }
+                }
+            }
+            Gate::Login(users) => self.login(term, &users),
         }
-        self.login(term, &users)
     }
 
     /// GRUB 2's prompt: a user name and a password; `allowed` are the users besides
