@@ -36,6 +36,16 @@ impl<T: BlockDevice + ?Sized> BlockDevice for alloc::rc::Rc<T> {
     }
 }
 
+/// A device chosen at run time (a raw file, a qcow2 or VHD image over it).
+impl<T: BlockDevice + ?Sized> BlockDevice for alloc::boxed::Box<T> {
+    fn size(&self) -> u64 {
+        (**self).size()
+    }
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), IoError> {
+        (**self).read_exact_at(offset, buf)
+    }
+}
+
 /// Why a read failed. Offsets are those of the device the read was made on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IoError {

@@ -27,6 +27,7 @@
 extern crate alloc;
 
 pub mod block;
+pub mod block_cache;
 
 pub use block::{BlockDevice, IoError, Window};
 mod bytes;

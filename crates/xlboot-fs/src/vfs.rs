@@ -94,6 +94,26 @@ pub trait FileSystem {
             "in-place writes are not supported on this filesystem",
         )))
     }
+
+    /// Where the bytes of regular file `node` from `offset` lie on the volume exactly as
+    /// the file holds them, so that a caller with the volume's bytes at hand can copy
+    /// them without passing them through this reader (an in-kernel copy of a kernel or
+    /// initrd out of a raw image). `Some((volume offset, length))`: the first `length`
+    /// bytes from `offset` (at least 1, at most `max`, never past the end of the file)
+    /// are one run of plain data inside the volume, and [`FileSystem::read_at`] would
+    /// return those very bytes. `None` when they are not stored as they read (a hole,
+    /// inline, compressed or encrypted data, a journal replayed in memory that may hold
+    /// a newer copy), when `offset` is at or past the end, or when the reader cannot
+    /// tell: the caller then reads them with `read_at`. The default says `None`.
+    fn stored_run(
+        &self,
+        node: NodeId,
+        offset: u64,
+        max: u64,
+    ) -> Result<Option<(u64, u64)>, FsError> {
+        let _ = (node, offset, max);
+        Ok(None)
+    }
 }
 
 /// The entry count a [`FileSystem::read_dir`] hands out, held against the caller's

@@ -524,7 +524,7 @@ fn decide_and_copy(
             }
         }
         Some(copies) => {
-            let copied = copy_out(&guest, &choice, copies, opts, diag)?;
+            let copied = copy_out(&guest, disk, &choice, copies, opts, diag)?;
             Outcome::Boot {
                 kernel: None,
                 ramdisk: if copied {
@@ -565,20 +565,40 @@ fn checked_args(choice: &Choice, opts: &Options, given_kernel: bool) -> Result<S
 /// The kernel is looked at first when the options ask (see [`kernel_check`]).
 fn copy_out(
     guest: &Guest<'_>,
+    disk: &GuestDisk,
     choice: &Choice,
     copies: &Copies,
     opts: &Options,
     diag: &Diag,
 ) -> Result<bool, String> {
     let spec = &choice.spec;
+    // A partition of the first disk (or the whole of it) of a raw image or block
+    // device: its bytes are the file's, `start` bytes in, and stored runs of a file
+    // on it can be copied by the kernel. Not an md array or LV (assembled by xlboot),
+    // nor a qcow2 or VHD image (a guest offset is not a file offset there).
+    let raw_volume = |f: &FilePath| {
+        let image = disk.raw_image()?;
+        let volume = guest.volume(&f.device)?;
+        (volume.name == "hd0" || volume.name.starts_with("hd0,")).then_some(copy::RawVolume {
+            image,
+            start: volume.start,
+        })
+    };
+    let mut copier = copy::Copier::new();
     let kernel = guest
         .find(&spec.kernel)
         .map_err(|e| format!("kernel: {e}"))?;
-    let mut kfile = &copies.kernel;
     let n = if kernel_check::wanted(opts) {
+        let mut kfile = &copies.kernel;
         kernel_check::hand_over(&kernel, &spec.kernel, &choice.title, &mut kfile, opts, diag)?
     } else {
-        copy::append(&kernel, &mut kfile, opts.budgets.max_kernel)
+        copier
+            .append(
+                &kernel,
+                raw_volume(&spec.kernel).as_ref(),
+                &copies.kernel,
+                opts.budgets.max_kernel,
+            )
             .map_err(|e| copy_error(e, &spec.kernel))?
     };
     diag.debug(format_args!(
@@ -595,13 +615,18 @@ fn copy_out(
         .iter()
         .map(|f| guest.find(f).map_err(|e| format!("initrd: {e}")))
         .collect::<Result<_, _>>()?;
-    let mut rfile = &copies.ramdisk;
     let mut total = 0u64;
     for (i, (f, name)) in found.iter().zip(&spec.initrds).enumerate() {
         if i > 0 {
-            total = copy::pad_to_4(&mut rfile, total).map_err(|e| copy_error(e, name))?;
+            total = copy::pad_to_4(&mut &copies.ramdisk, total).map_err(|e| copy_error(e, name))?;
         }
-        let n = copy::append(f, &mut rfile, opts.budgets.max_initrd.saturating_sub(total))
+        let n = copier
+            .append(
+                f,
+                raw_volume(name).as_ref(),
+                &copies.ramdisk,
+                opts.budgets.max_initrd.saturating_sub(total),
+            )
             .map_err(|e| copy_error(e, name))?;
         total += n;
         diag.debug(format_args!(

@@ -10,6 +10,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 
+use xlboot_disk::block_cache::BlockCache;
 use xlboot_disk::{qcow2, vhd, BlockDevice, IoError};
 
 /// A raw disk image or block device, opened read-only, with a budget of bytes that may
@@ -53,6 +54,17 @@ impl DiskImage {
     pub fn file(&self) -> &File {
         &self.file
     }
+
+    /// Counts `len` more bytes read against the budget: by
+    /// [`BlockDevice::read_exact_at`], or by the kernel for an in-kernel copy.
+    pub fn charge(&self, len: u64) -> Result<(), IoError> {
+        let read = self.read.get().saturating_add(len);
+        if read > self.budget {
+            return Err(IoError::Budget { limit: self.budget });
+        }
+        self.read.set(read);
+        Ok(())
+    }
 }
 
 impl BlockDevice for DiskImage {
@@ -62,11 +74,7 @@ impl BlockDevice for DiskImage {
 
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), IoError> {
         xlboot_disk::block::check_range(offset, buf.len(), self.size)?;
-        let read = self.read.get().saturating_add(buf.len() as u64);
-        if read > self.budget {
-            return Err(IoError::Budget { limit: self.budget });
-        }
-        self.read.set(read);
+        self.charge(buf.len() as u64)?;
         self.file.read_exact_at(buf, offset).map_err(|e| {
             if e.kind() == io::ErrorKind::UnexpectedEof {
                 // The file shrank under us.
@@ -134,7 +142,9 @@ pub const MAX_BACKING_CHAIN: usize = 8;
 
 /// The guest's disk as the guest sees it, over one or more open files (a qcow2 image
 /// and its backing chain). The files stay open, and their descriptors are what the
-/// sandboxed child may keep.
+/// sandboxed child may keep. Small reads of the view go through a bounded cache of
+/// its blocks (`xlboot_disk::block_cache`): filesystem metadata is read again and
+/// again, and under a compressed qcow2 cluster each read would decompress it anew.
 pub struct GuestDisk {
     files: Vec<Rc<DiskImage>>,
     view: Box<dyn BlockDevice>,
@@ -153,10 +163,16 @@ impl GuestDisk {
     /// only kind `--update-grubenv` writes, since a guest offset of a qcow2 or VHD
     /// image is not an offset in its file.
     pub fn raw_file(&self) -> Option<&File> {
+        self.raw_image().map(DiskImage::file)
+    }
+
+    /// The image itself when the guest's view is the file's bytes (a raw disk), so
+    /// that a guest offset is an offset in the file.
+    pub fn raw_image(&self) -> Option<&DiskImage> {
         self.files
             .first()
             .filter(|_| self.format == ImageFormat::Raw)
-            .map(|f| f.file())
+            .map(|f| &**f)
     }
 
     /// How the disk is read, for `--debug`: `qcow2 (from its header), 2 files, the
@@ -271,7 +287,7 @@ pub fn open_guest_disk(path: &Path, policy: &OpenPolicy) -> Result<GuestDisk, St
     };
     Ok(GuestDisk {
         files,
-        view,
+        view: Box::new(BlockCache::new(view)),
         format,
         given: policy.format.is_some(),
     })

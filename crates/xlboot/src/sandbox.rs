@@ -360,6 +360,10 @@ fn seccomp_allow_list() -> Result<(), String> {
         libc::SYS_write,
         libc::SYS_writev,
         libc::SYS_pwrite64,
+        // In-kernel copies of a kernel or initrd from the disk to its copy, both
+        // descriptors already held (see copy.rs).
+        libc::SYS_copy_file_range,
+        libc::SYS_sendfile,
         libc::SYS_lseek,
         libc::SYS_close,
         libc::SYS_brk,

@@ -540,6 +540,51 @@ impl<D: BlockDevice> FileSystem for Ext4<D> {
             })
     }
 
+    /// Plain data blocks of an extent-mapped or block-mapped regular file, on a
+    /// filesystem whose journal was not replayed in memory (a replayed journal may hold
+    /// a newer copy of any block, data blocks included with `data=journal`).
+    fn stored_run(
+        &self,
+        node: NodeId,
+        offset: u64,
+        max: u64,
+    ) -> Result<Option<(u64, u64)>, FsError> {
+        if self.sb.needs_recovery || self.dev.replayed_blocks() > 0 {
+            return Ok(None);
+        }
+        let i = self.node(node)?;
+        let ino = i.ino;
+        if i.kind() != FileKind::Regular {
+            return Err(FsError::WrongKind(format!(
+                "ext4 inode {ino} is not a regular file"
+            )));
+        }
+        i.check_readable()?;
+        let want = i.size.saturating_sub(offset).min(max);
+        if i.inline_tail.is_some() || want == 0 {
+            return Ok(None);
+        }
+        let bs = u64::from(self.sb.block_size);
+        // bs is a power of two >= 1024: the divisions cannot fail.
+        let lblk = offset.checked_div(bs).unwrap_or(0);
+        let in_blk = offset.checked_rem(bs).unwrap_or(0);
+        let blocks = in_blk.saturating_add(want).div_ceil(bs);
+        let run = self.map_run(&i, lblk, blocks, &mut Vec::new())?;
+        let Some(phys) = run.phys else {
+            return Ok(None);
+        };
+        let len = run.len.saturating_mul(bs).saturating_sub(in_blk).min(want);
+        phys.checked_mul(bs)
+            .and_then(|b| b.checked_add(in_blk))
+            .filter(|at| at.checked_add(len).is_some_and(|e| e <= self.dev.size()))
+            .map(|at| Some((at, len)))
+            .ok_or_else(|| {
+                FsError::Corrupt(format!(
+                    "ext4: inode {ino}: data block {phys} lies outside the volume"
+                ))
+            })
+    }
+
     fn read_dir(
         &self,
         dir: NodeId,
