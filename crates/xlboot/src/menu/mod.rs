@@ -418,7 +418,8 @@ impl Session<'_> {
             Key::Esc if self.levels.len() > 1 => {
                 self.levels.pop();
             }
-            Key::Enter | Key::Right | Key::Ctrl('x') => return self.enter(term),
+            // As GRUB 2's menu: Right and Ctrl-F choose too.
+            Key::Enter | Key::Right | Key::Ctrl('f') => return self.enter(term),
             Key::Char('e') => return self.edit(term),
             Key::Char('a') => return self.append(term),
             Key::Char('c') => return self.command_line(term),
