@@ -725,7 +725,8 @@ pub static OPTIONS: &[OptSpec] = &[
         short: None,
         value: Value::None,
         help: "Explain each decision on stderr, one line each (libxl keeps them in \
-               /var/log/xen/bootloader.N.log).",
+               /var/log/xen/bootloader.N.log), including what the chosen kernel is: \
+               container, compressor, version, Xen notes, PV/PVH capability.",
         section: Section::Info,
         hidden: false,
         action: Action::Set(|o, _| {
