@@ -363,3 +363,45 @@ fn boot_options_are_refused_by_inspect_and_json_by_boot() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+#[test]
+fn json_report_of_a_qcow2_image_made_by_qemu_img() {
+    if Command::new("qemu-img").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("XLBOOT_REQUIRE_TOOLS").is_none(),
+            "qemu-img is required"
+        );
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("xlboot-inspect-qcow2-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let qcow2 = dir.join("demo.qcow2");
+    let raw = fixtures().join("demo.img");
+    let out = Command::new("qemu-img")
+        .args(["convert", "-O", "qcow2"])
+        .arg(&raw)
+        .arg(&qcow2)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = inspect_json(&qcow2);
+    let disk = &r["disks"][0];
+    assert_eq!(disk["format"], "qcow2");
+    assert_eq!(disk["files"], 1);
+    assert_eq!(disk["size"], fs::metadata(&raw).unwrap().len());
+    assert_eq!(r["complete"], true);
+    let d = entries(&r["menu"]["items"])
+        .into_iter()
+        .find(|e| e["default"] == true)
+        .unwrap();
+    assert_eq!(
+        d["boot"]["kernel"]["sha256"],
+        expect("demo", "kernel_sha256")
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
