@@ -241,6 +241,9 @@ _xlboot() {{
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W '{words}' -- \"$cur\"))
         [[ ${{COMPREPLY[0]}} == *= ]] && compopt -o nospace
+    elif [[ $COMP_CWORD -eq 1 ]]; then
+        # The first word may be the inspect command instead of an option or the disk.
+        COMPREPLY=($(compgen -W inspect -- \"$cur\") $(compgen -f -- \"$cur\"))
     else
         COMPREPLY=($(compgen -f -- \"$cur\"))
     fi
@@ -287,8 +290,11 @@ pub fn zsh() -> String {
 
 /// fish completions (`complete -c xlboot ...` lines).
 pub fn fish() -> String {
-    let mut s =
-        String::from("# fish completion for xlboot (generated from xlboot's option table)\n");
+    let mut s = String::from(
+        "# fish completion for xlboot (generated from xlboot's option table)\n\
+         complete -c xlboot -n __fish_use_subcommand -a inspect \
+         -d 'Report what the disk holds instead of booting it'\n",
+    );
     for o in shown() {
         write!(s, "complete -c xlboot").ok();
         if let Some(c) = o.short {
