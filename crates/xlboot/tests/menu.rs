@@ -496,9 +496,28 @@ fn quiet_and_entry_never_show_the_menu() {
     }
 }
 
+/// A test image, removed with its directory when dropped.
+struct TempImage {
+    dir: PathBuf,
+    image: PathBuf,
+}
+
+impl std::ops::Deref for TempImage {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.image
+    }
+}
+
+impl Drop for TempImage {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// A whole-disk ext4 image made by `mke2fs -d` from `files` (path, bytes) plus the
 /// fixtures' real Debian kernel as `/boot/vmlinuz`.
-fn ext4_image(name: &str, files: &[(&str, Vec<u8>)]) -> PathBuf {
+fn ext4_image(name: &str, files: &[(&str, Vec<u8>)]) -> TempImage {
     let base = std::env::temp_dir().join(format!("xlboot-menu-img-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&base);
     let root = base.join("root");
@@ -522,7 +541,7 @@ fn ext4_image(name: &str, files: &[(&str, Vec<u8>)]) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    image
+    TempImage { dir: base, image }
 }
 
 /// The real Debian kernel the images carry.
@@ -549,7 +568,7 @@ fn grub_pbkdf2(password: &str) -> String {
 /// A GRUB 2 config locked by `superusers`: root (PBKDF2) is the superuser, alice
 /// (plain) may boot the entry that lists her, one entry is unrestricted; the default
 /// is the superuser-only entry.
-fn grub2_locked_image(timeout: &str) -> PathBuf {
+fn grub2_locked_image(timeout: &str) -> TempImage {
     let cfg = format!(
         "set superusers=\"root\"\n\
          password_pbkdf2 root {}\n\
