@@ -380,10 +380,7 @@ pub struct MemHost {
 pub const CONFIG_DEVICE: &str = "hd0,msdos1";
 
 fn fp(device: &str, path: &str) -> FilePath {
-    FilePath {
-        device: device.to_string(),
-        path: path.to_string(),
-    }
+    FilePath::new(device, path)
 }
 
 impl MemHost {

@@ -78,6 +78,15 @@ pub const CONFIG_PATHS: &[(&str, ConfigKind)] = &[
     ("/etc/lilo.conf", ConfigKind::Lilo),
 ];
 
+/// On a btrfs volume with none of [`CONFIG_PATHS`] at its top level and a default
+/// subvolume other than the top level, this is looked for inside the default
+/// subvolume first: openSUSE's and SLES's GRUB (snapper's bootable snapshots) starts
+/// paths there (`grub2-install` writes `set btrfs_relative_path='y'` into the core
+/// image, with the prefix `/boot/grub2`), so after `snapper rollback` it reads the
+/// config of the snapshot made default. Upstream GRUB never does (Debian and Ubuntu
+/// name their directory `grub`, and are found below).
+pub const DEFAULT_SUBVOLUME_GRUB_PATH: &str = "/boot/grub2/grub.cfg";
+
 /// On a btrfs volume with none of [`CONFIG_PATHS`] at its top level, these are looked
 /// for under each top-level directory: GRUB reads btrfs from the top-level subvolume,
 /// and `grub-install` sets its prefix to where `/boot/grub` really is, which for a

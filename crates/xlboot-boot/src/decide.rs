@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 
 use xlboot_config::bls::loader_conf::LoaderConf;
 use xlboot_config::grub2::{self, EvalContext};
-use xlboot_config::{BootSpec, ConfigHost, Entry, EntryPath, FilePath, Menu};
+use xlboot_config::{BootSpec, ConfigHost, Entry, EntryPath, FilePath, Menu, PathRoot};
 
 use crate::config_search::{self, ConfigKind, BLS_DIRS, CONFIG_PATHS};
 use crate::error::{BootError, ErrorKind};
@@ -113,6 +113,7 @@ impl<'g, 'd> Decider<'g, 'd> {
         let on = |path: &str| FilePath {
             device: volume.to_string(),
             path: path.to_string(),
+            root: Default::default(),
         };
         let exists = |file: &FilePath| match self.guest.file_size(file) {
             Ok(found) => Ok(found.is_some()),
@@ -126,6 +127,17 @@ impl<'g, 'd> Decider<'g, 'd> {
             }
         }
         if out.len() == before && self.is_btrfs(volume) {
+            let suse = FilePath {
+                device: volume.to_string(),
+                path: config_search::DEFAULT_SUBVOLUME_GRUB_PATH.to_string(),
+                root: PathRoot::DefaultSubvolume,
+            };
+            if self.default_subvolume_is_not_top(volume) && exists(&suse)? {
+                out.push(FoundConfig {
+                    file: suse,
+                    kind: ConfigKind::Grub2,
+                });
+            }
             for file in self.subvolume_grub_configs(volume)? {
                 out.push(FoundConfig {
                     file,
@@ -178,12 +190,24 @@ impl<'g, 'd> Decider<'g, 'd> {
             .is_some_and(|fs| fs.info().fs_type == "btrfs")
     }
 
+    /// Whether a btrfs volume's default subvolume is another one than the top level.
+    fn default_subvolume_is_not_top(&self, volume: &str) -> bool {
+        self.guest
+            .volumes
+            .iter()
+            .find(|v| v.name == volume)
+            .and_then(|v| v.fs.as_ref().ok())
+            .and_then(|fs| fs.default_root().ok().map(|d| d != fs.root()))
+            .unwrap_or(false)
+    }
+
     /// GRUB 2 configs inside the top-level directories of a btrfs volume (see
     /// [`config_search::BTRFS_SUBVOLUME_GRUB_PATHS`]), in listing order.
     fn subvolume_grub_configs(&self, volume: &str) -> Result<Vec<FilePath>, BootError> {
         let top = FilePath {
             device: volume.to_string(),
             path: "/".to_string(),
+            root: Default::default(),
         };
         let io =
             |e: xlboot_config::HostError| BootError::new(ErrorKind::Io, format!("{top}: {}", e.0));
@@ -198,6 +222,7 @@ impl<'g, 'd> Decider<'g, 'd> {
                 let file = FilePath {
                     device: volume.to_string(),
                     path: format!("/{name}{path}"),
+                    root: Default::default(),
                 };
                 match self.guest.file_size(&file) {
                     Ok(Some(_)) => found.push(file),
@@ -291,6 +316,7 @@ impl<'g, 'd> Decider<'g, 'd> {
             let file = FilePath {
                 device: dir.device.clone(),
                 path: format!("{}/{name}", dir.path),
+                root: Default::default(),
             };
             if let Some(text) = self.guest.read_file(&file, MAX_ENTRY_FILE).map_err(io)? {
                 files.push((name, text));
@@ -387,12 +413,14 @@ impl<'g, 'd> Decider<'g, 'd> {
         let beside = FilePath {
             device: dir.device.clone(),
             path: config_search::loader_conf_for(&dir.path),
+            root: Default::default(),
         };
         let candidates =
             core::iter::once(beside).chain(self.guest.volumes.iter().filter(|v| v.fs.is_ok()).map(
                 |v| FilePath {
                     device: v.name.clone(),
                     path: config_search::LOADER_CONF.to_string(),
+                    root: Default::default(),
                 },
             ));
         for file in candidates {
@@ -422,27 +450,80 @@ impl<'g, 'd> Decider<'g, 'd> {
         crate::grubenv_update::plan(self.guest, &self.env_saves.for_boot(path))
     }
 
-    /// `--kernel`: the first volume with a filesystem, the given paths.
-    pub fn given_kernel(&self, kernel: &str, ramdisk: Option<&str>) -> Result<Choice, BootError> {
+    /// `--kernel`: the given paths on the first volume with a filesystem, as pygrub
+    /// reads them; a path not there is looked up in the guest's root namespace (its
+    /// `/etc/fstab`, btrfs subvolumes included), as the running guest names files:
+    /// on a btrfs root in a subvolume, `/boot/vmlinuz` is inside that subvolume.
+    pub fn given_kernel(
+        &mut self,
+        kernel: &str,
+        ramdisk: Option<&str>,
+    ) -> Result<Choice, BootError> {
         let volume = self
             .guest
             .volumes
             .iter()
             .find(|v| v.fs.is_ok())
             .ok_or_else(|| self.no_filesystem())?;
-        let on_volume = |path: &str| FilePath {
-            device: volume.name.clone(),
-            path: path.to_string(),
+        let device = volume.name.clone();
+        let mut ns: Option<Option<RootNamespace>> = None;
+        let mut locate = |path: &str, notes: &mut Vec<String>| -> Result<FilePath, BootError> {
+            let plain = FilePath {
+                device: device.clone(),
+                path: path.to_string(),
+                root: PathRoot::Top,
+            };
+            let there = self
+                .guest
+                .file_size(&plain)
+                .map_err(|e| BootError::new(ErrorKind::Io, format!("{plain}: {e}")))?;
+            if there.is_some() || !path.starts_with('/') {
+                return Ok(plain);
+            }
+            if ns.is_none() {
+                ns = Some(RootNamespace::read(self.guest)?);
+            }
+            let found = match ns.as_ref().and_then(Option::as_ref) {
+                Some(ns) => ns.resolve(self.guest, path)?,
+                None => None,
+            };
+            Ok(match found {
+                Some(f) => {
+                    notes.push(format!(
+                        "{path}: not on ({device}); found through the guest's /etc/fstab in {f}{}",
+                        describe_root(&f.root)
+                    ));
+                    f
+                }
+                None => plain,
+            })
         };
+        let mut notes = Vec::new();
+        let kernel_file = locate(kernel, &mut notes)?;
+        let initrds = match ramdisk {
+            Some(r) => alloc::vec![locate(r, &mut notes)?],
+            None => Vec::new(),
+        };
+        self.notes.append(&mut notes);
         Ok(Choice {
             title: format!("--kernel={kernel}"),
             path: None,
             spec: BootSpec {
-                kernel: on_volume(kernel),
-                initrds: ramdisk.into_iter().map(on_volume).collect(),
+                kernel: kernel_file,
+                initrds,
                 args: String::new(),
             },
         })
+    }
+}
+
+/// Where a path starts, for notes: nothing for a filesystem's root.
+pub fn describe_root(root: &PathRoot) -> String {
+    match root {
+        PathRoot::Top => String::new(),
+        PathRoot::DefaultSubvolume => String::from(" (in the default subvolume)"),
+        PathRoot::Subvolume { path, .. } => format!(" (in subvolume {path})"),
+        PathRoot::SubvolumeId(id) => format!(" (in subvolume id {id})"),
     }
 }
 

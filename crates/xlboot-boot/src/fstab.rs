@@ -10,7 +10,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use xlboot_config::{ConfigHost, FilePath};
+use xlboot_config::{ConfigHost, FilePath, PathRoot};
 
 use crate::error::{BootError, ErrorKind};
 use crate::guest::{Guest, MAX_CONFIG_FILE};
@@ -25,6 +25,34 @@ pub struct FstabEntry {
     pub spec: String,
     /// The second field, with fstab's octal escapes (`\040` for a space) decoded.
     pub mount_point: String,
+    /// The fourth field (mount options), empty when absent.
+    pub options: String,
+}
+
+impl FstabEntry {
+    /// The btrfs subvolume its options name: `subvol=` (a path from the top level;
+    /// the kernel takes it from there whether or not it starts with `/`) or
+    /// `subvolid=`; the last one given wins, as in the kernel's option parser.
+    pub fn subvolume(&self) -> Option<PathRoot> {
+        let mut found = None;
+        for o in self.options.split(',') {
+            if let Some(p) = o.strip_prefix("subvol=") {
+                found = Some(PathRoot::Subvolume {
+                    path: p.trim_start_matches('/').to_string(),
+                    or_in_default: false,
+                });
+            } else if let Some(n) = o.strip_prefix("subvolid=") {
+                found = n.parse().ok().map(|id: u64| {
+                    if id == 0 {
+                        PathRoot::DefaultSubvolume
+                    } else {
+                        PathRoot::SubvolumeId(id)
+                    }
+                });
+            }
+        }
+        found
+    }
 }
 
 /// Parses fstab text: `#` comments and blank lines skipped, fields split on blanks,
@@ -41,6 +69,7 @@ pub fn parse(text: &[u8]) -> Result<Vec<FstabEntry>, BootError> {
         let (Some(spec), Some(mount_point)) = (fields.next(), fields.next()) else {
             continue;
         };
+        let options = fields.nth(1).unwrap_or_default();
         if entries.len() >= MAX_FSTAB_ENTRIES {
             return Err(BootError::new(
                 ErrorKind::Limit,
@@ -50,6 +79,7 @@ pub fn parse(text: &[u8]) -> Result<Vec<FstabEntry>, BootError> {
         entries.push(FstabEntry {
             spec: unescape(spec),
             mount_point: unescape(mount_point),
+            options: unescape(options),
         });
     }
     Ok(entries)
@@ -85,11 +115,50 @@ fn unescape(field: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// One mounted filesystem: where, which volume, and which tree of it (a btrfs
+/// subvolume).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Mount {
+    point: String,
+    device: String,
+    root: PathRoot,
+}
+
 /// Where the guest's filesystems are mounted, as its fstab says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RootNamespace {
-    /// (mount point, GRUB device name), longest mount points first.
-    mounts: Vec<(String, String)>,
+    /// Longest mount points first.
+    mounts: Vec<Mount>,
+}
+
+/// Most top-level subvolumes of a btrfs volume looked into for `/etc/fstab`.
+const MAX_TOP_LEVEL: usize = 1024;
+
+/// Where the root filesystem of a volume may be, in the order it is looked for:
+/// the filesystem's root; on btrfs, the default subvolume first (the kernel mounts
+/// it when no `subvol=` is given, as openSUSE does), then each subvolume at the top
+/// level (Debian's and Ubuntu's `@`, Fedora's `root`, mounted with
+/// `rootflags=subvol=`).
+fn root_candidates(fs: &dyn xlboot_fs::FileSystem) -> Result<Vec<PathRoot>, BootError> {
+    if !fs.has_subvolumes() {
+        return Ok(alloc::vec![PathRoot::Top]);
+    }
+    let mut out = alloc::vec![PathRoot::DefaultSubvolume];
+    let io = |e: xlboot_fs::FsError| BootError::new(ErrorKind::Io, e.to_string());
+    let mut names = Vec::new();
+    fs.read_dir(fs.root(), MAX_TOP_LEVEL, &mut |name, node| {
+        if fs.is_subvolume_root(node) {
+            names.push(String::from_utf8_lossy(name).into_owned());
+        }
+        core::ops::ControlFlow::Continue(())
+    })
+    .map_err(io)?;
+    out.extend(names.into_iter().map(|path| PathRoot::Subvolume {
+        path,
+        or_in_default: false,
+    }));
+    out.push(PathRoot::Top);
+    Ok(out)
 }
 
 impl RootNamespace {
@@ -98,47 +167,80 @@ impl RootNamespace {
     /// Entries naming nothing on this disk (swap, tmpfs, network shares, other disks)
     /// are left out. `Ok(None)` when no volume has an fstab.
     pub fn read(guest: &Guest<'_>) -> Result<Option<RootNamespace>, BootError> {
-        for v in guest.volumes.iter().filter(|v| v.fs.is_ok()) {
-            let file = FilePath {
-                device: v.name.clone(),
-                path: "/etc/fstab".to_string(),
-            };
-            let Some(text) = guest
-                .read_file(&file, MAX_CONFIG_FILE)
-                .map_err(|e| BootError::new(ErrorKind::Io, e.0))?
-            else {
-                continue;
-            };
-            let mut mounts: Vec<(String, String)> = Vec::new();
-            for entry in parse(&text)? {
-                if !entry.mount_point.starts_with('/') {
-                    continue;
-                }
-                let device = if entry.mount_point == "/" {
-                    resolve_spec(guest, &entry.spec).or_else(|| Some(v.name.clone()))
-                } else {
-                    resolve_spec(guest, &entry.spec)
+        for v in guest.volumes.iter() {
+            let Ok(fs) = v.fs.as_ref() else { continue };
+            for root in root_candidates(fs.as_ref())? {
+                let file = FilePath {
+                    device: v.name.clone(),
+                    path: "/etc/fstab".to_string(),
+                    root: root.clone(),
                 };
-                if let Some(device) = device {
-                    let mp = entry.mount_point.trim_end_matches('/');
-                    let mp = if mp.is_empty() { "/" } else { mp };
-                    mounts.push((mp.to_string(), device));
-                }
+                let Some(text) = guest
+                    .read_file(&file, MAX_CONFIG_FILE)
+                    .map_err(|e| BootError::new(ErrorKind::Io, e.0))?
+                else {
+                    continue;
+                };
+                return Ok(Some(Self::from_fstab(guest, &parse(&text)?, &v.name, root)));
             }
-            if !mounts.iter().any(|(mp, _)| mp == "/") {
-                mounts.push(("/".to_string(), v.name.clone()));
-            }
-            // Longest first, so the deepest mount point covering a path wins.
-            mounts.sort_by_key(|m| core::cmp::Reverse(m.0.len()));
-            return Ok(Some(RootNamespace { mounts }));
         }
         Ok(None)
+    }
+
+    /// The namespace an fstab describes, read from volume `device` at `root` (which
+    /// is therefore `/`, unless the fstab names a subvolume for `/` on that volume).
+    fn from_fstab(
+        guest: &Guest<'_>,
+        entries: &[FstabEntry],
+        device: &str,
+        root: PathRoot,
+    ) -> RootNamespace {
+        let mut mounts: Vec<Mount> = Vec::new();
+        for entry in entries {
+            if !entry.mount_point.starts_with('/') {
+                continue;
+            }
+            let point = entry.mount_point.trim_end_matches('/');
+            let point = if point.is_empty() { "/" } else { point };
+            let resolved = resolve_spec(guest, &entry.spec);
+            let (dev, tree) = if point == "/" {
+                let dev = resolved.unwrap_or_else(|| device.to_string());
+                let tree = match entry.subvolume() {
+                    Some(t) if dev == device => t,
+                    _ => root.clone(),
+                };
+                (dev, tree)
+            } else {
+                let Some(dev) = resolved else { continue };
+                // A btrfs mounted without subvol= gets the default subvolume.
+                (dev, entry.subvolume().unwrap_or(PathRoot::DefaultSubvolume))
+            };
+            mounts.push(Mount {
+                point: point.to_string(),
+                device: dev,
+                root: tree,
+            });
+        }
+        if !mounts.iter().any(|m| m.point == "/") {
+            mounts.push(Mount {
+                point: "/".to_string(),
+                device: device.to_string(),
+                root,
+            });
+        }
+        // Longest first, so the deepest mount point covering a path wins.
+        mounts.sort_by_key(|m| core::cmp::Reverse(m.point.len()));
+        RootNamespace { mounts }
     }
 
     /// A namespace with one filesystem, mounted on `/` (a guest without an fstab).
     pub fn single(device: &str) -> RootNamespace {
         RootNamespace {
-            mounts: alloc::vec![("/".to_string(), device.to_string())],
+            mounts: alloc::vec![Mount {
+                point: "/".to_string(),
+                device: device.to_string(),
+                root: PathRoot::Top,
+            }],
         }
     }
 
@@ -173,7 +275,11 @@ impl RootNamespace {
             };
             let rel: Vec<&str> = loc.path.split('/').filter(|c| !c.is_empty()).collect();
             let base = comps.len().saturating_sub(rel.len());
-            let mut node = fs.root();
+            let mut node = match guest.start(fs.as_ref(), &loc.root) {
+                Ok(n) => n,
+                Err(xlboot_fs::FsError::NotFound(_)) => return Ok(None),
+                Err(e) => return Err(err(ErrorKind::Io, e.to_string())),
+            };
             for (i, name) in rel.iter().enumerate() {
                 let io = |e: xlboot_fs::FsError| err(ErrorKind::Io, e.to_string());
                 let Some(child) = fs.lookup(node, name.as_bytes()).map_err(io)? else {
@@ -226,19 +332,20 @@ impl RootNamespace {
         if !path.starts_with('/') {
             return None;
         }
-        self.mounts.iter().find_map(|(mp, device)| {
-            let rest = if mp == "/" {
+        self.mounts.iter().find_map(|m| {
+            let rest = if m.point == "/" {
                 Some(path)
             } else {
-                path.strip_prefix(mp.as_str())
+                path.strip_prefix(m.point.as_str())
             }?;
             if !(rest.is_empty() || rest.starts_with('/')) {
                 return None;
             }
             let rest = if rest.is_empty() { "/" } else { rest };
             Some(FilePath {
-                device: device.clone(),
+                device: m.device.clone(),
                 path: rest.to_string(),
+                root: m.root.clone(),
             })
         })
     }
@@ -343,10 +450,37 @@ mod tests {
             e[1],
             FstabEntry {
                 spec: "LABEL=my boot".into(),
-                mount_point: "/boot".into()
+                mount_point: "/boot".into(),
+                options: "defaults".into(),
             }
         );
         assert_eq!(e[2].mount_point, "none");
+    }
+
+    #[test]
+    fn subvolume_options_as_the_kernel_reads_them() {
+        let e = |o: &str| FstabEntry {
+            spec: "UUID=x".into(),
+            mount_point: "/".into(),
+            options: o.into(),
+        };
+        let sv = |p: &str| {
+            Some(PathRoot::Subvolume {
+                path: p.into(),
+                or_in_default: false,
+            })
+        };
+        assert_eq!(e("defaults").subvolume(), None);
+        assert_eq!(
+            e("rw,subvol=/@/.snapshots,noatime").subvolume(),
+            sv("@/.snapshots")
+        );
+        assert_eq!(e("subvol=root,compress=zstd:1").subvolume(), sv("root"));
+        assert_eq!(e("subvolid=5").subvolume(), Some(PathRoot::SubvolumeId(5)));
+        assert_eq!(
+            e("subvol=@,subvolid=0").subvolume(),
+            Some(PathRoot::DefaultSubvolume)
+        );
     }
 
     #[test]
@@ -357,11 +491,16 @@ mod tests {
 
     #[test]
     fn locates_by_the_deepest_mount_point() {
+        let m = |point: &str, device: &str| Mount {
+            point: point.into(),
+            device: device.into(),
+            root: PathRoot::Top,
+        };
         let ns = RootNamespace {
             mounts: alloc::vec![
-                ("/boot/efi".into(), "hd0,gpt1".into()),
-                ("/boot".into(), "hd0,gpt2".into()),
-                ("/".into(), "hd0,gpt3".into()),
+                m("/boot/efi", "hd0,gpt1"),
+                m("/boot", "hd0,gpt2"),
+                m("/", "hd0,gpt3"),
             ],
         };
         let at = |p: &str| ns.locate(p).map(|f| f.to_string());

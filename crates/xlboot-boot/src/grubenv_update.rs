@@ -61,6 +61,7 @@ pub fn plan(guest: &Guest<'_>, saves: &[EnvSave]) -> Result<Vec<EnvWrite>, BootE
         let f = FilePath {
             device,
             path: s.file.path.clone(),
+            root: Default::default(),
         };
         if !files.contains(&f) {
             files.push(f);

@@ -17,10 +17,10 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use xlboot_config::{ConfigHost, Device, FilePath, HostError};
+use xlboot_config::{ConfigHost, Device, FilePath, HostError, PathRoot};
 use xlboot_disk::volumes::{self, Volume as DiskVolume};
 use xlboot_disk::{lvm, md, BlockDevice, IoError, Window};
-use xlboot_fs::path::{resolve, resolve_file, PathLimits};
+use xlboot_fs::path::{resolve, resolve_file_in, resolve_in, PathLimits};
 use xlboot_fs::{FileKind, FileSystem, FsError, NodeId};
 
 use crate::error::{BootError, ErrorKind};
@@ -259,12 +259,66 @@ impl<'d> Guest<'d> {
                 file.device
             ))
         })?;
-        let node = resolve_file(fs.as_ref(), file.path.as_bytes(), &self.limits)
+        let start = self.start(fs.as_ref(), &file.root)?;
+        let node = resolve_file_in(fs.as_ref(), start, file.path.as_bytes(), &self.limits)
             .map_err(|e| in_file(e, file))?;
         Ok(Found {
             fs: fs.as_ref(),
             node,
         })
+    }
+
+    /// The directory a path with this [`PathRoot`] starts at on `fs`. On a filesystem
+    /// without subvolumes every path starts at its root, as GRUB's `btrfs_*`
+    /// variables and the kernel's `subvol=` only concern btrfs.
+    pub fn start(&self, fs: &dyn FileSystem, root: &PathRoot) -> Result<NodeId, FsError> {
+        if !fs.has_subvolumes() {
+            return Ok(fs.root());
+        }
+        match root {
+            PathRoot::Top => Ok(fs.root()),
+            PathRoot::DefaultSubvolume => fs.default_root(),
+            PathRoot::SubvolumeId(id) => fs
+                .subvolume_root(*id)?
+                .ok_or_else(|| FsError::NotFound(format!("no subvolume with id {id}"))),
+            PathRoot::Subvolume {
+                path,
+                or_in_default,
+            } => {
+                let node = match resolve(fs, path.as_bytes(), &self.limits) {
+                    Err(FsError::NotFound(_)) if *or_in_default => {
+                        resolve_in(fs, fs.default_root()?, path.as_bytes(), &self.limits)
+                    }
+                    r => r,
+                }
+                .map_err(|e| match e {
+                    FsError::NotFound(m) => {
+                        FsError::NotFound(format!("subvolume {path} not found: {m}"))
+                    }
+                    e => e,
+                })?;
+                if fs.is_subvolume_root(node) && fs.metadata(node)?.kind == FileKind::Directory {
+                    Ok(node)
+                } else {
+                    Err(FsError::WrongKind(format!("{path} is not a subvolume")))
+                }
+            }
+        }
+    }
+
+    /// The node `dir` names, `None` when there is no such file or volume.
+    fn resolve_any(&self, dir: &FilePath) -> Result<Option<(&dyn FileSystem, NodeId)>, FsError> {
+        let Some(fs) = self.volume(&dir.device).and_then(|v| v.fs.as_ref().ok()) else {
+            return Ok(None);
+        };
+        let found = self
+            .start(fs.as_ref(), &dir.root)
+            .and_then(|start| resolve_in(fs.as_ref(), start, dir.path.as_bytes(), &self.limits));
+        match found {
+            Ok(node) => Ok(Some((fs.as_ref(), node))),
+            Err(FsError::NotFound(_) | FsError::WrongKind(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -392,17 +446,19 @@ impl ConfigHost for Guest<'_> {
         }
     }
 
+    fn has_subvolumes(&self, device: &str) -> bool {
+        self.volume(device)
+            .and_then(|v| v.fs.as_ref().ok())
+            .is_some_and(|fs| fs.has_subvolumes())
+    }
+
     fn dir_exists(&self, dir: &FilePath) -> Result<bool, HostError> {
-        let Some(fs) = self.volume(&dir.device).and_then(|v| v.fs.as_ref().ok()) else {
-            return Ok(false);
-        };
-        match resolve(fs.as_ref(), dir.path.as_bytes(), &self.limits) {
-            Ok(node) => fs
+        match self.resolve_any(dir).map_err(host_error)? {
+            Some((fs, node)) => fs
                 .metadata(node)
                 .map(|m| m.kind == FileKind::Directory)
                 .map_err(host_error),
-            Err(FsError::NotFound(_) | FsError::WrongKind(_)) => Ok(false),
-            Err(e) => Err(host_error(e)),
+            None => Ok(false),
         }
     }
 
@@ -411,13 +467,8 @@ impl ConfigHost for Guest<'_> {
         dir: &FilePath,
         max_entries: usize,
     ) -> Result<Option<Vec<String>>, HostError> {
-        let Some(fs) = self.volume(&dir.device).and_then(|v| v.fs.as_ref().ok()) else {
+        let Some((fs, node)) = self.resolve_any(dir).map_err(host_error)? else {
             return Ok(None);
-        };
-        let node = match resolve(fs.as_ref(), dir.path.as_bytes(), &self.limits) {
-            Ok(node) => node,
-            Err(FsError::NotFound(_) | FsError::WrongKind(_)) => return Ok(None),
-            Err(e) => return Err(host_error(e)),
         };
         if fs.metadata(node).map_err(host_error)?.kind != FileKind::Directory {
             return Ok(None);

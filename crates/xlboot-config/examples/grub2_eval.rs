@@ -72,6 +72,7 @@ fn main() {
         ..EvalContext::new(FilePath {
             device: "host".into(),
             path: path.clone(),
+            root: Default::default(),
         })
     };
     let host = LocalHost {

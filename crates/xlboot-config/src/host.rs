@@ -4,6 +4,35 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+/// Where a path starts on a filesystem that holds several trees (btrfs subvolumes).
+///
+/// Upstream GRUB, pygrub and most boot loaders start at the filesystem's own root
+/// (btrfs: the top-level subvolume 5). openSUSE's and SLES's GRUB starts at the
+/// default subvolume when `btrfs_relative_path` is set, or at the subvolume
+/// `btrfs_subvol` / `btrfs_subvolid` names; the kernel mounts the default subvolume
+/// unless `subvol=` or `subvolid=` says otherwise. On a filesystem without subvolumes
+/// every variant is its root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PathRoot {
+    /// The filesystem's root.
+    #[default]
+    Top,
+    /// The default subvolume.
+    DefaultSubvolume,
+    /// The subvolume at this path from the top level (`subvol=`, `btrfs_subvol`,
+    /// `btrfs-mount-subvol`).
+    Subvolume {
+        /// Its path from the top level, e.g. `@/.snapshots/2/snapshot`.
+        path: String,
+        /// openSUSE GRUB's fallback for `btrfs_subvol` (`lookup_root_by_name_fallback`):
+        /// when the path is not found from the top level, it is looked for inside the
+        /// default subvolume.
+        or_in_default: bool,
+    },
+    /// The subvolume with this id (`subvolid=`, `btrfs_subvolid`).
+    SubvolumeId(u64),
+}
+
 /// A file named by a config, on a device named the way the boot loader names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilePath {
@@ -13,6 +42,19 @@ pub struct FilePath {
     pub device: String,
     /// Absolute path on that device, e.g. `/boot/vmlinuz-6.1.0-13-amd64`.
     pub path: String,
+    /// Where `path` starts, on a filesystem with subvolumes.
+    pub root: PathRoot,
+}
+
+impl FilePath {
+    /// `path` from the root of `device`'s filesystem.
+    pub fn new(device: impl Into<String>, path: impl Into<String>) -> FilePath {
+        FilePath {
+            device: device.into(),
+            path: path.into(),
+            root: Default::default(),
+        }
+    }
 }
 
 impl fmt::Display for FilePath {
@@ -72,6 +114,13 @@ pub trait ConfigHost {
         Err(HostError(alloc::format!(
             "directory lookups are not available ({dir})"
         )))
+    }
+
+    /// Whether `device` holds a filesystem with subvolumes (btrfs), where
+    /// [`PathRoot`] matters and openSUSE's `btrfs-mount-subvol` works.
+    fn has_subvolumes(&self, device: &str) -> bool {
+        let _ = device;
+        false
     }
 
     /// The names in directory `dir` (symlinks followed; `.` and `..` left out), in the

@@ -117,6 +117,7 @@ fn same_output_and_default_as_grub_emu() {
             ..EvalContext::new(FilePath {
                 device: "host".into(),
                 path: format!("{ROOT}/grub.cfg"),
+                root: Default::default(),
             })
         };
         let ev = match evaluate(&cfg, &ctx, &host(&cfg)) {
@@ -185,6 +186,7 @@ fn corpus(file: &str, at_least: usize) {
             ..EvalContext::new(FilePath {
                 device: "host".into(),
                 path: format!("{ROOT}/grub.cfg"),
+                root: Default::default(),
             })
         };
         let ev = match evaluate(cfg.as_bytes(), &ctx, &host(cfg.as_bytes())) {

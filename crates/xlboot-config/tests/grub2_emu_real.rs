@@ -76,6 +76,7 @@ fn same_entry_kernel_args_and_initrds_as_grub() {
         let ctx = EvalContext::new(FilePath {
             device: "hd0,msdos1".into(),
             path: "/boot/grub/grub.cfg".into(),
+            root: Default::default(),
         });
         let ev = evaluate(&common::data(&format!("{name}.grub.cfg")), &ctx, &host)
             .unwrap_or_else(|e| panic!("{name}: {e}"));

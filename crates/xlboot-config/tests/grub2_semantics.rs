@@ -568,17 +568,24 @@ menuentry never { linux /k }
 }
 
 #[test]
-fn configfile_without_entries_returns_and_in_entries_is_unbootable() {
-    let h = host().file("hd0,msdos1", "/empty.cfg", b"set x=1\n");
+fn configfile_without_entries_returns_and_in_entries_opens_a_menu() {
+    let h = host().file("hd0,msdos1", "/empty.cfg", b"set x=1\n").file(
+        "hd0,msdos1",
+        "/other.cfg",
+        b"menuentry inner { linux /k $y $x }\nmenuentry second { linux /k 2 }\n",
+    );
     let e = eval(
-        b"configfile /empty.cfg\nmenuentry a { linux /k $x }\nmenuentry b { configfile /empty.cfg }",
+        b"configfile /empty.cfg\nmenuentry a { linux /k $x }\n\
+          menuentry b { configfile /empty.cfg }\n\
+          menuentry c { y=local; export y; configfile /other.cfg; linux /k never }",
         "hd0,msdos1",
         &h,
     )
     .unwrap();
-    assert_eq!(e.menu.items.len(), 2);
+    assert_eq!(e.menu.items.len(), 3);
     // The new context is closed again: `x` is gone.
     assert_eq!(e.menu.entry(&[0]).unwrap().boot.clone().unwrap().args, "");
+    // A config without entries comes back, and the body loads nothing.
     assert!(e
         .menu
         .entry(&[1])
@@ -586,5 +593,25 @@ fn configfile_without_entries_returns_and_in_entries_is_unbootable() {
         .boot
         .clone()
         .unwrap_err()
-        .contains("configfile"));
+        .contains("no Linux kernel"));
+    // With entries, choosing `c` shows that menu: its entries see the exported `y`,
+    // and the rest of the body never runs.
+    assert_eq!(e.menu.items[2].title(), "c");
+    assert_eq!(
+        e.menu.entry(&[2, 0]).unwrap().boot.clone().unwrap().args,
+        "local"
+    );
+    assert_eq!(e.menu.entry(&[2, 1]).unwrap().title, "second");
+}
+
+#[test]
+fn entries_that_reload_the_menu_stop_after_a_few_menus() {
+    let cfg = b"menuentry a { linux /k }\nmenuentry reload { configfile /boot/grub/grub.cfg }\n\
+                menuentry again { configfile /boot/grub/grub.cfg }\n";
+    let h = host().file("hd0,msdos1", "/boot/grub/grub.cfg", cfg);
+    let e = eval(cfg, "hd0,msdos1", &h).unwrap();
+    assert!(e.menu.entry(&[0]).unwrap().boot.is_ok());
+    assert!(e.menu.entry(&[1, 2, 1, 0]).unwrap().boot.is_ok());
+    let deepest = e.menu.entry(&[1, 1, 1, 1]).unwrap();
+    assert!(deepest.boot.clone().unwrap_err().contains("menus deep"));
 }

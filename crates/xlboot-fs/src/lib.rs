@@ -58,7 +58,7 @@ use alloc::boxed::Box;
 use xlboot_disk::BlockDevice;
 
 pub use error::FsError;
-pub use path::{resolve, resolve_file, PathLimits};
+pub use path::{resolve, resolve_file, resolve_file_in, resolve_in, PathLimits};
 pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId};
 
 /// Tries every filesystem this crate reads on `dev`, strongest signature first:

@@ -69,6 +69,18 @@ fn walked(stack: &[Step]) -> String {
 /// when a non-directory is walked through, [`FsError::Limit`] when a budget runs out
 /// (a symlink loop spends the hop budget), and whatever the filesystem reports.
 pub fn resolve(fs: &dyn FileSystem, path: &[u8], limits: &PathLimits) -> Result<NodeId, FsError> {
+    resolve_in(fs, fs.root(), path, limits)
+}
+
+/// [`resolve`] inside the tree whose root directory is `root` (a btrfs subvolume, as a
+/// mount with `subvol=` or openSUSE's GRUB sees it): the path starts there, absolute
+/// symlink targets restart there, and `..` never climbs above it.
+pub fn resolve_in(
+    fs: &dyn FileSystem,
+    root: NodeId,
+    path: &[u8],
+    limits: &PathLimits,
+) -> Result<NodeId, FsError> {
     let whole = show(path);
     if path.len() > limits.max_path_len {
         return Err(FsError::Limit(format!(
@@ -77,7 +89,6 @@ pub fn resolve(fs: &dyn FileSystem, path: &[u8], limits: &PathLimits) -> Result<
             limits.max_path_len
         )));
     }
-    let root = fs.root();
     let root_kind = fs.metadata(root)?.kind;
     if root_kind != FileKind::Directory {
         return Err(FsError::Corrupt(
@@ -201,7 +212,18 @@ pub fn resolve_file(
     path: &[u8],
     limits: &PathLimits,
 ) -> Result<NodeId, FsError> {
-    let node = resolve(fs, path, limits)?;
+    resolve_file_in(fs, fs.root(), path, limits)
+}
+
+/// [`resolve_file`] inside the tree whose root directory is `root` (see
+/// [`resolve_in`]).
+pub fn resolve_file_in(
+    fs: &dyn FileSystem,
+    root: NodeId,
+    path: &[u8],
+    limits: &PathLimits,
+) -> Result<NodeId, FsError> {
+    let node = resolve_in(fs, root, path, limits)?;
     let kind = fs.metadata(node)?.kind;
     let what = match kind {
         FileKind::Regular => return Ok(node),

@@ -114,6 +114,33 @@ pub trait FileSystem {
         let _ = (node, offset, max);
         Ok(None)
     }
+
+    /// Whether this filesystem holds subvolumes (btrfs), so that where a path starts
+    /// (see [`FileSystem::default_root`]) matters.
+    fn has_subvolumes(&self) -> bool {
+        false
+    }
+
+    /// The root directory of the subvolume a plain mount gives (btrfs: the default
+    /// subvolume, `btrfs subvolume set-default`; the top level when none was set).
+    /// Filesystems without subvolumes have one tree: their root.
+    fn default_root(&self) -> Result<NodeId, FsError> {
+        Ok(self.root())
+    }
+
+    /// The root directory of subvolume `id` (btrfs; 5 is the top level). `Ok(None)`
+    /// when there is no such subvolume, or the filesystem has none.
+    fn subvolume_root(&self, id: u64) -> Result<Option<NodeId>, FsError> {
+        let _ = id;
+        Ok(None)
+    }
+
+    /// Whether `node` is the root directory of a subvolume (btrfs), which is what a
+    /// `subvol=` mount option or GRUB's `btrfs_subvol` must name. On a filesystem
+    /// without subvolumes only the root is.
+    fn is_subvolume_root(&self, node: NodeId) -> bool {
+        node == self.root()
+    }
 }
 
 /// The entry count a [`FileSystem::read_dir`] hands out, held against the caller's

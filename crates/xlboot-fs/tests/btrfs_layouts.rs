@@ -162,8 +162,12 @@ fn subvolumes_snapshots_and_compressed_extents() {
     assert_eq!(read_all(&fs, "/@home/user.txt"), b"user file\n");
     // `@` was created first (id 256) and made the default.
     assert_eq!(fs.default_subvolume().unwrap(), 256);
-    assert_eq!(fs.subvolume_root(256).unwrap(), node(&fs, "/@"));
-    assert_eq!(fs.subvolume_root(5).unwrap(), fs.root());
+    assert_eq!(fs.subvolume_root(256).unwrap(), Some(node(&fs, "/@")));
+    assert_eq!(fs.subvolume_root(5).unwrap(), Some(fs.root()));
+    assert_eq!(fs.default_root().unwrap(), node(&fs, "/@"));
+    assert_eq!(fs.subvolume_root(4000).unwrap(), None);
+    assert!(fs.is_subvolume_root(node(&fs, "/@/sub")));
+    assert!(!fs.is_subvolume_root(node(&fs, "/@/data")));
     // `..` from a subvolume's root climbs back into its parent.
     assert_eq!(node(&fs, "/@/data/../../@home/.."), fs.root());
     // A nested subvolume is crossed into.

@@ -721,6 +721,7 @@ fn isconfig(
     let file = FilePath {
         device: "host".into(),
         path: opts.image.display().to_string(),
+        root: Default::default(),
     };
     let file_for_menu = file.clone();
     let mut notes = Vec::new();
@@ -747,6 +748,7 @@ fn isconfig(
                 Ok(Some(FilePath {
                     device: "host".into(),
                     path: p.to_string(),
+                    root: Default::default(),
                 }))
             };
             decide::evaluate_lilo(text, &file, &locate, &mut notes).map_err(|e| e.to_string())?
@@ -756,6 +758,7 @@ fn isconfig(
             &FilePath {
                 device: "host".into(),
                 path: beside.config.clone(),
+                root: Default::default(),
             },
             beside,
             &opts.limits.config,

@@ -199,6 +199,7 @@ pub fn menu_with_loader_conf(
     let fp = |p: &str| FilePath {
         device: String::from(device),
         path: String::from(p),
+        root: Default::default(),
     };
     let items: Vec<MenuItem> = entries
         .iter()

@@ -123,13 +123,7 @@ fn load(it: &mut Interp<'_>, path: Option<&str>, line: u32) -> Result<(), Config
                 return Ok(());
             }
             match it.host.canonical_device(&root) {
-                Some(device) => (
-                    FilePath {
-                        device,
-                        path: blsdir,
-                    },
-                    false,
-                ),
+                Some(device) => (it.file_on(device, blsdir), false),
                 None => {
                     it.note(format!(
                         "{}:{line}: blscfg: disk `{root}' not found",
@@ -163,6 +157,7 @@ fn load(it: &mut Interp<'_>, path: Option<&str>, line: u32) -> Result<(), Config
         let fp = FilePath {
             device: dir.device.clone(),
             path: format!("{base}/{name}"),
+            root: dir.root.clone(),
         };
         let id = id.to_string();
         read_one(it, &fp, &id, line)?;

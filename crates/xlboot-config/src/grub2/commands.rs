@@ -167,6 +167,7 @@ fn parse_opts(specs: &[OptSpec], args: &[String], accept_dash: bool) -> Result<P
 /// have); they do not change which entry boots or its arguments.
 const DISPLAY_ONLY: &[&str] = &[
     "insmod",
+    "btrfs-info",
     "rmmod",
     "terminal_output",
     "terminal_input",
@@ -329,6 +330,21 @@ pub(crate) fn builtin(
         "source" | "." => cmd_source(it, args, line),
         "configfile" => cmd_configfile(it, args, line),
         "blscfg" | "bls_import" => super::blscfg::cmd_blscfg(it, args, line),
+        "btrfs-mount-subvol" => super::btrfs::cmd_mount_subvol(it, args, line),
+        // openSUSE's listings: they only print, unless `-o VAR` keeps the answer.
+        "btrfs-list-subvols" | "btrfs-get-default-subvol"
+            if !args.iter().any(|a| a.starts_with("-o") || a.starts_with("--output")) =>
+        {
+            it.note(format!(
+                "`{name}' not evaluated (does not affect what boots)"
+            ));
+            Ok(status::OK)
+        }
+        "btrfs-list-subvols" | "btrfs-get-default-subvol" => Err(it.err(
+            ConfigErrorKind::Unsupported,
+            line,
+            format!("`{name} -o' sets a variable from the subvolume list, which xlboot does not evaluate"),
+        )),
         "load_env" => cmd_load_env(it, args, line),
         "save_env" => cmd_save_env(it, args, line),
         "regexp" => cmd_regexp(it, args, line),
@@ -744,19 +760,13 @@ fn cmd_source(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, Co
     Ok(status::OK)
 }
 
+/// Most menus opened through entries that run `configfile` (openSUSE's snapshot
+/// entries need one).
+const MAX_ENTRY_CONFIGFILE_DEPTH: usize = 3;
+
 fn cmd_configfile(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, ConfigError> {
     match it.mode {
-        Mode::Config => {}
-        Mode::Entry => {
-            if let Some(l) = it.loader.as_mut() {
-                l.kernel = None;
-                l.initrds = None;
-                l.refused = Some(String::from(
-                    "the entry opens another config (`configfile'); choose an entry of that config instead",
-                ));
-            }
-            return Ok(status::OK);
-        }
+        Mode::Config | Mode::Entry => {}
         Mode::Submenu => {
             return Err(it.err(
                 ConfigErrorKind::Unsupported,
@@ -775,6 +785,17 @@ fn cmd_configfile(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32
             return Ok(status::OK);
         }
     };
+    if it.mode == Mode::Entry && it.source_depth >= MAX_ENTRY_CONFIGFILE_DEPTH {
+        // An entry that shows a menu holding such an entry again ("reload the
+        // menu"): the user could go round for ever; the listing stops here.
+        if let Some(l) = it.loader.as_mut() {
+            l.refused = Some(format!(
+                "the entry opens another config (`configfile') more than {MAX_ENTRY_CONFIGFILE_DEPTH} menus deep"
+            ));
+            l.booted = true;
+        }
+        return Ok(status::OK);
+    }
     if it.source_depth >= it.limits.max_source_depth {
         return Err(it.err(
             ConfigErrorKind::Limit,
@@ -1260,10 +1281,8 @@ fn do_search(
             SearchKind::File => {
                 key.starts_with('/')
                     && matches!(
-                        it.host.file_size(&FilePath {
-                            device: d.name.clone(),
-                            path: key.to_string(),
-                        }),
+                        it.host
+                            .file_size(&it.file_on(d.name.clone(), key.to_string())),
                         Ok(Some(_))
                     )
             }
@@ -1512,6 +1531,7 @@ fn file_info(it: &mut Interp<'_>, path: &str, line: u32) -> Result<FileInfo, Con
     let fp = FilePath {
         device: fp.device,
         path: trimmed.to_string(),
+        root: fp.root,
     };
     it.host_call(line)?;
     it.host_call(line)?;

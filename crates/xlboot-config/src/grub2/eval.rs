@@ -36,7 +36,7 @@ use super::lexer::{tokenize, LexError, Part, Word};
 use super::parser::{Cmd, Parser};
 use super::{EnvSave, EnvSaves, EvalContext, Evaluated, ItemSaves, Limits};
 use crate::error::{ConfigError, ConfigErrorKind};
-use crate::host::{ConfigHost, Device, FilePath};
+use crate::host::{ConfigHost, Device, FilePath, PathRoot};
 use crate::menu::{BootSpec, Entry, EntryPath, Menu, MenuItem, MAX_MENU_DEPTH};
 use crate::select;
 
@@ -46,6 +46,7 @@ pub(crate) mod status {
     pub const TEST_FAILURE: i32 = 1;
     pub const BAD_FILE_TYPE: i32 = 4;
     pub const FILE_NOT_FOUND: i32 = 5;
+    pub const BAD_FS: i32 = 9;
     pub const BAD_NUMBER: i32 = 10;
     pub const OUT_OF_RANGE: i32 = 11;
     pub const INVALID_COMMAND: i32 = 17;
@@ -193,6 +194,9 @@ pub(crate) struct Loader {
     pub problems: Vec<String>,
     /// `boot` ran: the rest of the body does not.
     pub booted: bool,
+    /// `configfile` ran and produced a menu: GRUB shows it instead of booting, and
+    /// booting from it never comes back to the rest of the body.
+    pub menu: Option<Replaced>,
 }
 
 /// Where the interpreter is running.
@@ -257,6 +261,8 @@ pub(crate) struct Interp<'h> {
     pub regexp_loaded: bool,
     /// Users registered by `password` and `password_pbkdf2`, in command order.
     pub passwords: Vec<(String, crate::Secret)>,
+    /// openSUSE's btrfs module state (`btrfs_subvol`, `btrfs-mount-subvol`).
+    pub btrfs: super::btrfs::Btrfs,
 }
 
 const MAX_NOTES: usize = 512;
@@ -321,6 +327,15 @@ impl<'h> Interp<'h> {
     }
 
     pub fn set_var(&mut self, name: &str, value: &str, line: u32) -> Result<(), ConfigError> {
+        if let Some(done) = self.btrfs.set(name, value) {
+            if !done {
+                self.note(format!(
+                    "{}:{line}: `{name}={value}' refused: not a number",
+                    self.file
+                ));
+            }
+            return Ok(());
+        }
         let limits = self.limits.clone();
         self.vars
             .set(name, value, &limits)
@@ -367,7 +382,19 @@ impl<'h> Interp<'h> {
         if !path.starts_with('/') {
             return Err(format!("invalid file name `{name}'"));
         }
-        Ok(FilePath { device, path })
+        Ok(self.file_on(device, path))
+    }
+
+    /// The file `path` names on `device` (canonical), with the btrfs view GRUB's
+    /// btrfs module would open it with (see [`super::btrfs`]).
+    pub fn file_on(&self, device: String, path: String) -> FilePath {
+        let (path, root) = if self.host.has_subvolumes(&device) {
+            let relative = super::btrfs::relative(&self.vars);
+            self.btrfs.root_for(relative, &device, path)
+        } else {
+            (path, PathRoot::Top)
+        };
+        FilePath { device, path, root }
     }
 
     fn tick_command(&mut self, line: u32) -> Result<(), ConfigError> {
@@ -425,7 +452,10 @@ impl<'h> Interp<'h> {
     }
 
     fn stopped(&self) -> bool {
-        self.loader.as_ref().is_some_and(|l| l.booted) || self.replaced.is_some()
+        self.loader
+            .as_ref()
+            .is_some_and(|l| l.booted || l.menu.is_some())
+            || self.replaced.is_some()
     }
 
     /// `configfile` at the top level (`commands/configfile.c`): GRUB opens a new
@@ -459,10 +489,12 @@ impl<'h> Interp<'h> {
         let saved_menu = core::mem::take(&mut self.menu);
         let saved_file = core::mem::replace(&mut self.file, name);
         let saved_scope = self.scope.take();
+        // Kept raised while the new menu's bodies run: an entry of it may run
+        // `configfile' again.
         self.source_depth = self.source_depth.saturating_add(1);
-        let r = self.exec_list(cmds);
-        self.source_depth = self.source_depth.saturating_sub(1);
-        let r = r.and_then(|_| {
+        let saved_mode = core::mem::replace(&mut self.mode, Mode::Config);
+        let saved_loader = self.loader.take();
+        let r = self.exec_list(cmds).and_then(|_| {
             if self.replaced.is_some() {
                 return Ok(());
             }
@@ -475,6 +507,15 @@ impl<'h> Interp<'h> {
             self.replaced = Some(Replaced { items, info, vars });
             Ok(())
         });
+        self.source_depth = self.source_depth.saturating_sub(1);
+        self.mode = saved_mode;
+        self.loader = saved_loader;
+        if self.mode == Mode::Entry {
+            let menu = self.replaced.take();
+            if let Some(l) = self.loader.as_mut() {
+                l.menu = menu;
+            }
+        }
         self.file = saved_file;
         self.scope = saved_scope;
         self.menu = saved_menu;
@@ -754,6 +795,13 @@ impl<'h> Interp<'h> {
             }
         };
         if !special {
+            if let Some(v) = self.btrfs.get(name) {
+                return if v.is_empty() {
+                    Vec::new()
+                } else {
+                    split_or_whole(&v)
+                };
+            }
             return match self.vars.get(name) {
                 Some(v) if !v.is_empty() => split_or_whole(v),
                 _ => Vec::new(),
@@ -861,6 +909,8 @@ impl<'h> Interp<'h> {
                         if let Some(a) = &self.scope {
                             out.extend_from_slice(a.len().to_string().as_bytes());
                         }
+                    } else if let Some(v) = self.btrfs.get(&name) {
+                        out.extend_from_slice(v.as_bytes());
                     } else if let Some(v) = self.vars.get(&name) {
                         out.extend_from_slice(v.as_bytes());
                     }
@@ -1051,9 +1101,21 @@ pub(crate) fn loader_cmdline(args: &[String]) -> String {
     parts.join(" ")
 }
 
+/// Where an item being built sits: its level's variables and place in the menu.
+#[derive(Clone, Copy)]
+struct Level<'a> {
+    vars: &'a Vars,
+    chosen_prefix: Option<&'a str>,
+    depth: usize,
+    /// Reached by booting defaults without user input (`auto_boot`).
+    on_default_path: bool,
+    /// What is left of `default` below this level.
+    remainder: Option<&'a str>,
+}
+
 /// The menu of a `configfile`, which replaces the config's own.
 #[derive(Debug, Clone)]
-struct Replaced {
+pub(crate) struct Replaced {
     items: Vec<MenuItem>,
     info: LevelInfo,
     vars: Vars,
@@ -1230,76 +1292,117 @@ impl Interp<'_> {
         drop(shells);
         let mut items = Vec::new();
         for (index, p) in pending.into_iter().enumerate() {
-            let on_default_path = auto && index == default_index;
-            let chosen = chosen_for(chosen_prefix, p.id.as_deref().unwrap_or(&p.title));
-            info.restricted.push(p.restricted);
-            info.users.push(p.users.clone());
-            if p.submenu {
-                if depth.saturating_add(1) >= MAX_MENU_DEPTH {
-                    return Err(ConfigError {
-                        file: p.file.clone(),
-                        line: p.line,
-                        kind: ConfigErrorKind::Limit,
-                        message: format!("submenus nested deeper than {MAX_MENU_DEPTH}"),
-                    });
-                }
-                self.charge(level_vars.bytes, p.line)?;
-                let mut vars = self.prepare_vars(
-                    level_vars.exported(),
-                    &chosen,
-                    remainder.as_deref(),
-                    p.line,
-                )?;
-                if on_default_path {
-                    let limits = self.limits.clone();
-                    vars.set("timeout", "0", &limits)
-                        .map_err(|m| self.err(ConfigErrorKind::Limit, p.line, m))?;
-                }
-                let (r, sub_pending, sub_vars, _, echoes, env) =
-                    self.run_body(&p, vars, Mode::Submenu);
-                r?;
-                // The submenu's entries read the blocks as its body left them.
-                let outer_overlay = core::mem::replace(&mut self.env_overlay, env.overlay);
-                let built = self.build_level(
-                    sub_pending,
-                    &sub_vars,
-                    Some(&chosen),
-                    depth.saturating_add(1),
-                    on_default_path,
-                );
-                self.env_overlay = outer_overlay;
-                let (sub_items, mut sub_info) = built?;
-                sub_info.echoes = echoes;
-                sub_info.saves = env.saves;
-                items.push(MenuItem::Submenu {
-                    title: p.title.clone(),
-                    id: p.id.clone(),
-                    items: sub_items,
-                });
-                info.children.push(Some(sub_info));
-                info.entry_echoes.push(Vec::new());
-                info.entry_saves.push(Vec::new());
-            } else {
-                self.charge(level_vars.bytes, p.line)?;
-                let vars =
-                    self.prepare_vars(level_vars.clone(), &chosen, remainder.as_deref(), p.line)?;
-                let (r, _, _, loader, echoes, env) = self.run_body(&p, vars, Mode::Entry);
-                info.entry_echoes.push(echoes);
-                info.entry_saves.push(env.saves);
-                let boot = match r {
-                    Err(e) if e.kind == ConfigErrorKind::Limit => return Err(e),
-                    Err(e) => Err(e.to_string()),
-                    Ok(_) => boot_spec(loader.unwrap_or_default()),
-                };
-                items.push(MenuItem::Entry(Entry {
-                    title: p.title.clone(),
-                    id: p.id.clone(),
-                    boot,
-                }));
-                info.children.push(None);
-            }
+            // GRUB runs a body only when its item is chosen, so each item starts from
+            // the btrfs module state the menu was shown with.
+            let btrfs = self.btrfs.clone();
+            let level = Level {
+                vars: level_vars,
+                chosen_prefix,
+                depth,
+                on_default_path: auto && index == default_index,
+                remainder: remainder.as_deref(),
+            };
+            let built = self.build_item(p, &level, &mut info, &mut items);
+            self.btrfs = btrfs;
+            built?;
         }
         Ok((items, info))
+    }
+
+    /// Builds one item of a level into `items` and `info`.
+    fn build_item(
+        &mut self,
+        p: Pending,
+        level: &Level<'_>,
+        info: &mut LevelInfo,
+        items: &mut Vec<MenuItem>,
+    ) -> Result<(), ConfigError> {
+        let Level {
+            vars: level_vars,
+            chosen_prefix,
+            depth,
+            on_default_path,
+            remainder,
+        } = *level;
+        let chosen = chosen_for(chosen_prefix, p.id.as_deref().unwrap_or(&p.title));
+        info.restricted.push(p.restricted);
+        info.users.push(p.users.clone());
+        if p.submenu {
+            if depth.saturating_add(1) >= MAX_MENU_DEPTH {
+                return Err(ConfigError {
+                    file: p.file.clone(),
+                    line: p.line,
+                    kind: ConfigErrorKind::Limit,
+                    message: format!("submenus nested deeper than {MAX_MENU_DEPTH}"),
+                });
+            }
+            self.charge(level_vars.bytes, p.line)?;
+            let mut vars = self.prepare_vars(level_vars.exported(), &chosen, remainder, p.line)?;
+            if on_default_path {
+                let limits = self.limits.clone();
+                vars.set("timeout", "0", &limits)
+                    .map_err(|m| self.err(ConfigErrorKind::Limit, p.line, m))?;
+            }
+            let (r, sub_pending, sub_vars, _, echoes, env) = self.run_body(&p, vars, Mode::Submenu);
+            r?;
+            // The submenu's entries read the blocks as its body left them.
+            let outer_overlay = core::mem::replace(&mut self.env_overlay, env.overlay);
+            let built = self.build_level(
+                sub_pending,
+                &sub_vars,
+                Some(&chosen),
+                depth.saturating_add(1),
+                on_default_path,
+            );
+            self.env_overlay = outer_overlay;
+            let (sub_items, mut sub_info) = built?;
+            sub_info.echoes = echoes;
+            sub_info.saves = env.saves;
+            items.push(MenuItem::Submenu {
+                title: p.title.clone(),
+                id: p.id.clone(),
+                items: sub_items,
+            });
+            info.children.push(Some(sub_info));
+            info.entry_echoes.push(Vec::new());
+            info.entry_saves.push(Vec::new());
+        } else {
+            self.charge(level_vars.bytes, p.line)?;
+            let vars = self.prepare_vars(level_vars.clone(), &chosen, remainder, p.line)?;
+            let (r, _, _, mut loader, echoes, env) = self.run_body(&p, vars, Mode::Entry);
+            if let Some(menu) = loader.as_mut().and_then(|l| l.menu.take()) {
+                // The entry ran `configfile': choosing it shows that config's menu,
+                // so it is a submenu of that menu's items.
+                if r.is_ok() {
+                    let mut sub_info = menu.info;
+                    sub_info.echoes = echoes;
+                    sub_info.saves = env.saves;
+                    items.push(MenuItem::Submenu {
+                        title: p.title.clone(),
+                        id: p.id.clone(),
+                        items: menu.items,
+                    });
+                    info.children.push(Some(sub_info));
+                    info.entry_echoes.push(Vec::new());
+                    info.entry_saves.push(Vec::new());
+                    return Ok(());
+                }
+            }
+            info.entry_echoes.push(echoes);
+            info.entry_saves.push(env.saves);
+            let boot = match r {
+                Err(e) if e.kind == ConfigErrorKind::Limit => return Err(e),
+                Err(e) => Err(e.to_string()),
+                Ok(_) => boot_spec(loader.unwrap_or_default()),
+            };
+            items.push(MenuItem::Entry(Entry {
+                title: p.title.clone(),
+                id: p.id.clone(),
+                boot,
+            }));
+            info.children.push(None);
+        }
+        Ok(())
     }
 }
 
@@ -1589,6 +1692,13 @@ fn initial_vars(ctx: &EvalContext) -> Result<Vars, String> {
         v.export(k, limits)?;
     }
     v.export("pager", limits)?;
+    if ctx.config.root == PathRoot::DefaultSubvolume {
+        // A config read from the default subvolume was found by openSUSE's GRUB, whose
+        // grub2-install writes `set btrfs_relative_path='y'` into the core image's
+        // load.cfg, run before grub.cfg.
+        v.set("btrfs_relative_path", "y", limits)?;
+        v.export("btrfs_relative_path", limits)?;
+    }
     // GRUB 2.06's feature list (normal/main.c `features`).
     for f in [
         "feature_chainloader_bpb",
@@ -1655,6 +1765,7 @@ pub(crate) fn run(
         env_overlay: BTreeMap::new(),
         regexp_loaded: false,
         passwords: Vec::new(),
+        btrfs: super::btrfs::Btrfs::default(),
     };
     let cmds = it.parse(source, &file)?;
     it.exec_list(&cmds)?;
@@ -1672,16 +1783,6 @@ pub(crate) fn run(
             (items, info, top_vars)
         }
     };
-    if top_vars
-        .get("btrfs_relative_path")
-        .is_some_and(|v| v == "y" || v == "1")
-    {
-        // openSUSE/SLES GRUB: on Btrfs, paths are taken inside the default subvolume
-        // (the mounted root) rather than from the top of the filesystem.
-        it.note(String::from(
-            "btrfs_relative_path is set: on a Btrfs volume GRUB resolves paths inside its default subvolume",
-        ));
-    }
     let default = resolve_default(&items, &info, 0);
     // GRUB prints a submenu body's output only when it enters that submenu: on the way
     // to the default entry.

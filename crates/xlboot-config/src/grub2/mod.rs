@@ -14,6 +14,7 @@
 //! [`ConfigHost`]. Every loop, recursion and allocation is bounded by [`Limits`].
 
 mod blscfg;
+mod btrfs;
 mod commands;
 mod eval;
 pub mod lexer;

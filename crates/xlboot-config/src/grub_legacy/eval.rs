@@ -181,6 +181,7 @@ impl<'h> Eval<'h> {
                 let default_file = FilePath {
                     device: file.device.clone(),
                     path: format!("{dir}/default"),
+                    root: Default::default(),
                 };
                 let text = self
                     .host
@@ -494,6 +495,7 @@ impl<'h> Eval<'h> {
         let f = FilePath {
             device,
             path: path.to_string(),
+            root: Default::default(),
         };
         match self.host.file_size(&f) {
             Ok(Some(_)) => Ok(Ok(f)),

@@ -93,6 +93,7 @@ impl Exec<'_> {
         FilePath {
             device: String::from(self.device),
             path: resolve(self.cwd, &lossy(name)),
+            root: Default::default(),
         }
     }
 

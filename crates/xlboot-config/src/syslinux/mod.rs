@@ -129,6 +129,7 @@ impl Evaluation<'_> {
             let file = FilePath {
                 device: String::from(device),
                 path: path::resolve(cwd, &lossy(name)),
+                root: Default::default(),
             };
             match host.read_file(&file, max_file) {
                 Ok(Some(d)) => Ok(Some((file.to_string(), d))),
@@ -177,6 +178,7 @@ impl Evaluation<'_> {
         let fp = FilePath {
             device: String::from(self.device),
             path: String::from(file),
+            root: Default::default(),
         };
         let data = match self.host.read_file(&fp, self.limits.max_config_size) {
             Ok(Some(d)) => d,

@@ -157,6 +157,7 @@ pub fn ctx(dev: &str, path: &str) -> EvalContext {
     EvalContext::new(FilePath {
         device: dev.to_string(),
         path: path.to_string(),
+        root: Default::default(),
     })
 }
 
@@ -169,5 +170,6 @@ pub fn fp(dev: &str, path: &str) -> FilePath {
     FilePath {
         device: dev.to_string(),
         path: path.to_string(),
+        root: Default::default(),
     }
 }

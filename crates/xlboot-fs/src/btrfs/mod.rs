@@ -19,9 +19,10 @@
 //! exactly how `grub-mkconfig` writes kernel paths for it (with `rootflags=subvol=@`
 //! on the command line for the kernel). Absolute symlinks restart at the top level
 //! too, as in GRUB (path resolution lives in [`crate::path`]). openSUSE's and Fedora's
-//! GRUB carry patches that start at the default subvolume instead
-//! (`btrfs_relative_path`, `btrfs_subvol`); [`Btrfs::default_subvolume`] and
-//! [`Btrfs::subvolume_root`] give what a caller following those would need.
+//! GRUB carries patches that start at the default subvolume instead
+//! (`btrfs_relative_path`, `btrfs_subvol`), as does the kernel for a mount without
+//! `subvol=`: [`FileSystem::default_root`] and [`FileSystem::subvolume_root`] give
+//! those trees, and [`crate::path::resolve_in`] resolves paths inside one.
 //!
 //! # What is read
 //!
@@ -228,12 +229,6 @@ impl<D: BlockDevice> Btrfs<D> {
             ))),
             None => Ok(FS_TREE_OBJECTID),
         }
-    }
-
-    /// The root directory of subvolume `id` (5 is the top level).
-    pub fn subvolume_root(&self, id: u64) -> Result<NodeId, FsError> {
-        self.tree_root(id)?;
-        encode(id, FIRST_FREE_OBJECTID)
     }
 
     /// Where subvolume tree `id` starts, from its ROOT_ITEM (remembered).
@@ -584,6 +579,28 @@ impl<D: BlockDevice> FileSystem for Btrfs<D> {
         Err(FsError::WrongKind(format!(
             "btrfs inode {ino} of subvolume {tree} is {what}"
         )))
+    }
+
+    fn has_subvolumes(&self) -> bool {
+        true
+    }
+
+    fn default_root(&self) -> Result<NodeId, FsError> {
+        let id = self.default_subvolume()?;
+        self.tree_root(id)?;
+        encode(id, FIRST_FREE_OBJECTID)
+    }
+
+    fn subvolume_root(&self, id: u64) -> Result<Option<NodeId>, FsError> {
+        match self.tree_root(id) {
+            Ok(_) => encode(id, FIRST_FREE_OBJECTID).map(Some),
+            Err(FsError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn is_subvolume_root(&self, node: NodeId) -> bool {
+        decode(node).1 == FIRST_FREE_OBJECTID
     }
 
     fn read_dir(

@@ -199,10 +199,7 @@ pub fn parse_path(word: &str, device: &str) -> Result<FilePath, String> {
             "error: `{word}': a path starts with / or (device)."
         ));
     }
-    Ok(FilePath {
-        device: dev,
-        path: path.to_string(),
-    })
+    Ok(FilePath::new(dev, path))
 }
 
 /// An edited entry's lines as what to boot: `linux PATH ARGS...` (or `linux16`,
