@@ -71,8 +71,9 @@ impl CsumType {
         out
     }
 
-    /// Bytes of the field that the digest fills.
-    fn len(self) -> usize {
+    /// Bytes of the field that the digest fills (and of each data checksum in the
+    /// checksum tree).
+    pub(crate) fn digest_len(self) -> usize {
         match self {
             CsumType::Crc32c => 4,
             CsumType::Xxhash64 => 8,
@@ -85,9 +86,15 @@ impl CsumType {
         let (Some(stored), Some(body)) = (block.get(..CSUM_SIZE), block.get(CSUM_SIZE..)) else {
             return false;
         };
-        let want = self.compute(body);
-        let n = self.len();
-        stored.get(..n) == want.get(..n)
+        self.matches(body, stored)
+    }
+
+    /// Whether `data` has the checksum `stored` (a field as [`CsumType::compute`]
+    /// makes it; only the digest's bytes are compared).
+    pub(crate) fn matches(self, data: &[u8], stored: &[u8]) -> bool {
+        let want = self.compute(data);
+        let n = self.digest_len();
+        stored.get(..n).is_some_and(|s| Some(s) == want.get(..n))
     }
 }
 

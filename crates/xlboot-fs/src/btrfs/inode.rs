@@ -19,7 +19,11 @@ const S_IFLNK: u32 = 0o120_000;
 pub(crate) struct InodeItem {
     pub size: u64,
     pub mode: u32,
+    pub flags: u64,
 }
+
+/// `BTRFS_INODE_NODATASUM`: the inode's data has no checksums.
+const NODATASUM: u64 = 1;
 
 impl InodeItem {
     /// Parses the inode item of inode `ino` in tree `tree`.
@@ -36,7 +40,13 @@ impl InodeItem {
         Ok(InodeItem {
             size: le64(b, 16).ok_or_else(short)?,
             mode: le32(b, 52).ok_or_else(short)?,
+            flags: le64(b, 64).ok_or_else(short)?,
         })
+    }
+
+    /// Whether its data sectors carry checksums in the checksum tree.
+    pub(crate) fn has_data_sums(&self) -> bool {
+        self.flags & NODATASUM == 0
     }
 
     /// Its kind, from the mode's type bits.

@@ -33,10 +33,10 @@
 //! inodes, directories (lookups by name hash, listings in index order), symlinks,
 //! inline, regular and preallocated extents and holes, and extents compressed with
 //! zlib, LZO (in btrfs's own framing, see `compressed`) or zstd, through
-//! `xlboot-compress`. Refused, named: RAID0, RAID10, RAID5 and RAID6 chunks, stripes
-//! on other devices, zoned, extent-tree-v2 and raid-stripe-tree filesystems, and
-//! encrypted extents. Data checksums (the csum tree) are not verified, as ext4 data
-//! is not.
+//! `xlboot-compress`. File data is checked against the checksum tree (`csum`) sector
+//! by sector as it is read, the other copy read where one fails. Refused, named:
+//! RAID0, RAID10, RAID5 and RAID6 chunks, stripes on other devices, zoned,
+//! extent-tree-v2 and raid-stripe-tree filesystems, and encrypted extents.
 //!
 //! Tree blocks are cached (8 MiB at most); each read of file data finds its extents
 //! from the tree and reads them straight into the caller's buffer. A compressed extent
@@ -47,6 +47,7 @@ mod blake2b;
 mod checksum;
 mod chunk;
 mod compressed;
+mod csum;
 mod dir_item;
 mod file_extent;
 mod inode;
@@ -104,6 +105,8 @@ const MAX_ITEMS_PER_WALK: usize = 1 << 22;
 pub struct Btrfs<D> {
     trees: Trees<D>,
     root_tree: TreeRoot,
+    /// The checksum tree (data checksums); `None` when the filesystem has none.
+    csum_root: Option<TreeRoot>,
     roots: RefCell<BTreeMap<u64, TreeRoot>>,
     /// The last compressed disk extent decompressed (its logical address and bytes):
     /// reads in pieces smaller than an extent decompress it once.
@@ -166,9 +169,29 @@ pub fn probe<D: BlockDevice>(dev: D) -> Result<Option<Btrfs<D>>, FsError> {
         map.insert(c)?;
     }
     trees.chunks = map;
+    let csum_root = match trees.find_le(
+        &root_tree,
+        &Key::new(csum::CSUM_TREE_OBJECTID, ROOT_ITEM, u64::MAX),
+    )? {
+        Some((node, slot))
+            if node
+                .key(slot)
+                .is_some_and(|k| k.objectid == csum::CSUM_TREE_OBJECTID && k.ty == ROOT_ITEM) =>
+        {
+            let ri = RootItem::parse(node.item_data(slot), csum::CSUM_TREE_OBJECTID)?;
+            Some(TreeRoot {
+                bytenr: ri.bytenr,
+                level: ri.level,
+                generation: ri.generation,
+                owner: Owner::Tree(csum::CSUM_TREE_OBJECTID),
+            })
+        }
+        _ => None,
+    };
     let fs = Btrfs {
         trees,
         root_tree,
+        csum_root,
         roots: RefCell::new(BTreeMap::new()),
         last_extent: RefCell::new(None),
     };
@@ -300,15 +323,22 @@ impl<D: BlockDevice> Btrfs<D> {
         Ok((tree, ino))
     }
 
-    /// Reads file bytes of inode `ino` (size `size`) at `offset` into `buf`.
+    /// Reads file bytes of inode `ino` at `offset` into `buf`, data checksums verified
+    /// unless the inode has none.
     fn read_data(
         &self,
         tree: u64,
         ino: u64,
-        size: u64,
+        inode: &InodeItem,
         offset: u64,
         buf: &mut [u8],
     ) -> Result<usize, FsError> {
+        let size = inode.size;
+        let file = FileRef {
+            tree,
+            ino,
+            sums: inode.has_data_sums(),
+        };
         if offset >= size {
             return Ok(0);
         }
@@ -344,7 +374,7 @@ impl<D: BlockDevice> Btrfs<D> {
                 if pos < ext_end && pos < end {
                     let to = ext_end.min(end);
                     let dst = span(buf, offset, pos, to)?;
-                    self.read_extent(&ext, data, ino, start, pos, dst)?;
+                    self.read_extent(&ext, data, &file, start, pos, dst)?;
                     pos = to;
                 }
                 Ok(if pos >= end {
@@ -364,11 +394,12 @@ impl<D: BlockDevice> Btrfs<D> {
         &self,
         ext: &FileExtent,
         item: &[u8],
-        ino: u64,
+        file: &FileRef,
         start: u64,
         pos: u64,
         dst: &mut [u8],
     ) -> Result<(), FsError> {
+        let ino = file.ino;
         let into = pos.saturating_sub(start);
         match ext.body {
             Body::Zeros => dst.fill(0),
@@ -388,7 +419,7 @@ impl<D: BlockDevice> Btrfs<D> {
             } => {
                 if ext.compression != Compression::None {
                     let out =
-                        self.compressed_extent(ext, disk_bytenr, disk_num_bytes, ino, start)?;
+                        self.compressed_extent(ext, disk_bytenr, disk_num_bytes, file, start)?;
                     copy_from(&out, offset.saturating_add(into), dst);
                     return Ok(());
                 }
@@ -400,10 +431,99 @@ impl<D: BlockDevice> Btrfs<D> {
                             "btrfs: inode {ino}: extent at file offset {start}: address overflows"
                         ))
                     })?;
-                self.trees.read_logical(at, dst)?;
+                self.read_logical_checked(at, dst, file)?;
             }
         }
         Ok(())
+    }
+
+    /// Reads `dst.len()` bytes of file data at logical `logical`; with `file.sums`,
+    /// every whole sector read is checked against the checksum tree, and a sector that
+    /// fails is read from the other copies (DUP, RAID1*) until one passes. Sectors are
+    /// read and checked [`CHECK_SECTORS`] at a time, so memory stays bounded whatever
+    /// the read's size.
+    fn read_logical_checked(
+        &self,
+        logical: u64,
+        dst: &mut [u8],
+        file: &FileRef,
+    ) -> Result<(), FsError> {
+        let Some(root) = self.csum_root.filter(|_| file.sums) else {
+            return self.trees.read_logical(logical, dst);
+        };
+        let csum = self.trees.sb.csum;
+        let sector = u64::from(self.trees.sb.sectorsize);
+        let sector_len = usize::try_from(sector).unwrap_or(4096);
+        let end = logical.saturating_add(dst.len() as u64);
+        let mut pos = logical.saturating_sub(logical.checked_rem(sector).unwrap_or(0));
+        let mut buf = Vec::new();
+        while pos < end {
+            let left = end.saturating_sub(pos).div_ceil(sector);
+            let count = usize::try_from(left).map_or(CHECK_SECTORS, |l| l.min(CHECK_SECTORS));
+            buf.resize(count.saturating_mul(sector_len), 0);
+            self.trees.read_logical(pos, &mut buf)?;
+            let sums = csum::lookup(&self.trees, &root, csum, sector, pos, count)?;
+            for (i, (data, sum)) in buf.chunks_exact_mut(sector_len).zip(&sums).enumerate() {
+                let Some(sum) = sum else { continue };
+                if !csum.matches(data, sum) {
+                    let at = pos.saturating_add(sector.saturating_mul(i as u64));
+                    self.repair_sector(at, data, sum, file)?;
+                }
+            }
+            // The part of this run that `dst` wants.
+            let from = pos.max(logical);
+            let to = pos.saturating_add(buf.len() as u64).min(end);
+            let src = buf
+                .get(usize::try_from(from.saturating_sub(pos)).unwrap_or(usize::MAX)..)
+                .and_then(|b| b.get(..usize::try_from(to.saturating_sub(from)).unwrap_or(0)))
+                .unwrap_or(&[]);
+            let d = usize::try_from(from.saturating_sub(logical)).unwrap_or(usize::MAX);
+            if let Some(out) = dst.get_mut(d..d.saturating_add(src.len())) {
+                out.copy_from_slice(src);
+            }
+            pos = pos.saturating_add(buf.len() as u64);
+        }
+        Ok(())
+    }
+
+    /// Replaces `data`, the sector at `logical` that failed its checksum `sum`, with
+    /// the first other copy that passes; an error naming where when none does.
+    fn repair_sector(
+        &self,
+        logical: u64,
+        data: &mut [u8],
+        sum: &[u8],
+        file: &FileRef,
+    ) -> Result<(), FsError> {
+        let csum = self.trees.sb.csum;
+        let mut other = vec![0u8; data.len()];
+        let mut copy = 1usize;
+        while let Some(_phys) = self.trees.read_copy(logical, copy, &mut other)? {
+            if csum.matches(&other, sum) {
+                data.copy_from_slice(&other);
+                return Ok(());
+            }
+            copy = copy.saturating_add(1);
+        }
+        let phys = self
+            .trees
+            .chunks
+            .map(logical)
+            .ok()
+            .and_then(|(c, _)| c.first().copied())
+            .map_or_else(String::new, |p| format!(" (byte {p} of the device)"));
+        Err(FsError::Corrupt(format!(
+            "btrfs: inode {} of subvolume {}: the data sector at logical {logical}{phys} \
+             fails its {} checksum on {}",
+            file.ino,
+            file.tree,
+            csum.name(),
+            if copy > 1 {
+                format!("all {copy} copies")
+            } else {
+                String::from("its only copy")
+            }
+        )))
     }
 
     /// The decompressed bytes of a compressed disk extent (at most 128 KiB), from the
@@ -413,9 +533,10 @@ impl<D: BlockDevice> Btrfs<D> {
         ext: &FileExtent,
         disk_bytenr: u64,
         disk_num_bytes: u64,
-        ino: u64,
+        file: &FileRef,
         start: u64,
     ) -> Result<Rc<Vec<u8>>, FsError> {
+        let ino = file.ino;
         if let Some((at, bytes)) = self.last_extent.borrow().as_ref() {
             if *at == disk_bytenr {
                 return Ok(Rc::clone(bytes));
@@ -428,7 +549,8 @@ impl<D: BlockDevice> Btrfs<D> {
             )));
         }
         let mut raw = vec![0u8; usize::try_from(disk_num_bytes).unwrap_or(0)];
-        self.trees.read_logical(disk_bytenr, &mut raw)?;
+        // The checksums cover the compressed bytes as stored.
+        self.read_logical_checked(disk_bytenr, &mut raw, file)?;
         let out = Rc::new(self.decompress(ext, &raw, ino, start)?);
         *self.last_extent.borrow_mut() = Some((disk_bytenr, Rc::clone(&out)));
         Ok(out)
@@ -460,6 +582,17 @@ impl<D: BlockDevice> Btrfs<D> {
         let sector = usize::try_from(self.trees.sb.sectorsize).unwrap_or(4096);
         compressed::extent(ext.compression, raw, max, sector, &what)
     }
+}
+
+/// Sectors read and checked at once (256 KiB of 4 KiB sectors).
+const CHECK_SECTORS: usize = 64;
+
+/// The file whose data is being read, for checksum decisions and messages.
+struct FileRef {
+    tree: u64,
+    ino: u64,
+    /// Its data sectors have checksums (no NODATASUM flag).
+    sums: bool,
 }
 
 /// Copies `src[from..]` into `dst`, zeros past the end of `src`.
@@ -558,7 +691,7 @@ impl<D: BlockDevice> FileSystem for Btrfs<D> {
                 ))
             })?;
         let mut out = vec![0u8; len];
-        let got = self.read_data(tree, ino, i.size, 0, &mut out)?;
+        let got = self.read_data(tree, ino, &i, 0, &mut out)?;
         if got != len {
             return Err(FsError::Corrupt(format!(
                 "btrfs: symlink inode {ino}: short read"
@@ -571,7 +704,7 @@ impl<D: BlockDevice> FileSystem for Btrfs<D> {
         let (tree, ino) = decode(node);
         let i = self.inode(tree, ino)?;
         let what = match i.kind() {
-            FileKind::Regular => return self.read_data(tree, ino, i.size, offset, buf),
+            FileKind::Regular => return self.read_data(tree, ino, &i, offset, buf),
             FileKind::Directory => "a directory",
             FileKind::Symlink => "a symbolic link",
             FileKind::Other => "not a regular file (a device, FIFO or socket)",

@@ -123,6 +123,30 @@ impl<D: BlockDevice> Trees<D> {
         Ok(())
     }
 
+    /// Reads `buf.len()` bytes at `logical` from copy `copy` (0 is the first; DUP and
+    /// RAID1 have two), within one chunk. `Ok(None)` when there is no such copy;
+    /// otherwise the device offset read.
+    pub(crate) fn read_copy(
+        &self,
+        logical: u64,
+        copy: usize,
+        buf: &mut [u8],
+    ) -> Result<Option<u64>, FsError> {
+        let (copies, left) = self.chunks.map(logical)?;
+        let Some(&phys) = copies.get(copy) else {
+            return Ok(None);
+        };
+        if left < buf.len() as u64 {
+            return Err(FsError::Corrupt(format!(
+                "btrfs: data at logical {logical} crosses the end of its chunk"
+            )));
+        }
+        self.dev
+            .read_exact_at(phys, buf)
+            .map_err(|e| io(e, logical))?;
+        Ok(Some(phys))
+    }
+
     /// The checked block at `bytenr`, from the cache or the disk. Each copy (DUP,
     /// RAID1) is tried until one passes the checks.
     fn read_node(&self, bytenr: u64) -> Result<Rc<Node>, FsError> {
