@@ -452,12 +452,15 @@ impl<'g, 'd> Decider<'g, 'd> {
 
     /// `--kernel`: the given paths on the first volume with a filesystem, as pygrub
     /// reads them; a path not there is looked up in the guest's root namespace (its
-    /// `/etc/fstab`, btrfs subvolumes included), as the running guest names files:
-    /// on a btrfs root in a subvolume, `/boot/vmlinuz` is inside that subvolume.
+    /// `/etc/fstab`, btrfs subvolumes included, with `root=` and `rootflags=` of
+    /// `args`, the command line, deciding `/` as they do for the kernel), as the
+    /// running guest names files: on a btrfs root in a subvolume, `/boot/vmlinuz` is
+    /// inside that subvolume.
     pub fn given_kernel(
         &mut self,
         kernel: &str,
         ramdisk: Option<&str>,
+        args: Option<&str>,
     ) -> Result<Choice, BootError> {
         let volume = self
             .guest
@@ -481,7 +484,7 @@ impl<'g, 'd> Decider<'g, 'd> {
                 return Ok(plain);
             }
             if ns.is_none() {
-                ns = Some(RootNamespace::read(self.guest)?);
+                ns = Some(RootNamespace::read_for(self.guest, args)?);
             }
             let found = match ns.as_ref().and_then(Option::as_ref) {
                 Some(ns) => ns.resolve(self.guest, path)?,

@@ -131,6 +131,21 @@ pub struct RootNamespace {
     mounts: Vec<Mount>,
 }
 
+/// The last `root=` and `rootflags=` of a kernel command line, as the kernel (and
+/// its initramfs) take them.
+fn root_params(cmdline: &str) -> (Option<String>, Option<String>) {
+    let mut root = None;
+    let mut flags = None;
+    for word in cmdline.split_ascii_whitespace() {
+        if let Some(v) = word.strip_prefix("root=") {
+            root = Some(v.to_string());
+        } else if let Some(v) = word.strip_prefix("rootflags=") {
+            flags = Some(v.to_string());
+        }
+    }
+    (root, flags)
+}
+
 /// Most top-level subvolumes of a btrfs volume looked into for `/etc/fstab`.
 const MAX_TOP_LEVEL: usize = 1024;
 
@@ -167,9 +182,38 @@ impl RootNamespace {
     /// Entries naming nothing on this disk (swap, tmpfs, network shares, other disks)
     /// are left out. `Ok(None)` when no volume has an fstab.
     pub fn read(guest: &Guest<'_>) -> Result<Option<RootNamespace>, BootError> {
+        Self::read_for(guest, None)
+    }
+
+    /// [`RootNamespace::read`] for a kernel started with `cmdline`: its `root=`
+    /// (`UUID=`, `LABEL=`, a device name) picks the volume that is `/`, and its
+    /// `rootflags=subvol=`/`subvolid=` the subvolume the kernel mounts there, whatever
+    /// fstab's `/` line says (fstab only remounts it). Without them, as
+    /// [`RootNamespace::read`].
+    pub fn read_for(
+        guest: &Guest<'_>,
+        cmdline: Option<&str>,
+    ) -> Result<Option<RootNamespace>, BootError> {
+        let (root_spec, flags) = cmdline.map(root_params).unwrap_or_default();
+        let root_dev = root_spec.and_then(|s| resolve_spec(guest, &s));
+        let forced = flags.and_then(|o| {
+            FstabEntry {
+                spec: String::new(),
+                mount_point: "/".to_string(),
+                options: o,
+            }
+            .subvolume()
+        });
         for v in guest.volumes.iter() {
             let Ok(fs) = v.fs.as_ref() else { continue };
-            for root in root_candidates(fs.as_ref())? {
+            if root_dev.as_ref().is_some_and(|d| *d != v.name) {
+                continue;
+            }
+            let candidates = match &forced {
+                Some(r) if fs.has_subvolumes() => alloc::vec![r.clone()],
+                _ => root_candidates(fs.as_ref())?,
+            };
+            for root in candidates {
                 let file = FilePath {
                     device: v.name.clone(),
                     path: "/etc/fstab".to_string(),
@@ -181,7 +225,14 @@ impl RootNamespace {
                 else {
                     continue;
                 };
-                return Ok(Some(Self::from_fstab(guest, &parse(&text)?, &v.name, root)));
+                let mut ns = Self::from_fstab(guest, &parse(&text)?, &v.name, root.clone());
+                if forced.is_some() {
+                    for m in ns.mounts.iter_mut().filter(|m| m.point == "/") {
+                        m.device = v.name.clone();
+                        m.root = root.clone();
+                    }
+                }
+                return Ok(Some(ns));
             }
         }
         Ok(None)

@@ -401,7 +401,7 @@ fn decide_and_copy(
     decider.config_limits = opts.limits.config.clone();
     let choice = if let (Some(kernel), false) = (&opts.kernel, opts.list_entries) {
         decider
-            .given_kernel(kernel, opts.ramdisk.as_deref())
+            .given_kernel(kernel, opts.ramdisk.as_deref(), Some(opts.args.as_str()))
             .map(Some)
     } else {
         decider.find_config().and_then(|found| {

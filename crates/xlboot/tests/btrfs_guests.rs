@@ -546,4 +546,206 @@ fn opensuse_snapper_layout_boots_from_the_default_subvolume_and_its_snapshots() 
         &["--kernel=/boot/vmlinuz", "--ramdisk=/boot/initrd"],
     );
     assert_eq!((k, i), g.new);
+    // With the command line a snapshot boots with, `/` is that snapshot.
+    let cmdline = format!("--args=root=UUID={UUID} rootflags=subvol=@/.snapshots/2/snapshot quiet");
+    let (k, i, args) = boot(
+        &g.image,
+        "given-rootflags",
+        &["--kernel=/boot/vmlinuz", "--ramdisk=/boot/initrd", &cmdline],
+    );
+    assert_eq!((k, i), g.old);
+    assert_eq!(
+        args,
+        format!("root=UUID={UUID} rootflags=subvol=@/.snapshots/2/snapshot quiet")
+    );
+}
+
+const FEDORA_BTRFS: &str = "3a4b5c6d-7e8f-4a1b-9c2d-3e4f5a6b7c8d";
+const FEDORA_BOOT: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
+const MACHINE_ID: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+const FC_NEW: &str = "6.5.6-300.fc39.x86_64";
+const FC_OLD: &str = "6.5.5-300.fc39.x86_64";
+
+/// The guest's script for the Fedora layout: the btrfs root (third partition) with
+/// subvolumes `root` and `home`, the root tree copied in under `compress=zstd:1` as
+/// Fedora mounts it.
+const FEDORA_SCRIPT: &str = r#"set -eu
+D=${DISK0}3
+i=0
+while [ ! -b "$D" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+mkfs.btrfs -q -f -L fedora -U 3a4b5c6d-7e8f-4a1b-9c2d-3e4f5a6b7c8d "$D"
+mkdir -p /mnt
+mount -t btrfs -o compress=zstd:1 "$D" /mnt
+btrfs subvolume create /mnt/root >/dev/null
+btrfs subvolume create /mnt/home >/dev/null
+cp -a root/. /mnt/root/
+mkdir -p /mnt/home/user
+echo "user data" >/mnt/home/user/notes.txt
+umount /mnt
+"#;
+
+/// Fedora Workstation's layout: GPT with a BIOS boot partition, an ext4 /boot holding
+/// Boot Loader Specification entries and grub.cfg with `blscfg`, and the btrfs root
+/// with subvolumes `root` and `home` (`rootflags=subvol=root`). Returns the image and
+/// the (kernel, initrd) hashes of the new and old kernels.
+fn fedora_guest() -> Option<Guest> {
+    let vm = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fixtures/vm");
+    let (Some(new), Some(old)) = (kernel_pair("amd64"), kernel_pair("cloud-amd64")) else {
+        if std::env::var_os("XLBOOT_REQUIRE_TOOLS").is_some() {
+            panic!("the fixture chroot's kernels are required (scripts/fixtures/build)");
+        }
+        eprintln!("skipping: no fixture chroot kernels (run scripts/fixtures/build)");
+        return None;
+    };
+    let tmp = TempDir::new("fedora");
+    // /boot, made on the host by mke2fs -d.
+    let boot = tmp.0.join("boot");
+    fs::create_dir_all(boot.join("loader/entries")).unwrap();
+    fs::create_dir_all(boot.join("grub2")).unwrap();
+    let opts = format!("root=UUID={FEDORA_BTRFS} ro rootflags=subvol=root rhgb quiet");
+    for (ver, (k, i)) in [(FC_NEW, &new), (FC_OLD, &old)] {
+        fs::copy(k, boot.join(format!("vmlinuz-{ver}"))).unwrap();
+        fs::copy(i, boot.join(format!("initramfs-{ver}.img"))).unwrap();
+        fs::write(
+            boot.join(format!("loader/entries/{MACHINE_ID}-{ver}.conf")),
+            format!(
+                "title Fedora Linux ({ver}) 39 (Workstation Edition)\nversion {ver}\n\
+                 linux /vmlinuz-{ver}\ninitrd /initramfs-{ver}.img\noptions {opts}\n\
+                 grub_users $grub_users\ngrub_arg --unrestricted\ngrub_class fedora\n"
+            ),
+        )
+        .unwrap();
+    }
+    fs::write(
+        boot.join("grub2/grub.cfg"),
+        format!(
+            "### BEGIN /etc/grub.d/00_header ###\nset pager=1\n\n\
+             if [ -f ${{config_directory}}/grubenv ]; then\n  load_env -f ${{config_directory}}/grubenv\n\
+             elif [ -s $prefix/grubenv ]; then\n  load_env\nfi\n\
+             if [ \"${{next_entry}}\" ] ; then\n   set default=\"${{next_entry}}\"\n   set next_entry=\n   save_env next_entry\n   set boot_once=true\n\
+             else\n   set default=\"${{saved_entry}}\"\nfi\n\
+             if [ x\"${{feature_menuentry_id}}\" = xy ]; then\n  menuentry_id_option=\"--id\"\nelse\n  menuentry_id_option=\"\"\nfi\n\
+             export menuentry_id_option\n\
+             set timeout=5\n### END /etc/grub.d/00_header ###\n\n\
+             ### BEGIN /etc/grub.d/10_linux ###\ninsmod part_gpt\ninsmod ext2\n\
+             search --no-floppy --fs-uuid --set=root {FEDORA_BOOT}\n\
+             insmod blscfg\nblscfg\n### END /etc/grub.d/10_linux ###\n"
+        ),
+    )
+    .unwrap();
+    // grub2-editenv's block, with saved_entry naming the older kernel's entry.
+    let mut env =
+        format!("# GRUB Environment Block\nsaved_entry={MACHINE_ID}-{FC_OLD}\nboot_success=0\n")
+            .into_bytes();
+    env.resize(1024, b'#');
+    fs::write(boot.join("grub2/grubenv"), env).unwrap();
+    let boot_img = tmp.0.join("boot.img");
+    let ok = Command::new("mke2fs")
+        .args(["-q", "-F", "-t", "ext4", "-U", FEDORA_BOOT, "-d"])
+        .arg(&boot)
+        .arg(&boot_img)
+        .arg("64M")
+        .status()
+        .expect("mke2fs");
+    assert!(ok.success());
+    // The root tree: what the tests read through /etc/fstab.
+    let inp = tmp.0.join("in");
+    let root = inp.join("root");
+    for d in [
+        "etc",
+        "boot",
+        "home",
+        format!("usr/lib/modules/{FC_NEW}").as_str(),
+    ] {
+        fs::create_dir_all(root.join(d)).unwrap();
+    }
+    fs::copy(
+        &new.0,
+        root.join(format!("usr/lib/modules/{FC_NEW}/vmlinuz")),
+    )
+    .unwrap();
+    fs::write(
+        root.join("etc/fstab"),
+        format!(
+            "#\n# /etc/fstab\n# Created by anaconda\n#\n\
+             UUID={FEDORA_BTRFS} /                       btrfs   subvol=root,compress=zstd:1 0 0\n\
+             UUID={FEDORA_BOOT} /boot                   ext4    defaults        1 2\n\
+             UUID={FEDORA_BTRFS} /home                   btrfs   subvol=home,compress=zstd:1 0 0\n"
+        ),
+    )
+    .unwrap();
+    let script = tmp.0.join("make.sh");
+    fs::write(&script, FEDORA_SCRIPT).unwrap();
+    let image = tmp.0.join("fedora.img");
+    fs::File::create(&image)
+        .unwrap()
+        .set_len(448 << 20)
+        .unwrap();
+    let mut sfdisk = Command::new("sfdisk")
+        .args(["-q", "--label", "gpt"])
+        .arg(&image)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("sfdisk");
+    use std::io::Write;
+    sfdisk
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"start=2048, size=2048, type=21686148-6449-6E6F-744E-656564454649\n\
+              start=4096, size=131072, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n\
+              start=135168, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n",
+        )
+        .unwrap();
+    assert!(sfdisk.wait().unwrap().success());
+    {
+        use std::os::unix::fs::FileExt;
+        let img = fs::OpenOptions::new().write(true).open(&image).unwrap();
+        img.write_all_at(&fs::read(&boot_img).unwrap(), 4096 * 512)
+            .unwrap();
+    }
+    let out = Command::new(&vm)
+        .args(["--tools", "btrfs-progs", "--disk"])
+        .arg(&image)
+        .arg("--in")
+        .arg(&inp)
+        .arg("--")
+        .arg(&script)
+        .output()
+        .expect("scripts/fixtures/vm");
+    assert!(
+        out.status.success(),
+        "vm failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hash = |p: &Path| sha256(&fs::read(p).unwrap());
+    Some(Guest {
+        new: (hash(&new.0), hash(&new.1)),
+        old: (hash(&old.0), hash(&old.1)),
+        image,
+        _tmp: tmp,
+    })
+}
+
+#[test]
+fn fedora_layout_boots_bls_from_boot_and_finds_root_files_through_fstab_subvolumes() {
+    let Some(g) = fedora_guest() else { return };
+    // blscfg on /boot; saved_entry (grub2-set-default) names the older kernel's entry.
+    let (k, i, args) = boot(&g.image, "fedora-default", &[]);
+    assert_eq!((k, i), g.old);
+    assert_eq!(
+        args,
+        format!("root=UUID={FEDORA_BTRFS} ro rootflags=subvol=root rhgb quiet")
+    );
+    // Paths of the running system: /boot is the ext4 partition, / the subvolume
+    // `root` (found in the top-level subvolume `root`, named by fstab's subvol=).
+    let kernel = format!("--kernel=/boot/vmlinuz-{FC_NEW}");
+    let ramdisk = format!("--ramdisk=/boot/initramfs-{FC_NEW}.img");
+    let (k, i, _) = boot(&g.image, "fedora-boot-path", &[&kernel, &ramdisk]);
+    assert_eq!((k, i), g.new);
+    // The kernel copy Fedora keeps in the root, written zstd-compressed.
+    let kernel = format!("--kernel=/usr/lib/modules/{FC_NEW}/vmlinuz");
+    let (k, i, _) = boot(&g.image, "fedora-root-path", &[&kernel, &ramdisk]);
+    assert_eq!((k, i), g.new);
 }
