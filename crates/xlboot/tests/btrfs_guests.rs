@@ -36,6 +36,16 @@ fn fixtures() -> PathBuf {
     )
 }
 
+/// One QEMU guest at a time: the machine is small, and the guests are slow enough
+/// under load without competing.
+static VM: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs a `scripts/fixtures/vm` command, alone.
+fn run_vm(cmd: &mut Command) -> Output {
+    let _one = VM.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    cmd.output().expect("scripts/fixtures/vm")
+}
+
 struct TempDir(PathBuf);
 
 impl TempDir {
@@ -417,15 +427,15 @@ fn opensuse_guest() -> Option<Guest> {
         .write_all(b"size=8M, type=21686148-6449-6E6F-744E-656564454649\ntype=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n")
         .unwrap();
     assert!(sfdisk.wait().unwrap().success());
-    let out = Command::new(&vm)
-        .args(["--tools", "btrfs-progs", "--disk"])
-        .arg(&image)
-        .arg("--in")
-        .arg(&inp)
-        .arg("--")
-        .arg(&script)
-        .output()
-        .expect("scripts/fixtures/vm");
+    let out = run_vm(
+        Command::new(&vm)
+            .args(["--tools", "btrfs-progs", "--disk"])
+            .arg(&image)
+            .arg("--in")
+            .arg(&inp)
+            .arg("--")
+            .arg(&script),
+    );
     assert!(
         out.status.success(),
         "vm failed: {}",
@@ -705,15 +715,15 @@ fn fedora_guest() -> Option<Guest> {
         img.write_all_at(&fs::read(&boot_img).unwrap(), 4096 * 512)
             .unwrap();
     }
-    let out = Command::new(&vm)
-        .args(["--tools", "btrfs-progs", "--disk"])
-        .arg(&image)
-        .arg("--in")
-        .arg(&inp)
-        .arg("--")
-        .arg(&script)
-        .output()
-        .expect("scripts/fixtures/vm");
+    let out = run_vm(
+        Command::new(&vm)
+            .args(["--tools", "btrfs-progs", "--disk"])
+            .arg(&image)
+            .arg("--in")
+            .arg(&inp)
+            .arg("--")
+            .arg(&script),
+    );
     assert!(
         out.status.success(),
         "vm failed: {}",
