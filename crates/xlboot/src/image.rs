@@ -264,16 +264,7 @@ pub fn open_guest_disk(path: &Path, policy: &OpenPolicy) -> Result<GuestDisk, St
             vhd::Vhd::open(Rc::clone(&top)).map_err(|e| format!("{}: {e}", path.display()))?,
         ),
         ImageFormat::Qcow2 => {
-            let dir = path
-                .parent()
-                .map(|p| {
-                    if p.as_os_str().is_empty() {
-                        Path::new(".")
-                    } else {
-                        p
-                    }
-                })
-                .unwrap_or(Path::new("."));
+            let dir = image_dir(path);
             let mut allowed =
                 vec![std::fs::canonicalize(dir).map_err(|e| format!("{}: {e}", dir.display()))?];
             for d in &policy.backing_dirs {
@@ -291,6 +282,16 @@ pub fn open_guest_disk(path: &Path, policy: &OpenPolicy) -> Result<GuestDisk, St
         format,
         given: policy.format.is_some(),
     })
+}
+
+/// The directory holding the image file `path`: `.` for a bare file name, whose
+/// `parent()` is the empty path (which names no directory, so a backing file found
+/// from it would never lie inside the image's own directory).
+fn image_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
 }
 
 fn open_qcow2(
@@ -330,11 +331,7 @@ fn open_qcow2(
                 }
                 None => return Err(refuse("the image does not name the backing file's format")),
             };
-            let base = allowed
-                .first()
-                .map(PathBuf::as_path)
-                .unwrap_or(Path::new("/"));
-            let parent = path.parent().unwrap_or(base);
+            let parent = image_dir(path);
             let wanted = lexical_join(
                 &std::fs::canonicalize(parent).unwrap_or(parent.to_path_buf()),
                 name,

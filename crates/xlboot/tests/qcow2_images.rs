@@ -3,7 +3,7 @@
 //! chain made with `-F`) boots exactly as
 //! the raw disk does; and the rules for backing files: followed only with
 //! `--format=qcow2`, only inside the
-//! image's directory or a `--backing-dir`, never through a symlink.
+//! image's directory (`.` for a bare file name) or a `--backing-dir`, never through a symlink.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -189,6 +189,29 @@ fn backing_files_are_followed_only_by_the_rules() {
     assert!(
         e.contains("link.img") && e.contains("symlinks are not followed"),
         "{e}"
+    );
+    // The image named by its bare file name, from its own directory (a relative
+    // `target=` in xl.cfg): its directory is `.`, and the backing file beside it is
+    // inside it.
+    let out = Command::new(env!("CARGO_BIN_EXE_xlboot"))
+        .current_dir(&sub)
+        .args([
+            "-q",
+            "-n",
+            "--output-format=simple",
+            "--format=qcow2",
+            "ok.qcow2",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        out.stdout,
+        answer(&[], &sub.join("base.img")).unwrap().as_bytes()
     );
     // (An image that names no backing format is refused too; qemu-img 6 and later
     // cannot make one: create and rebase insist on -F.)
