@@ -91,9 +91,16 @@ impl BlockDevice for Backing<'_> {
     }
 }
 
+/// The filesystem on `dev`, or why there is none: when no filesystem signature is
+/// found, what the volume holds instead if its signature says (an encrypted
+/// container must read as that, not as damage).
 fn probe_fs<'d, D: BlockDevice + Clone + 'd>(dev: D) -> Result<Box<dyn FileSystem + 'd>, FsError> {
-    xlboot_fs::probe(dev).and_then(|fs| {
-        fs.ok_or_else(|| FsError::Unsupported("no filesystem xlboot can read".to_string()))
+    let fs = xlboot_fs::probe(dev.clone())?;
+    fs.ok_or_else(|| {
+        FsError::Unsupported(match xlboot_fs::not_a_filesystem::identify(&dev) {
+            Some(other) => format!("no filesystem xlboot can read: {other}"),
+            None => "no filesystem xlboot can read".to_string(),
+        })
     })
 }
 

@@ -48,6 +48,7 @@ pub mod error;
 pub mod ext4;
 pub mod fat;
 pub mod iso9660;
+pub mod not_a_filesystem;
 pub mod path;
 pub mod squashfs;
 pub mod vfs;

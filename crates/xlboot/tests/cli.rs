@@ -58,6 +58,110 @@ fn disk_without_filesystem() {
     assert_clean_failure(&out, &d, "no volume holds a filesystem xlboot can read");
 }
 
+/// Runs a real tool, or says why the test is skipped (None) when it is not installed.
+fn tool(args: &[&str]) -> Option<()> {
+    match Command::new(args[0]).args(&args[1..]).output() {
+        Ok(o) if o.status.success() => Some(()),
+        Ok(o) => panic!("{args:?}: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(_) => {
+            assert!(
+                std::env::var_os("XLBOOT_REQUIRE_TOOLS").is_none(),
+                "{} is required (XLBOOT_REQUIRE_TOOLS is set)",
+                args[0]
+            );
+            eprintln!("skipping: {} not installed", args[0]);
+            None
+        }
+    }
+}
+
+#[test]
+fn encrypted_swap_and_empty_disks_say_what_they_hold() {
+    // The Debian installer's encrypted layout without a separate /boot: a LUKS2
+    // container (cryptsetup) in msdos1, swap (mkswap) in msdos2, made on files.
+    let d = scratch("luks");
+    let luks = d.join("luks.part");
+    let swap = d.join("swap.part");
+    fs::File::create(&luks).unwrap().set_len(32 << 20).unwrap();
+    fs::File::create(&swap).unwrap().set_len(4 << 20).unwrap();
+    let key = d.join("key");
+    fs::write(&key, "guest passphrase").unwrap();
+    let (l, sw, k) = (
+        luks.to_str().unwrap(),
+        swap.to_str().unwrap(),
+        key.to_str().unwrap(),
+    );
+    let made = tool(&[
+        "cryptsetup",
+        "luksFormat",
+        "--batch-mode",
+        "--type",
+        "luks2",
+        "--pbkdf",
+        "pbkdf2",
+        "--pbkdf-force-iterations",
+        "1000",
+        "--key-file",
+        k,
+        l,
+    ])
+    .and_then(|()| tool(&["mkswap", "-q", sw]));
+    if made.is_none() {
+        return;
+    }
+    let img = d.join("disk.img");
+    let mut disk = vec![0u8; 1 << 20];
+    disk.extend(fs::read(&luks).unwrap());
+    disk.extend(fs::read(&swap).unwrap());
+    fs::write(&img, &disk).unwrap();
+    let table = "label: dos\nunit: sectors\n\nstart=2048, size=65536, type=83\nstart=67584, size=8192, type=82\n";
+    let mut sfdisk = Command::new("sfdisk")
+        .args([
+            "-q",
+            "--no-reread",
+            "--no-tell-kernel",
+            img.to_str().unwrap(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("sfdisk (fdisk)");
+    use std::io::Write;
+    sfdisk
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(table.as_bytes())
+        .unwrap();
+    assert!(sfdisk.wait().unwrap().success());
+    let out = run_on(&d, img.to_str().unwrap(), &[]);
+    assert_clean_failure(
+        &out,
+        &d,
+        "(hd0,msdos1): unsupported: no filesystem xlboot can read: encrypted (a LUKS2 container)",
+    );
+    assert_clean_failure(
+        &out,
+        &d,
+        "(hd0,msdos2): unsupported: no filesystem xlboot can read: Linux swap space",
+    );
+    // The container alone, as a whole disk; and an empty disk.
+    let out = run_on(&d, l, &[]);
+    assert_clean_failure(
+        &out,
+        &d,
+        "(hd0): unsupported: no filesystem xlboot can read: encrypted (a LUKS2 container)",
+    );
+    let empty = d.join("empty.img");
+    fs::write(&empty, b"").unwrap();
+    let out = run_on(&d, empty.to_str().unwrap(), &[]);
+    assert_clean_failure(
+        &out,
+        &d,
+        "(hd0): unsupported: no filesystem xlboot can read: empty (0 bytes)",
+    );
+    let _ = fs::remove_dir_all(&d);
+}
+
 #[test]
 fn output_file_must_exist() {
     let d = scratch("output");
