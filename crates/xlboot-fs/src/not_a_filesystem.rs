@@ -1,5 +1,6 @@
 //! Names what a volume holds when it holds no filesystem: an encrypted container,
-//! swap, an LVM physical volume, nothing at all.
+//! swap, an LVM physical volume, a disk image format xlboot does not read, nothing
+//! at all.
 //!
 //! Why: a guest installed with an encrypted disk (the Debian installer's "guided - use
 //! entire disk and set up encrypted LVM" without a separate /boot, or a /boot inside
@@ -24,6 +25,16 @@ const SWAP_PAGE_SIZES: [u64; 4] = [4096, 8192, 16384, 65536];
 const LVM_LABEL: &[u8; 8] = b"LABELONE";
 const LVM_TYPE: &[u8; 8] = b"LVM2 001";
 
+/// Disk image formats xlboot does not read, by their magic at byte 0 (QED is one xl.cfg
+/// accepts; VMDK's sparse extent and its text descriptor). VDI keeps its signature at
+/// byte 64.
+const IMAGE_MAGICS: [(&[u8], &str); 3] = [
+    (b"QED\0", "QED"),
+    (b"KDMV", "VMDK"),
+    (b"# Disk DescriptorFile", "VMDK descriptor"),
+];
+const VDI_SIGNATURE: [u8; 4] = 0xbeda_107f_u32.to_le_bytes();
+
 /// What a volume without a filesystem holds, as far as its signatures tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OtherContent {
@@ -35,6 +46,8 @@ pub enum OtherContent {
     Swap,
     /// An LVM2 physical volume (its logical volumes are volumes of their own).
     LvmPhysicalVolume,
+    /// A disk image in a format xlboot does not read (its name).
+    DiskImage(&'static str),
     /// Zero bytes long.
     Empty,
     /// Only zero bytes where every filesystem and container keeps its signature.
@@ -64,6 +77,11 @@ impl core::fmt::Display for OtherContent {
             OtherContent::LvmPhysicalVolume => {
                 write!(f, "an LVM2 physical volume, no filesystem")
             }
+            OtherContent::DiskImage(format) => write!(
+                f,
+                "a {format} disk image, a format xlboot does not read \
+                 (qemu-img convert -O qcow2 or -O raw makes one it reads)"
+            ),
             OtherContent::Empty => write!(f, "empty (0 bytes)"),
             OtherContent::Blank => write!(f, "blank (all zeros where signatures would be)"),
         }
@@ -87,6 +105,12 @@ pub fn identify<D: BlockDevice + ?Sized>(dev: &D) -> Option<OtherContent> {
             .and_then(|v| <[u8; 2]>::try_from(v).ok())
             .map_or(0, u16::from_be_bytes);
         return Some(OtherContent::Luks(version));
+    }
+    if let Some((_, format)) = IMAGE_MAGICS.iter().find(|(m, _)| head.starts_with(m)) {
+        return Some(OtherContent::DiskImage(format));
+    }
+    if head.get(64..68) == Some(VDI_SIGNATURE.as_slice()) {
+        return Some(OtherContent::DiskImage("VDI"));
     }
     if head.get(3..11) == Some(BITLOCKER_OEM.as_slice()) {
         return Some(OtherContent::BitLocker);

@@ -76,7 +76,7 @@ fn tool(args: &[&str]) -> Option<()> {
 }
 
 #[test]
-fn encrypted_swap_and_empty_disks_say_what_they_hold() {
+fn encrypted_swap_empty_and_foreign_image_disks_say_what_they_hold() {
     // The Debian installer's encrypted layout without a separate /boot: a LUKS2
     // container (cryptsetup) in msdos1, swap (mkswap) in msdos2, made on files.
     let d = scratch("luks");
@@ -159,6 +159,25 @@ fn encrypted_swap_and_empty_disks_say_what_they_hold() {
         &d,
         "(hd0): unsupported: no filesystem xlboot can read: empty (0 bytes)",
     );
+    // Disk image formats xlboot does not read, made by qemu-img from the disk above.
+    for (format, name) in [("qed", "QED"), ("vmdk", "VMDK"), ("vdi", "VDI")] {
+        let conv = d.join(format!("disk.{format}"));
+        let c = conv.to_str().unwrap();
+        if tool(&[
+            "qemu-img",
+            "convert",
+            "-O",
+            format,
+            img.to_str().unwrap(),
+            c,
+        ])
+        .is_none()
+        {
+            break;
+        }
+        let out = run_on(&d, c, &[]);
+        assert_clean_failure(&out, &d, &format!("(hd0): unsupported: no filesystem xlboot can read: a {name} disk image, a format xlboot does not read"));
+    }
     let _ = fs::remove_dir_all(&d);
 }
 
