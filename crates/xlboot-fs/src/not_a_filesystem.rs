@@ -1,6 +1,6 @@
 //! Names what a volume holds when it holds no filesystem: an encrypted container,
-//! swap, an LVM physical volume, a disk image format xlboot does not read, nothing
-//! at all.
+//! swap, an LVM physical volume, an md RAID member, a disk image format xlboot does
+//! not read, nothing at all.
 //!
 //! Why: a guest installed with an encrypted disk (the Debian installer's "guided - use
 //! entire disk and set up encrypted LVM" without a separate /boot, or a /boot inside
@@ -25,6 +25,9 @@ const SWAP_PAGE_SIZES: [u64; 4] = [4096, 8192, 16384, 65536];
 const LVM_LABEL: &[u8; 8] = b"LABELONE";
 const LVM_TYPE: &[u8; 8] = b"LVM2 001";
 
+/// An md superblock's magic (0.90 and 1.x alike), little-endian at its start.
+const MD_MAGIC: [u8; 4] = 0xa92b_4efc_u32.to_le_bytes();
+
 /// Disk image formats xlboot does not read, by their magic at byte 0 (QED is one xl.cfg
 /// accepts; VMDK's sparse extent and its text descriptor). VDI keeps its signature at
 /// byte 64.
@@ -46,6 +49,8 @@ pub enum OtherContent {
     Swap,
     /// An LVM2 physical volume (its logical volumes are volumes of their own).
     LvmPhysicalVolume,
+    /// A member of an md RAID array (its array, when readable, is a volume of its own).
+    MdMember,
     /// A disk image in a format xlboot does not read (its name).
     DiskImage(&'static str),
     /// Zero bytes long.
@@ -77,6 +82,7 @@ impl core::fmt::Display for OtherContent {
             OtherContent::LvmPhysicalVolume => {
                 write!(f, "an LVM2 physical volume, no filesystem")
             }
+            OtherContent::MdMember => write!(f, "an md RAID member, no filesystem"),
             OtherContent::DiskImage(format) => write!(
                 f,
                 "a {format} disk image, a format xlboot does not read \
@@ -123,6 +129,9 @@ pub fn identify<D: BlockDevice + ?Sized>(dev: &D) -> Option<OtherContent> {
     if lvm {
         return Some(OtherContent::LvmPhysicalVolume);
     }
+    if md_superblock(dev, size, head) {
+        return Some(OtherContent::MdMember);
+    }
     for page in SWAP_PAGE_SIZES {
         let Some(at) = page.checked_sub(10) else {
             continue;
@@ -136,6 +145,21 @@ pub fn identify<D: BlockDevice + ?Sized>(dev: &D) -> Option<OtherContent> {
         return Some(OtherContent::Blank);
     }
     None
+}
+
+/// Whether an md superblock's magic is where mdadm writes one: at byte 0 (1.1), at 4
+/// KiB (1.2), 8 to 12 KiB before the end on a 4 KiB boundary (1.0), or 64 KiB before
+/// the end on a 64 KiB boundary (0.90).
+fn md_superblock<D: BlockDevice + ?Sized>(dev: &D, size: u64, head: &[u8]) -> bool {
+    if head.starts_with(&MD_MAGIC) {
+        return true;
+    }
+    let v1_0 = size.checked_sub(8192).map(|at| at & !4095);
+    let v0_90 = (size & !65535).checked_sub(65536);
+    [Some(4096), v1_0, v0_90].into_iter().flatten().any(|at| {
+        let mut magic = [0u8; 4];
+        dev.read_exact_at(at, &mut magic).is_ok() && magic == MD_MAGIC
+    })
 }
 
 /// Whether the places past the first 4 KiB where the filesystems xlboot reads keep

@@ -182,6 +182,29 @@ fn encrypted_swap_empty_and_foreign_image_disks_say_what_they_hold() {
 }
 
 #[test]
+fn md_members_and_lvm_pvs_are_named_not_called_blank() {
+    // The fixtures made by mdadm (superblock 1.2, 4 KiB in, where the first block is
+    // still zero) and lvm2 in a real kernel: each member partition says what it is.
+    let dir = PathBuf::from(
+        std::env::var("XLBOOT_FIXTURES").unwrap_or_else(|_| "/var/cache/xlboot/fixtures".into()),
+    );
+    for (image, line) in [
+        ("md.img", "(hd0,msdos1) at byte 1048576: unsupported: no filesystem xlboot can read: an md RAID member"),
+        ("lvm.img", "(hd0,msdos1) at byte 1048576: unsupported: no filesystem xlboot can read: an LVM2 physical volume"),
+    ] {
+        let img = dir.join(image);
+        if !img.is_file() {
+            eprintln!("skipping: no {}", img.display());
+            continue;
+        }
+        let out = xlboot(&["inspect", img.to_str().unwrap()]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.lines().any(|l| l.trim_start().starts_with(line)), "{image}: want {line:?} in\n{stdout}");
+    }
+}
+
+#[test]
 fn output_file_must_exist() {
     let d = scratch("output");
     let img = d.join("zeros.img");
