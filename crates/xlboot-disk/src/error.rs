@@ -193,10 +193,11 @@ pub enum PartitionProblem {
         /// Last usable LBA of the header.
         last_usable: u64,
     },
-    /// It runs past the end of the disk.
+    /// It starts at or past the end of the disk (one that only runs past the end is
+    /// cut there, not refused).
     PastEnd {
-        /// Byte offset one past its last byte.
-        end: u64,
+        /// Byte offset of its first byte.
+        start: u64,
         /// Disk size in bytes.
         disk_size: u64,
     },
@@ -403,9 +404,9 @@ impl fmt::Display for PartitionProblem {
                 "LBA {first} to {last} is outside the usable area {first_usable} to {last_usable} \
                  (it would overlap a GPT header or entry array)"
             ),
-            PartitionProblem::PastEnd { end, disk_size } => write!(
+            PartitionProblem::PastEnd { start, disk_size } => write!(
                 f,
-                "ends at byte {end}, past the end of the disk ({disk_size} bytes)"
+                "starts at byte {start}, past the end of the disk ({disk_size} bytes)"
             ),
             PartitionProblem::Overflow => write!(f, "byte range does not fit in 64 bits"),
             PartitionProblem::Overlaps { other } => write!(f, "overlaps partition {other}"),

@@ -23,7 +23,10 @@
 //! - a table with no used entry at all ⇒ the whole disk (a FAT or ext4 written over a
 //!   disk that once held an MBR, or a GRUB MBR with an empty table).
 //!
-//! A partition that is broken (a GPT or extended partition at LBA 0, runs past the end of the disk, lies
+//! A partition that runs past the end of the disk is cut at the end (as Linux, GRUB
+//! and pygrub read it); one that starts there holds nothing.
+//!
+//! A partition that is broken (a GPT or extended partition at LBA 0, starts past the end of the disk, lies
 //! over a GPT header or entry array, overlaps an earlier partition, a logical one
 //! outside its extended partition) does not fail the disk: it becomes an `Err` entry
 //! in [`PartitionTable::entries`], at its place in table order, and the other
@@ -229,6 +232,13 @@ pub fn scan<D: BlockDevice + ?Sized>(dev: &D) -> Result<PartitionTable, DiskErro
 }
 
 /// A partition's byte range `[start, start + len)`, checked against the disk size.
+///
+/// A partition that starts inside the disk but runs past its end is cut at the end,
+/// as Linux cuts it ("extends beyond EOD, truncated"), GRUB (which checks a
+/// partition only against a parent partition, never the disk) and pygrub read it: a
+/// disk image cut or copied onto a smaller volume keeps booting when the files it
+/// boots lie before the cut, and a read past the cut fails as any read past a volume
+/// does. One that starts at or past the end holds nothing: [`PartitionProblem::PastEnd`].
 fn byte_range(
     first_lba: u64,
     sectors: u64,
@@ -241,11 +251,12 @@ fn byte_range(
     let len = sectors
         .checked_mul(sector_size)
         .ok_or(PartitionProblem::Overflow)?;
-    let end = start.checked_add(len).ok_or(PartitionProblem::Overflow)?;
-    if end > disk_size {
-        return Err(PartitionProblem::PastEnd { end, disk_size });
+    start.checked_add(len).ok_or(PartitionProblem::Overflow)?;
+    if start >= disk_size {
+        return Err(PartitionProblem::PastEnd { start, disk_size });
     }
-    Ok((start, len))
+    // start < disk_size, so this cannot underflow.
+    Ok((start, len.min(disk_size.saturating_sub(start))))
 }
 
 /// The number of an earlier accepted volume whose bytes overlap `[start, start+len)`.

@@ -297,6 +297,13 @@ fn gpt_partition_past_end_of_disk() {
     });
     patch_entry(&mut img, 1, |e| put_u64(e, 40, sectors + 100));
     let table = check_sane(&img).unwrap();
+    // Running past the end: cut at the end, as Linux, GRUB and pygrub read it.
+    assert_eq!(table.problems().count(), 0);
+    let v = table.volumes().find(|v| v.number == Some(2)).unwrap();
+    assert_eq!(v.start + v.len, img.len() as u64);
+    // Starting past the end: nothing to read.
+    patch_entry(&mut img, 1, |e| put_u64(e, 32, sectors + 50));
+    let table = check_sane(&img).unwrap();
     let p: Vec<_> = table.problems().collect();
     assert!(matches!(
         partition_problem(p[0]),
@@ -378,15 +385,22 @@ fn tiny_devices() {
             img[510] = 0x55;
             img[511] = 0xAA;
             assert!(check_sane(&img).unwrap_err().is_corrupt());
-            // An MBR partition bigger than the device.
+            // An MBR partition bigger than the device: cut at the device's end; on a
+            // device of one sector it starts past the end and holds nothing.
             img[446 + 4] = 0x83;
             let table = check_sane(&img).unwrap();
-            let p: Vec<_> = table.problems().collect();
-            assert!(matches!(
-                partition_problem(p[0]),
-                (1, PartitionProblem::PastEnd { .. })
-            ));
-            assert!(discover(img.as_slice()).unwrap_err().is_corrupt());
+            if len > 512 {
+                let v: Vec<_> = table.volumes().collect();
+                assert_eq!((v[0].start, v[0].len), (512, len as u64 - 512));
+                assert_eq!(table.problems().count(), 0);
+            } else {
+                let p: Vec<_> = table.problems().collect();
+                assert!(matches!(
+                    partition_problem(p[0]),
+                    (1, PartitionProblem::PastEnd { .. })
+                ));
+                assert!(discover(img.as_slice()).unwrap_err().is_corrupt());
+            }
         }
     }
 }
@@ -409,7 +423,12 @@ fn mbr_partition_start_zero_and_past_end() {
     let Some(mut img) = base_mbr() else { return };
     // Partition 1 starts at 0, as an isohybrid image's does: it is a volume.
     put_u32(&mut img, 446 + 8, 0);
-    put_u32(&mut img, 462 + 12, u32::MAX); // partition 2 runs past the end
+    put_u32(&mut img, 462 + 12, u32::MAX); // partition 2 runs past the end: cut there
+    let table = check_sane(&img).unwrap();
+    assert_eq!(table.problems().count(), 0);
+    let v: Vec<_> = table.volumes().collect();
+    assert_eq!(v[1].start + v[1].len, img.len() as u64);
+    put_u32(&mut img, 462 + 8, u32::MAX); // partition 2 starts past the end
     let table = check_sane(&img).unwrap();
     let v: Vec<_> = table.volumes().collect();
     assert_eq!((v[0].number, v[0].start), (Some(1), 0));
@@ -777,28 +796,42 @@ fn logical_partition_past_the_end_of_the_disk() {
     let table = check_sane(&img).unwrap();
     assert_eq!(numbers(&table), vec![1, 8]);
     let p: Vec<_> = table.problems().collect();
-    for (i, number) in [(0, 5), (1, 6), (2, 7)] {
+    // Past the disk's end and so past the extended partition's: outside it, as GRUB
+    // checks a logical partition against its parent; the one starting past the disk's
+    // end holds nothing.
+    for (i, number) in [(0, 5), (1, 6)] {
         assert!(
-            matches!(partition_problem(p[i]), (n, PartitionProblem::PastEnd { disk_size: 1_024_000, .. }) if n == number),
+            matches!(partition_problem(p[i]), (n, PartitionProblem::OutsideExtended { .. }) if n == number),
             "{:?}",
             p[i]
         );
     }
+    assert!(
+        matches!(
+            partition_problem(p[2]),
+            (
+                7,
+                PartitionProblem::PastEnd {
+                    disk_size: 1_024_000,
+                    ..
+                }
+            )
+        ),
+        "{:?}",
+        p[2]
+    );
 }
 
 #[test]
 fn extended_partition_past_the_end_of_the_disk() {
-    // Its own range is checked first: nothing inside it is read.
+    // Running past the end: its chain is read, as GRUB and Linux read it, and a
+    // logical partition inside the disk is a volume.
     let mut img = ebr_disk(2000, EXT_FIRST, u32::MAX);
     put_ebr(&mut img, 100, Some((2, 50, 0x83)), None);
     let table = check_sane(&img).unwrap();
-    assert_eq!(numbers(&table), vec![1]);
-    let p: Vec<_> = table.problems().collect();
-    assert!(matches!(
-        partition_problem(p[0]),
-        (2, PartitionProblem::PastEnd { .. })
-    ));
-    // Starting at u32::MAX.
+    assert_eq!(numbers(&table), vec![1, 5]);
+    assert_eq!(table.problems().count(), 0);
+    // Starting at u32::MAX: its own range is checked first, nothing inside it is read.
     let img = ebr_disk(2000, u32::MAX, u32::MAX);
     let table = check_sane(&img).unwrap();
     assert_eq!(numbers(&table), vec![1]);

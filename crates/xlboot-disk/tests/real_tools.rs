@@ -516,7 +516,8 @@ fn gpt_truncated_image_partition_past_end() {
         return;
     }
     // A 64 MiB disk cut to 40 MiB: the primary is intact, the backup is gone, the
-    // root partition still fits and the swap partition runs past the end.
+    // root partition still fits and the swap partition runs past the end: it is cut
+    // there, as Linux, GRUB and pygrub read it.
     let img = sgdisk_disk("gpttrunc");
     std::fs::OpenOptions::new()
         .write(true)
@@ -527,6 +528,24 @@ fn gpt_truncated_image_partition_past_end() {
     let dev = FileDev::open(&img.0);
     let table = scan(&dev).unwrap();
     assert_eq!(table.gpt.as_ref().unwrap().copy, GptCopy::Primary);
+    let numbers: Vec<_> = table.volumes().map(|v| v.number.unwrap()).collect();
+    assert_eq!(numbers, vec![1, 2, 4]);
+    assert_eq!(table.problems().count(), 0);
+    let swap = table.volumes().nth(2).unwrap();
+    assert_eq!(
+        (swap.start, swap.len),
+        (69632 * 512, 40 * MIB - 69632 * 512)
+    );
+    // Cut further, inside the root partition: swap now starts past the end and holds
+    // nothing; it is a problem in slot 4's place, after 1 and 2.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&img.0)
+        .unwrap()
+        .set_len(30 * MIB)
+        .unwrap();
+    let dev = FileDev::open(&img.0);
+    let table = scan(&dev).unwrap();
     let numbers: Vec<_> = table.volumes().map(|v| v.number.unwrap()).collect();
     assert_eq!(numbers, vec![1, 2]);
     let problems: Vec<_> = table.problems().collect();
@@ -544,7 +563,6 @@ fn gpt_truncated_image_partition_past_end() {
         problems[0]
     );
     assert!(problems[0].to_string().contains("gpt4"), "{}", problems[0]);
-    // Order is kept: the error sits in slot 4's place, after 1 and 2.
     assert!(table.entries[2].is_err());
 }
 

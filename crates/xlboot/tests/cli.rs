@@ -182,6 +182,85 @@ fn encrypted_swap_empty_and_foreign_image_disks_say_what_they_hold() {
 }
 
 #[test]
+fn a_partition_running_past_the_end_of_a_cut_disk_still_boots() {
+    // A disk whose table (sfdisk) says 64 MiB for msdos1 but whose file was cut after
+    // the ext4 (mke2fs -d) inside it, as when an image is copied onto a smaller
+    // volume: Linux cuts the partition at the end, GRUB and pygrub read it, and the
+    // files before the cut boot.
+    let d = scratch("cut");
+    let root = d.join("root");
+    fs::create_dir_all(root.join("boot/grub")).unwrap();
+    fs::write(
+        root.join("boot/grub/grub.cfg"),
+        "menuentry 'cut' {\n\tlinux /boot/vmlinuz root=/dev/xvda1 ro\n\tinitrd /boot/initrd.img\n}\n",
+    )
+    .unwrap();
+    fs::write(root.join("boot/vmlinuz"), vec![0x4b; 300_000]).unwrap();
+    fs::write(root.join("boot/initrd.img"), vec![0x49; 200_000]).unwrap();
+    let fs_img = d.join("root.fs");
+    let (r, f) = (root.to_str().unwrap(), fs_img.to_str().unwrap());
+    if tool(&["mke2fs", "-q", "-F", "-t", "ext4", "-d", r, f, "8M"]).is_none() {
+        return;
+    }
+    let img = d.join("disk.img");
+    fs::File::create(&img).unwrap().set_len(65 << 20).unwrap();
+    let mut sfdisk = Command::new("sfdisk")
+        .args([
+            "-q",
+            "--no-reread",
+            "--no-tell-kernel",
+            img.to_str().unwrap(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("sfdisk (fdisk)");
+    use std::io::Write;
+    sfdisk
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"label: dos\nunit: sectors\n\nstart=2048, size=131072, type=83\n")
+        .unwrap();
+    assert!(sfdisk.wait().unwrap().success());
+    let mut disk = fs::read(&img).unwrap();
+    disk.truncate(1 << 20);
+    disk.extend(fs::read(&fs_img).unwrap());
+    fs::write(&img, &disk).unwrap();
+    let out = xlboot(&["-q", "-n", "--output-format=simple", img.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .collect::<Vec<_>>(),
+        [
+            "kernel (hd0,msdos1)/boot/vmlinuz",
+            "ramdisk (hd0,msdos1)/boot/initrd.img",
+            "args root=/dev/xvda1 ro",
+            "",
+        ]
+    );
+    // Cut inside the filesystem, before the kernel's blocks: a read error, one line.
+    let kernel_at = disk
+        .windows(4096)
+        .position(|w| w.iter().all(|&b| b == 0x4b))
+        .unwrap();
+    fs::write(&img, &disk[..kernel_at]).unwrap();
+    let out = run_on(&d, img.to_str().unwrap(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    let _ = fs::remove_dir_all(&d);
+}
+
+#[test]
 fn md_members_and_lvm_pvs_are_named_not_called_blank() {
     // The fixtures made by mdadm (superblock 1.2, 4 KiB in, where the first block is
     // still zero) and lvm2 in a real kernel: each member partition says what it is.
