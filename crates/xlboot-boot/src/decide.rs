@@ -245,9 +245,10 @@ impl<'g, 'd> Decider<'g, 'd> {
         for f in &all {
             let used = chosen.as_ref().is_some_and(|c| c == f);
             self.notes.push(format!(
-                "found {} config {}{}",
+                "found {} config {}{}{}",
                 f.kind.name(),
                 f.file,
+                describe_root(&f.file.root),
                 if used { " (used)" } else { "" }
             ));
         }

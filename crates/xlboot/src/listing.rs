@@ -60,8 +60,9 @@ pub fn render(menu: &Menu, found: &[FoundConfig], used: Option<&FoundConfig>) ->
             .iter()
             .map(|f| {
                 format!(
-                    "{} ({}{})",
+                    "{}{} ({}{})",
                     crate::diag::sanitize(&f.file.to_string()),
+                    crate::diag::sanitize(&xlboot_boot::decide::describe_root(&f.file.root)),
                     f.kind.name(),
                     if used == Some(f) { ", used" } else { "" }
                 )

@@ -514,6 +514,12 @@ fn opensuse_snapper_layout_boots_from_the_default_subvolume_and_its_snapshots() 
         .lines()
         .filter_map(|l| l.strip_prefix("title: "))
         .collect();
+    assert!(
+        listing.contains(
+            "configs found: (hd0,gpt2)/boot/grub2/grub.cfg (in the default subvolume) (GRUB 2, used)"
+        ),
+        "{listing}"
+    );
     let snap = format!("Start bootloader from a read-only snapshot>{SNAPSHOT_TITLE}");
     assert_eq!(
         titles,
