@@ -14,10 +14,7 @@ fuzz_target!(|data: &[u8]| {
     thread_local! {
         static HOST: MemHost = MemHost::new();
     }
-    let ctx = EvalContext::new(FilePath {
-        device: CONFIG_DEVICE.to_string(),
-        path: "/boot/grub/grub.cfg".to_string(),
-    });
+    let ctx = EvalContext::new(FilePath::new(CONFIG_DEVICE.to_string(), "/boot/grub/grub.cfg".to_string()));
     HOST.with(|host| {
         if let Ok(evaluated) = evaluate(data, &ctx, host) {
             exercise_menu(&evaluated.menu);

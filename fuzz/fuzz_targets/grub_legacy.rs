@@ -14,10 +14,7 @@ fuzz_target!(|data: &[u8]| {
     thread_local! {
         static HOST: MemHost = MemHost::new();
     }
-    let file = FilePath {
-        device: CONFIG_DEVICE.to_string(),
-        path: "/boot/grub/menu.lst".to_string(),
-    };
+    let file = FilePath::new(CONFIG_DEVICE.to_string(), "/boot/grub/menu.lst".to_string());
     HOST.with(|host| {
         if let Ok(evaluated) = evaluate(data, &file, &Limits::default(), host) {
             exercise_menu(&evaluated.menu);

@@ -17,22 +17,13 @@ fn locate(path: &str) -> Located {
         return Ok(None);
     }
     Ok(Some(match path.strip_prefix("/boot") {
-        Some(rest) => FilePath {
-            device: "hd0,msdos1".to_string(),
-            path: rest.to_string(),
-        },
-        None => FilePath {
-            device: "hd0,msdos2".to_string(),
-            path: path.to_string(),
-        },
+        Some(rest) => FilePath::new("hd0,msdos1".to_string(), rest.to_string()),
+        None => FilePath::new("hd0,msdos2".to_string(), path.to_string()),
     }))
 }
 
 fuzz_target!(|data: &[u8]| {
-    let file = FilePath {
-        device: "hd0,msdos2".to_string(),
-        path: "/etc/lilo.conf".to_string(),
-    };
+    let file = FilePath::new("hd0,msdos2".to_string(), "/etc/lilo.conf".to_string());
     if let Ok(evaluated) = evaluate(data, &file, 1 << 20, &locate) {
         exercise_menu(&evaluated.menu);
     }

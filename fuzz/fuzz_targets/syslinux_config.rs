@@ -13,10 +13,7 @@ fuzz_target!(|data: &[u8]| {
     thread_local! {
         static HOST: MemHost = MemHost::new();
     }
-    let config = FilePath {
-        device: CONFIG_DEVICE.to_string(),
-        path: "/boot/extlinux/extlinux.conf".to_string(),
-    };
+    let config = FilePath::new(CONFIG_DEVICE.to_string(), "/boot/extlinux/extlinux.conf".to_string());
     let limits = Limits::default();
     HOST.with(|host| {
         if let Ok(evaluated) = xlboot_config::syslinux::evaluate(data, &config, &limits, host) {
