@@ -80,10 +80,7 @@ fn given_config(guest: &Guest<'_>, path: &str) -> Result<FoundConfig, String> {
     };
     let mut last = String::new();
     for d in devices {
-        let candidate = FilePath {
-            device: d,
-            path: file.to_string(),
-        };
+        let candidate = FilePath::new(d, file);
         match guest.find(&candidate) {
             Ok(_) => {
                 return Ok(FoundConfig {
