@@ -33,6 +33,16 @@ pub fn write(page: &impl SharedMemory, bytes: &[u8]) -> Result<usize, RingError>
     Ok(taken)
 }
 
+/// Output bytes xenconsoled has not taken yet (`out_prod - out_cons`). Zero before
+/// the hand-over: the next kernel's hvc driver then starts on a ring with nothing
+/// of the loader's still in flight.
+pub fn unsent(page: &impl SharedMemory) -> Result<u32, RingError> {
+    let cons = page.read_u32(OUT_CONS);
+    let prod = page.read_u32(OUT_PROD);
+    page.fence();
+    ring_index::used(prod, cons, OUT_SIZE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +60,10 @@ mod tests {
         let big = [b'x'; 3000];
         assert_eq!(write(&page, &big), Ok(2038));
         assert_eq!(write(&page, b"y"), Ok(0));
+        assert_eq!(unsent(&page), Ok(2048));
+        // xenconsoled takes everything.
+        page.write_u32(OUT_CONS, 2040 + 10 + 2038);
+        assert_eq!(unsent(&page), Ok(0));
     }
 
     #[test]
@@ -57,5 +71,6 @@ mod tests {
         let page = PlainPage::default();
         page.write_u32(OUT_CONS, 5000);
         assert!(write(&page, b"a").is_err());
+        assert!(unsent(&page).is_err());
     }
 }

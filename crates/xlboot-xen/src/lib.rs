@@ -26,6 +26,7 @@ extern crate alloc;
 pub mod blkif;
 pub mod cmdline;
 pub mod console;
+pub mod frontend_reset;
 pub mod grant_table;
 pub mod memory;
 pub mod ring_index;

@@ -32,6 +32,10 @@ pub trait SharedMemory {
     fn read_u64(&self, offset: usize) -> u64;
     /// Writes an aligned 64-bit value.
     fn write_u64(&self, offset: usize, value: u64);
+    /// Atomically replaces the aligned 16-bit value at `offset` with `new` if it is
+    /// `current`; returns the value found (equal to `current` when it was replaced).
+    /// Grant entries need it: Xen sets their in-use bits while the guest clears them.
+    fn compare_exchange_u16(&self, offset: usize, current: u16, new: u16) -> u16;
     /// A full memory barrier: every access before it is visible before any after it.
     fn fence(&self);
 
@@ -125,6 +129,13 @@ impl SharedMemory for PlainPage {
     }
     fn write_u64(&self, offset: usize, value: u64) {
         self.store(offset, &value.to_le_bytes());
+    }
+    fn compare_exchange_u16(&self, offset: usize, current: u16, new: u16) -> u16 {
+        let found = self.read_u16(offset);
+        if found == current {
+            self.write_u16(offset, new);
+        }
+        found
     }
     fn fence(&self) {}
 }

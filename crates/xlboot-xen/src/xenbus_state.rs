@@ -58,6 +58,23 @@ impl XenbusState {
     }
 }
 
+impl XenbusState {
+    /// The state's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            XenbusState::Unknown => "Unknown",
+            XenbusState::Initialising => "Initialising",
+            XenbusState::InitWait => "InitWait",
+            XenbusState::Initialised => "Initialised",
+            XenbusState::Connected => "Connected",
+            XenbusState::Closing => "Closing",
+            XenbusState::Closed => "Closed",
+            XenbusState::Reconfiguring => "Reconfiguring",
+            XenbusState::Reconfigured => "Reconfigured",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +89,6 @@ mod tests {
         );
         assert_eq!(XenbusState::parse(b"44"), None);
         assert_eq!(XenbusState::parse(b"\xff"), None);
+        assert_eq!(XenbusState::InitWait.name(), "InitWait");
     }
 }

@@ -7,7 +7,8 @@ use crate::ring_index::{self, RingError};
 
 const REQ: usize = 0;
 const RSP: usize = 1024;
-const SIZE: u32 = 1024;
+/// Bytes in each of the two rings.
+pub const SIZE: u32 = 1024;
 const REQ_CONS: usize = 2048;
 const REQ_PROD: usize = 2052;
 const RSP_CONS: usize = 2056;
@@ -50,6 +51,31 @@ pub fn receive(page: &impl SharedMemory, out: &mut [u8]) -> Result<usize, RingEr
     Ok(taken)
 }
 
+/// What is still on the rings: request bytes xenstored has not taken and response
+/// bytes this domain has not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending {
+    /// `req_prod - req_cons`.
+    pub requests: u32,
+    /// `rsp_prod - rsp_cons`.
+    pub responses: u32,
+}
+
+/// Both rings' fill, checked. Linux's xenbus (`xb_init_comms`) expects both empty
+/// when it starts: it complains about a request ring that is not, and throws away
+/// what is on a response ring that is not.
+pub fn pending(page: &impl SharedMemory) -> Result<Pending, RingError> {
+    let req_cons = page.read_u32(REQ_CONS);
+    let req_prod = page.read_u32(REQ_PROD);
+    let rsp_cons = page.read_u32(RSP_CONS);
+    let rsp_prod = page.read_u32(RSP_PROD);
+    page.fence();
+    Ok(Pending {
+        requests: ring_index::used(req_prod, req_cons, SIZE)?,
+        responses: ring_index::used(rsp_prod, rsp_cons, SIZE)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +101,21 @@ mod tests {
         assert_eq!(receive(&page, &mut out), Ok(2));
         assert_eq!(&out[..2], b"vw");
         assert_eq!(receive(&page, &mut out), Ok(0));
+        assert_eq!(
+            pending(&page),
+            Ok(Pending {
+                requests: 8,
+                responses: 0
+            })
+        );
+        page.write_u32(REQ_CONS, 1028);
+        assert_eq!(
+            pending(&page),
+            Ok(Pending {
+                requests: 0,
+                responses: 0
+            })
+        );
     }
 
     #[test]
@@ -82,5 +123,6 @@ mod tests {
         let page = PlainPage::default();
         page.write_u32(RSP_PROD, 2000);
         assert!(receive(&page, &mut [0; 8]).is_err());
+        assert!(pending(&page).is_err());
     }
 }

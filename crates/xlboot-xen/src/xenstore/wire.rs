@@ -21,6 +21,8 @@ pub enum Kind {
     Read = 2,
     /// `XS_WRITE`: write a node's value.
     Write = 11,
+    /// `XS_RM`: remove a node (and its children).
+    Rm = 13,
     /// `XS_WATCH_EVENT`: a watch fired (never asked for here, skipped if it comes).
     WatchEvent = 15,
     /// `XS_ERROR`: the request failed; the payload names the errno (`ENOENT`).
@@ -33,6 +35,7 @@ impl Kind {
             1 => Kind::Directory,
             2 => Kind::Read,
             11 => Kind::Write,
+            13 => Kind::Rm,
             15 => Kind::WatchEvent,
             16 => Kind::Error,
             _ => return None,
@@ -212,6 +215,11 @@ mod tests {
         assert_eq!(directory(&p).unwrap(), ["768", "832"]);
         assert!(answer(&h, vec![], Kind::Read, 3).is_err());
         assert!(answer(&h, vec![], Kind::Directory, 4).is_err());
+        let h = Header::parse(&[13, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0]).unwrap();
+        assert_eq!(
+            answer(&h, b"OK\0".to_vec(), Kind::Rm, 5),
+            Ok(Some(b"OK\0".to_vec()))
+        );
         assert!(Header::parse(&[1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 16, 0, 0]).is_err());
     }
 }
