@@ -6,12 +6,16 @@
 //! Initialised; wait for the backend to reach Connected and read the disk's size; then
 //! state Connected. The ring page and eleven data pages are granted once and reused
 //! for every request.
+//!
+//! Before the hand-over [`Blkfront::disconnect`] takes the device back to the state a
+//! new one is in (`xlboot_xen::frontend_reset`), for the kernel's own driver.
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use xlboot_xen::blkif::{self, FrontRing, Segment};
+use xlboot_xen::frontend_reset::{Progress, ResetStep, CONNECTION_NODES, RESET_STEPS};
 use xlboot_xen::xenbus_state::XenbusState;
 use xlboot_xen::{SharedMemory, PAGE_SIZE};
 
@@ -36,10 +40,23 @@ pub struct Blkfront {
     pub sector_size: u64,
     handle: u16,
     ring_page: SharedPage,
+    ring_ref: u32,
     ring: FrontRing,
     port: u32,
     data: Vec<(SharedPage, u32)>,
     next_id: u64,
+}
+
+/// Reads the `state` node under `dir`.
+fn read_state(xs: &mut Xenstore, dir: &str) -> Result<XenbusState, String> {
+    let path = format!("{dir}/state");
+    let value = xs.read(&path)?;
+    XenbusState::parse(&value).ok_or_else(|| {
+        format!(
+            "{path}: '{}' is not a XenbusState",
+            String::from_utf8_lossy(&value).escape_debug()
+        )
+    })
 }
 
 fn wait_for_state(
@@ -48,22 +65,15 @@ fn wait_for_state(
     wanted: XenbusState,
     what: &'static str,
 ) -> Result<XenbusState, String> {
-    let path = format!("{node}/state");
     let mut patience = Patience::new(what);
     loop {
-        let value = xs.read(&path)?;
-        let state = XenbusState::parse(&value).ok_or_else(|| {
-            format!(
-                "{path}: '{}' is not a XenbusState",
-                String::from_utf8_lossy(&value).escape_debug()
-            )
-        })?;
+        let state = read_state(xs, node)?;
         if state == wanted {
             return Ok(state);
         }
         if matches!(state, XenbusState::Closing | XenbusState::Closed) {
             return Err(format!(
-                "{path}: the backend is closing (state {})",
+                "{node}/state: the backend is closing (state {})",
                 state.as_str()
             ));
         }
@@ -127,11 +137,73 @@ impl Blkfront {
             // blkif's handle is 16 bits; blkback does not check it.
             handle: handle as u16,
             ring_page,
+            ring_ref,
             ring,
             port,
             data,
             next_id: 1,
         })
+    }
+
+    /// Takes the device back to where the loader found it, as blkback and the next
+    /// kernel's xen-blkfront expect (`xlboot_xen::frontend_reset`): frontend Closing,
+    /// Closed (blkback unmaps the ring and data pages and unbinds the event channel),
+    /// then the grants ended, the event channel closed, `ring-ref`, `event-channel`
+    /// and `protocol` removed, and frontend Initialising with the backend back in
+    /// InitWait. Every wait is bounded; the error names the device and the state the
+    /// backend stayed in.
+    pub fn disconnect(self, xs: &mut Xenstore, grants: &mut GrantTable) -> Result<(), String> {
+        let node = &self.node;
+        if self.ring.outstanding() != 0 {
+            return Err(format!(
+                "{node}: {} requests still in flight before the hand-over",
+                self.ring.outstanding()
+            ));
+        }
+        let (closing, closed, initialising) = (&RESET_STEPS[0], &RESET_STEPS[1], &RESET_STEPS[2]);
+        self.reset_step(xs, closing)?;
+        self.reset_step(xs, closed)?;
+        grants.end(self.ring_ref, node)?;
+        for (_, gref) in &self.data {
+            grants.end(*gref, node)?;
+        }
+        hypercall::evtchn_close(self.port).map_err(|e| {
+            format!(
+                "{node}: cannot close event channel {} (error {})",
+                self.port, e.0
+            )
+        })?;
+        for name in CONNECTION_NODES {
+            xs.remove(&format!("{node}/{name}"))?;
+        }
+        self.reset_step(xs, initialising)
+    }
+
+    /// Writes the frontend state of `step` and waits (bounded) for the backend.
+    fn reset_step(&self, xs: &mut Xenstore, step: &ResetStep) -> Result<(), String> {
+        let node = &self.node;
+        xs.write(&format!("{node}/state"), step.frontend.as_str())?;
+        let mut patience = Patience::new("the block backend (disconnecting)");
+        loop {
+            let backend = read_state(xs, &self.backend)?;
+            let wait = match step.progress(backend) {
+                Progress::Done => return Ok(()),
+                Progress::Gone => Err(String::from("it is being removed")),
+                Progress::Waiting => patience.wait(),
+            };
+            wait.map_err(|why| {
+                format!(
+                    "{node}: after the frontend went {} ({}), the backend {} stayed in state {} ({}) instead of {} ({}): {why}",
+                    step.frontend.name(),
+                    step.frontend.as_str(),
+                    self.backend,
+                    backend.name(),
+                    backend.as_str(),
+                    step.wanted.name(),
+                    step.wanted.as_str(),
+                )
+            })?;
+        }
     }
 
     /// Size in bytes.

@@ -2,6 +2,8 @@
 //! the ring page and event channel the HVM parameters name. Everything printed also
 //! goes to Xen's debug port, so that Xen's log shows it even if the ring is not there.
 
+use alloc::format;
+use alloc::string::{String, ToString};
 use core::fmt;
 
 use crate::platform::debug_port_write;
@@ -50,6 +52,38 @@ pub fn write(bytes: &[u8]) {
             }
         }
     });
+}
+
+/// Polls before the console daemon counts as gone while output is drained.
+const DRAIN_PATIENCE: u32 = 1_000_000;
+
+/// Waits (bounded) until xenconsoled has taken everything written, so that the next
+/// kernel's hvc driver starts on a ring with nothing of the loader's in flight. The
+/// event channel stays open: it is the HVM parameter's, which the kernel binds too.
+/// Print nothing after this.
+pub fn drain() -> Result<(), String> {
+    let left = CONSOLE.with(|c| {
+        let Some(c) = c else {
+            return Ok::<u32, String>(0);
+        };
+        let mut unsent = 0;
+        for _ in 0..DRAIN_PATIENCE {
+            unsent = xlboot_xen::console::unsent(&c.page).map_err(|e| e.to_string())?;
+            if unsent == 0 {
+                return Ok(0);
+            }
+            let _ = hypercall::evtchn_send(c.port);
+            hypercall::yield_cpu();
+        }
+        Ok(unsent)
+    });
+    match left {
+        None | Some(Ok(0)) => Ok(()),
+        Some(Ok(n)) => Err(format!(
+            "console: xenconsoled left {n} bytes of output unread after {DRAIN_PATIENCE} polls"
+        )),
+        Some(Err(e)) => Err(format!("console ring: {e}")),
+    }
 }
 
 /// `fmt::Write` onto the console, turning `\n` into `\r\n` as a terminal wants.

@@ -39,6 +39,11 @@ impl XenDisk {
         }
     }
 
+    /// The frontend, for the teardown before the hand-over.
+    pub fn into_front(self) -> Blkfront {
+        self.front.into_inner()
+    }
+
     fn slot(block: u64) -> usize {
         (block % SLOTS as u64) as usize
     }

@@ -157,5 +157,8 @@ pub fn run(cmdline: &str) -> Result<(), String> {
     let menu = menu?;
     let choice = decide::choose(&menu, opts.entry.as_deref()).map_err(|e| e.to_string())?;
     show_menu(&menu, &choice);
-    Ok(())
+    drop(decider);
+    drop(guest);
+    drop(views);
+    crate::teardown::before_handover(xs, grants, disks)
 }

@@ -17,6 +17,7 @@ mod loader;
 mod patience;
 #[allow(unsafe_code)]
 mod platform;
+mod teardown;
 mod xenstore;
 
 use platform::entry::Boot;

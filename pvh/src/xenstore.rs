@@ -1,5 +1,6 @@
 //! A xenstore client over the shared ring the HVM parameters name: one request at a
-//! time, outside transactions, no watches (the loader polls the nodes it waits on).
+//! time, outside transactions, no watches (the loader polls the nodes it waits on), so
+//! there is never a watch to remove before the hand-over.
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -115,6 +116,48 @@ impl Xenstore {
             .transact(wire::Kind::Directory, &[path.as_bytes(), b"\0"])
             .map_err(|e| format!("{path}: {e}"))?;
         wire::directory(&list).map_err(|e| format!("{path}: {e}"))
+    }
+
+    /// Removes a node (`XS_RM`).
+    pub fn remove(&mut self, path: &str) -> Result<(), String> {
+        self.transact(wire::Kind::Rm, &[path.as_bytes(), b"\0"])
+            .map(drop)
+            .map_err(|e| format!("{path}: {e}"))
+    }
+
+    /// Leaves the ring as the next kernel's xenbus expects it (`xb_init_comms`):
+    /// every request taken by xenstored, every reply read. Replies are read whole by
+    /// each request, so anything left is a message nobody asked for: it is read and
+    /// dropped (at most a ring's worth). The event channel stays open: it is the HVM
+    /// parameter's, which the kernel uses too.
+    pub fn quiesce(self) -> Result<(), String> {
+        let mut patience = Patience::new("xenstored (taking the last request)");
+        let mut dropped = 0u32;
+        loop {
+            let left = ring::pending(&self.page).map_err(|e| format!("xenstore {e}"))?;
+            if left.requests == 0 && left.responses == 0 {
+                if dropped > 0 {
+                    crate::println!("xenstore: dropped {dropped} unrequested bytes");
+                }
+                return Ok(());
+            }
+            if left.responses > 0 && dropped < ring::SIZE {
+                let mut sink = [0u8; ring::SIZE as usize];
+                let n = left.responses.min(ring::SIZE - dropped) as usize;
+                let n = ring::receive(&self.page, &mut sink[..n])
+                    .map_err(|e| format!("xenstore {e}"))?;
+                dropped += n as u32;
+                self.notify();
+                continue;
+            }
+            self.notify();
+            patience.wait().map_err(|e| {
+                format!(
+                    "xenstore ring not quiet before the hand-over ({} request and {} reply bytes left): {e}",
+                    left.requests, left.responses
+                )
+            })?;
+        }
     }
 
     /// Writes a node.

@@ -15,10 +15,13 @@ const SCHED_OP: usize = 29;
 const EVENT_CHANNEL_OP: usize = 32;
 const HVM_OP: usize = 34;
 
+const XENMEM_POPULATE_PHYSMAP: u64 = 6;
 const XENMEM_ADD_TO_PHYSMAP: u64 = 7;
+const XENMEM_REMOVE_FROM_PHYSMAP: u64 = 15;
 const XENMAPSPACE_GRANT_TABLE: u32 = 1;
 const SCHEDOP_YIELD: u64 = 0;
 const SCHEDOP_SHUTDOWN: u64 = 2;
+const EVTCHNOP_CLOSE: u64 = 3;
 const EVTCHNOP_SEND: u64 = 4;
 const EVTCHNOP_ALLOC_UNBOUND: u64 = 6;
 const HVMOP_GET_PARAM: u64 = 1;
@@ -134,6 +137,22 @@ pub fn evtchn_send(port: u32) -> Result<(), Errno> {
     .map(drop)
 }
 
+/// Closes event channel `port` of this domain (`EVTCHNOP_close`); the other end's
+/// binding, if any, becomes unbound.
+pub fn evtchn_close(port: u32) -> Result<(), Errno> {
+    let mut p = port;
+    // SAFETY: a live `evtchn_close`.
+    result(unsafe {
+        call(
+            EVENT_CHANNEL_OP,
+            EVTCHNOP_CLOSE,
+            core::ptr::addr_of_mut!(p) as u64,
+            0,
+        )
+    })
+    .map(drop)
+}
+
 /// A new event channel that domain `remote` may bind (`EVTCHNOP_alloc_unbound`).
 pub fn evtchn_alloc_unbound(remote: u16) -> Result<u32, Errno> {
     #[repr(C)]
@@ -176,7 +195,7 @@ pub fn map_grant_table() -> Result<super::shared_page::SharedPage, Errno> {
         size: 0,
         space: XENMAPSPACE_GRANT_TABLE,
         idx: 0,
-        gpfn: (base >> 12) as u64,
+        gpfn: grant_table_gfn(),
     };
     // SAFETY: a live `xen_add_to_physmap`; the frame replaced is ours and unused.
     result(unsafe {
@@ -189,6 +208,76 @@ pub fn map_grant_table() -> Result<super::shared_page::SharedPage, Errno> {
     })?;
     // SAFETY: the page is reserved for the grant table, page-aligned, mapped.
     Ok(unsafe { super::shared_page::SharedPage::at(base) })
+}
+
+/// The guest frame of the page reserved for the grant table.
+fn grant_table_gfn() -> u64 {
+    (core::ptr::addr_of!(grant_table_page) as usize >> 12) as u64
+}
+
+/// Takes grant table frame 0 out of this domain's physical address space again
+/// (`XENMEM_remove_from_physmap`): the frame stays the table's, the page's guest frame
+/// becomes a hole. The loader must not touch the page until
+/// [`repopulate_grant_table_page`] has put RAM there.
+pub fn unmap_grant_table() -> Result<(), Errno> {
+    #[repr(C)]
+    struct RemoveFromPhysmap {
+        domid: u16,
+        gpfn: u64,
+    }
+    let mut p = RemoveFromPhysmap {
+        domid: DOMID_SELF,
+        gpfn: grant_table_gfn(),
+    };
+    // SAFETY: a live `xen_remove_from_physmap`; the frame removed is the grant table
+    // frame [`map_grant_table`] put there, which nothing but the grant code uses.
+    result(unsafe {
+        call(
+            MEMORY_OP,
+            XENMEM_REMOVE_FROM_PHYSMAP,
+            core::ptr::addr_of_mut!(p) as u64,
+            0,
+        )
+    })
+    .map(drop)
+}
+
+/// Puts one page of RAM back at the grant table page's guest frame
+/// (`XENMEM_populate_physmap`, one extent of order 0), where the domain's own RAM
+/// was until [`map_grant_table`] replaced (and freed) it: the next kernel counts
+/// that page as RAM.
+pub fn repopulate_grant_table_page() -> Result<(), Errno> {
+    #[repr(C)]
+    struct MemoryReservation {
+        extent_start: u64,
+        nr_extents: u64,
+        extent_order: u32,
+        mem_flags: u32,
+        domid: u16,
+    }
+    let mut gfn = grant_table_gfn();
+    let mut p = MemoryReservation {
+        extent_start: core::ptr::addr_of_mut!(gfn) as u64,
+        nr_extents: 1,
+        extent_order: 0,
+        mem_flags: 0,
+        domid: DOMID_SELF,
+    };
+    // SAFETY: a live `xen_memory_reservation` whose extent list is one live frame
+    // number; the frame is the hole [`unmap_grant_table`] left.
+    let done = result(unsafe {
+        call(
+            MEMORY_OP,
+            XENMEM_POPULATE_PHYSMAP,
+            core::ptr::addr_of_mut!(p) as u64,
+            0,
+        )
+    })?;
+    // The call returns how many extents it populated.
+    if done != 1 {
+        return Err(Errno(-12)); // ENOMEM
+    }
+    Ok(())
 }
 
 /// Lets other vCPUs and domains run (`SCHEDOP_yield`): the loader polls its rings.

@@ -2,7 +2,7 @@
 //! the toolstack, named by HVM parameters), the grant table, and pages the loader
 //! grants to backends.
 
-use core::sync::atomic::{fence, Ordering};
+use core::sync::atomic::{fence, AtomicU16, Ordering};
 
 use xlboot_xen::{SharedMemory, PAGE_SIZE};
 
@@ -100,6 +100,16 @@ impl SharedMemory for SharedPage {
     fn write_u64(&self, offset: usize, value: u64) {
         // SAFETY: as above.
         unsafe { self.address::<u64>(offset).write_volatile(value) }
+    }
+    fn compare_exchange_u16(&self, offset: usize, current: u16, new: u16) -> u16 {
+        let p = self.address::<u16>(offset);
+        // SAFETY: `address` checked the offset and alignment; the page is valid (see
+        // `at`) and every access to it is volatile or atomic, never a Rust reference
+        // held across the call.
+        let atomic = unsafe { AtomicU16::from_ptr(p) };
+        match atomic.compare_exchange(current, new, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(found) | Err(found) => found,
+        }
     }
     fn fence(&self) {
         fence(Ordering::SeqCst);
