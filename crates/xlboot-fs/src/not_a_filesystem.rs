@@ -29,12 +29,16 @@ const LVM_TYPE: &[u8; 8] = b"LVM2 001";
 const MD_MAGIC: [u8; 4] = 0xa92b_4efc_u32.to_le_bytes();
 
 /// Disk image formats xlboot does not read, by their magic at byte 0 (QED is one xl.cfg
-/// accepts; VMDK's sparse extent and its text descriptor). VDI keeps its signature at
-/// byte 64.
-const IMAGE_MAGICS: [(&[u8], &str); 3] = [
+/// accepts; VMDK's sparse extent and its text descriptor; VHDX's file type identifier,
+/// as Hyper-V exports carry it; Parallels' two header versions). VDI keeps its
+/// signature at byte 64.
+const IMAGE_MAGICS: [(&[u8], &str); 6] = [
     (b"QED\0", "QED"),
     (b"KDMV", "VMDK"),
     (b"# Disk DescriptorFile", "VMDK descriptor"),
+    (b"vhdxfile", "VHDX"),
+    (b"WithoutFreeSpace", "Parallels"),
+    (b"WithouFreSpacExt", "Parallels"),
 ];
 const VDI_SIGNATURE: [u8; 4] = 0xbeda_107f_u32.to_le_bytes();
 

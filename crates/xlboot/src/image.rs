@@ -131,7 +131,10 @@ impl std::str::FromStr for ImageFormat {
             "raw" => Ok(ImageFormat::Raw),
             "qcow2" => Ok(ImageFormat::Qcow2),
             "vhd" => Ok(ImageFormat::Vhd),
-            "qcow" | "qed" => Err(format!("disk format {s} is not supported yet")),
+            "qcow" | "qed" => Err(format!(
+                "unsupported disk format {s}: xlboot reads raw, qcow2 and vhd \
+                 (qemu-img convert -O qcow2 makes a qcow2 image of it)"
+            )),
             _ => Err(format!("unknown disk format {s:?} (raw, qcow2, vhd)")),
         }
     }

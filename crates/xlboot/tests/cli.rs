@@ -160,7 +160,13 @@ fn encrypted_swap_empty_and_foreign_image_disks_say_what_they_hold() {
         "(hd0): unsupported: no filesystem xlboot can read: empty (0 bytes)",
     );
     // Disk image formats xlboot does not read, made by qemu-img from the disk above.
-    for (format, name) in [("qed", "QED"), ("vmdk", "VMDK"), ("vdi", "VDI")] {
+    for (format, name) in [
+        ("qed", "QED"),
+        ("vmdk", "VMDK"),
+        ("vdi", "VDI"),
+        ("vhdx", "VHDX"),
+        ("parallels", "Parallels"),
+    ] {
         let conv = d.join(format!("disk.{format}"));
         let c = conv.to_str().unwrap();
         if tool(&[
