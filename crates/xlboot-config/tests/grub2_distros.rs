@@ -65,6 +65,8 @@ fn ubuntu_entry(indent: &str, title: &str, id: &str, kver: &str, args: &str, gfx
 }
 
 fn ubuntu_cfg(default: &str) -> String {
+    let next_entry = common::grub_header::next_entry_and_savedefault(default);
+    let load_video = common::grub_header::LOAD_VIDEO;
     let mut s = format!(
         r#"### BEGIN /etc/grub.d/00_header ###
 if [ -s $prefix/grubenv ]; then
@@ -81,37 +83,7 @@ elif [ "${{initrdfail}}" = 1 ]; then
       set initrdfail=2
    fi
 fi
-if [ "${{next_entry}}" ] ; then
-   set default="${{next_entry}}"
-   set next_entry=
-   save_env next_entry
-   set boot_once=true
-else
-   set default="{default}"
-fi
-
-if [ x"${{feature_menuentry_id}}" = xy ]; then
-  menuentry_id_option="--id"
-else
-  menuentry_id_option=""
-fi
-
-export menuentry_id_option
-
-if [ "${{prev_saved_entry}}" ]; then
-  set saved_entry="${{prev_saved_entry}}"
-  save_env saved_entry
-  set prev_saved_entry=
-  save_env prev_saved_entry
-  set boot_once=true
-fi
-
-function savedefault {{
-  if [ -z "${{boot_once}}" ]; then
-    saved_entry="${{chosen}}"
-    save_env saved_entry
-  fi
-}}
+{next_entry}
 function initrdfail {{
     if [ -n "${{have_grubenv}}" ]; then if [ -n "${{partuuid}}" ]; then
       if [ -z "${{initrdfail}}" ]; then
@@ -128,23 +100,7 @@ function recordfail {{
   set recordfail=1
   if [ -n "${{have_grubenv}}" ]; then if [ -z "${{boot_once}}" ]; then save_env recordfail; fi; fi
 }}
-function load_video {{
-  if [ x$feature_all_video_module = xy ]; then
-    insmod all_video
-  else
-    insmod efi_gop
-    insmod efi_uga
-    insmod ieee1275_fb
-    insmod vbe
-    insmod vga
-    insmod video_bochs
-    insmod video_cirrus
-  fi
-}}
-
-if [ x$feature_default_font_path = xy ] ; then
-   font=unicode
-else
+{load_video}
 insmod part_gpt
 insmod ext2
 search --no-floppy --fs-uuid --set=root {U_UUID}
@@ -615,6 +571,8 @@ fn arch_entry(indent: &str, title: &str, id: &str, initrd: &str) -> String {
 }
 
 fn arch_cfg(default: &str) -> String {
+    let next_entry = common::grub_header::next_entry_and_savedefault(default);
+    let load_video = common::grub_header::LOAD_VIDEO;
     let mut s = format!(
         r#"### BEGIN /etc/grub.d/00_header ###
 insmod part_gpt
@@ -622,55 +580,9 @@ insmod part_msdos
 if [ -s $prefix/grubenv ]; then
   load_env
 fi
-if [ "${{next_entry}}" ] ; then
-   set default="${{next_entry}}"
-   set next_entry=
-   save_env next_entry
-   set boot_once=true
-else
-   set default="{default}"
-fi
+{next_entry}
 
-if [ x"${{feature_menuentry_id}}" = xy ]; then
-  menuentry_id_option="--id"
-else
-  menuentry_id_option=""
-fi
-
-export menuentry_id_option
-
-if [ "${{prev_saved_entry}}" ]; then
-  set saved_entry="${{prev_saved_entry}}"
-  save_env saved_entry
-  set prev_saved_entry=
-  save_env prev_saved_entry
-  set boot_once=true
-fi
-
-function savedefault {{
-  if [ -z "${{boot_once}}" ]; then
-    saved_entry="${{chosen}}"
-    save_env saved_entry
-  fi
-}}
-
-function load_video {{
-  if [ x$feature_all_video_module = xy ]; then
-    insmod all_video
-  else
-    insmod efi_gop
-    insmod efi_uga
-    insmod ieee1275_fb
-    insmod vbe
-    insmod vga
-    insmod video_bochs
-    insmod video_cirrus
-  fi
-}}
-
-if [ x$feature_default_font_path = xy ] ; then
-   font=unicode
-else
+{load_video}
 insmod part_msdos
 insmod ext2
 set root='hd0,msdos1'

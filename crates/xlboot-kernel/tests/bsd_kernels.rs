@@ -63,7 +63,16 @@ fn build(asm: &str, defs: &[&str], script: &str, i386: bool) -> Option<(Vec<u8>,
         ("--64", "elf_x86_64")
     };
     let asm_path = source(asm);
-    let mut args = vec![bits, asm_path.to_str().unwrap(), "-o", "k.o"];
+    // `-I`: the sources include the shared ELFNOTE macro, elfnote.inc.
+    let include = source("");
+    let mut args = vec![
+        bits,
+        "-I",
+        include.to_str().unwrap(),
+        asm_path.to_str().unwrap(),
+        "-o",
+        "k.o",
+    ];
     for d in defs {
         args.extend(["--defsym", d]);
     }

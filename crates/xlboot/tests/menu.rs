@@ -267,13 +267,24 @@ fn demo() -> PathBuf {
     fixtures().join("demo.img")
 }
 
+/// [`demo_pane`], or `None` (the test skips) without tmux.
+fn demo_menu(args: &[&str], term: &str) -> Option<(Pane, String)> {
+    have("tmux", "tmux").then(|| demo_pane(args, term))
+}
+
+/// xlboot with `args` on demo.img (Debian's grub-mkconfig menu) in an 80x24 `term`
+/// pane, once the menu is drawn: the pane and the screen.
+fn demo_pane(args: &[&str], term: &str) -> (Pane, String) {
+    let p = Pane::start(&demo(), args, term, 80, 24);
+    let s = p.wait_for("Advanced options");
+    (p, s)
+}
+
 #[test]
 fn navigation_submenu_and_enter() {
-    if !have("tmux", "tmux") {
+    let Some((p, s)) = demo_menu(&[], "vt100") else {
         return;
-    }
-    let p = Pane::start(&demo(), &[], "vt100", 80, 24);
-    let s = p.wait_for("Advanced options for Debian GNU/Linux");
+    };
     // The default highlighted, the help line, the countdown of grub.cfg's timeout=5.
     assert!(s.contains("*Debian GNU/Linux  "), "{s}");
     assert!(s.contains("Use the up and down keys"), "{s}");
@@ -305,10 +316,9 @@ fn navigation_submenu_and_enter() {
 
 #[test]
 fn the_countdown_boots_the_default_and_a_key_stops_it() {
-    if !have("tmux", "tmux") {
+    let Some((p, _)) = demo_menu(&[], "vt100") else {
         return;
-    }
-    let p = Pane::start(&demo(), &[], "vt100", 80, 24);
+    };
     p.wait_for("executed automatically in 5s");
     let start = Instant::now();
     let (reply, sha) = p.reply();
@@ -319,7 +329,7 @@ fn the_countdown_boots_the_default_and_a_key_stops_it() {
         entry_oracle(&demo(), "default")
     );
 
-    let p = Pane::start(&demo(), &[], "xterm", 80, 24);
+    let (p, _) = demo_pane(&[], "xterm");
     p.wait_for("executed automatically");
     p.keys(&["Down"]);
     std::thread::sleep(Duration::from_secs(7));
@@ -337,11 +347,9 @@ fn the_countdown_boots_the_default_and_a_key_stops_it() {
 
 #[test]
 fn edit_an_entry_and_boot_it() {
-    if !have("tmux", "tmux") {
+    let Some((p, _)) = demo_menu(&[], "vt100") else {
         return;
-    }
-    let p = Pane::start(&demo(), &[], "vt100", 80, 24);
-    p.wait_for("Advanced options");
+    };
     p.keys(&["e"]);
     let s = p.wait_for("Press Ctrl-X or F10 to boot");
     assert!(
@@ -371,8 +379,7 @@ fn edit_an_entry_and_boot_it() {
     assert!(reply.contains_key("ramdisk"));
 
     // F10 boots too; Esc throws the edits away.
-    let p = Pane::start(&demo(), &[], "xterm", 80, 24);
-    p.wait_for("Advanced options");
+    let (p, _) = demo_pane(&[], "xterm");
     p.keys(&["e", "End"]);
     p.type_text(" edited");
     p.keys(&["Escape"]);
@@ -389,11 +396,9 @@ fn edit_an_entry_and_boot_it() {
 
 #[test]
 fn append_to_the_command_line() {
-    if !have("tmux", "tmux") {
+    let Some((p, _)) = demo_menu(&[], "vt100") else {
         return;
-    }
-    let p = Pane::start(&demo(), &[], "vt100", 80, 24);
-    p.wait_for("Advanced options");
+    };
     p.keys(&["a"]);
     p.wait_for("args> root=UUID=");
     p.type_text("init=/bin/sh");
@@ -406,11 +411,9 @@ fn append_to_the_command_line() {
 
 #[test]
 fn the_command_line_lists_and_boots_guest_files() {
-    if !have("tmux", "tmux") {
+    let Some((p, _)) = demo_menu(&[], "vt100") else {
         return;
-    }
-    let p = Pane::start(&demo(), &[], "vt100", 80, 24);
-    p.wait_for("Advanced options");
+    };
     p.keys(&["c"]);
     p.wait_for("grub>");
     p.type_text("ls");
@@ -445,11 +448,9 @@ fn the_command_line_lists_and_boots_guest_files() {
 
 #[test]
 fn a_resized_window_is_drawn_again() {
-    if !have("tmux", "tmux") {
+    let Some((p, s)) = demo_menu(&["--menu-wait=forever"], "xterm") else {
         return;
-    }
-    let p = Pane::start(&demo(), &["--menu-wait=forever"], "xterm", 80, 24);
-    let s = p.wait_for("Advanced options");
+    };
     let width = |s: &str| {
         s.lines()
             .find(|l| l.contains("+---"))
@@ -829,11 +830,9 @@ fn timeout_styles_countdown_and_hidden() {
 
 #[test]
 fn the_terminal_is_restored_after_a_signal() {
-    if !have("tmux", "tmux") {
+    let Some((p, _)) = demo_menu(&["--menu-wait=forever"], "vt100") else {
         return;
-    }
-    let p = Pane::start(&demo(), &["--menu-wait=forever"], "vt100", 80, 24);
-    p.wait_for("Advanced options");
+    };
     p.keys(&["Down"]);
     let pid = p.tmux(&["display-message", "-p", "-t", "0", "#{pane_pid}"]);
     let shell: i32 = pid.trim().parse().unwrap();
@@ -949,18 +948,10 @@ fn a_pty_without_a_size_gets_80x24() {
 
 #[test]
 fn a_person_at_the_menu_outlasts_the_disk_timeout() {
-    if !have("tmux", "tmux") {
-        return;
-    }
     // --timeout limits reading the disk; the menu tells the parent it is alive.
-    let p = Pane::start(
-        &demo(),
-        &["--timeout=2", "--menu-wait=forever"],
-        "vt100",
-        80,
-        24,
-    );
-    p.wait_for("Advanced options");
+    let Some((p, _)) = demo_menu(&["--timeout=2", "--menu-wait=forever"], "vt100") else {
+        return;
+    };
     p.keys(&["Down"]);
     std::thread::sleep(Duration::from_secs(5));
     assert_eq!(
@@ -1010,8 +1001,7 @@ fn side_by_side_with_pygrub_append() {
         "{err}"
     );
 
-    let p = Pane::start(&demo(), &[], "vt100", 80, 24);
-    p.wait_for("Advanced options");
+    let (p, _) = demo_pane(&[], "vt100");
     p.keys(&["a"]);
     p.wait_for("args>");
     p.type_text("single");

@@ -1,6 +1,8 @@
 //! An in-memory guest for evaluator tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod grub_header;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -4,18 +4,8 @@
 # --defsym PVH=1, it also carries the PHYS32_ENTRY note of FreeBSD's PVH entry,
 # in the form Xen's PVH ABI documents (a 32-bit physical address, VTOP of the
 # 32-bit entry); with --defsym PVH_OUTSIDE=1 that note points below the kernel.
-.macro ELFNOTE type, desctype, descdata:vararg
-.pushsection .note.Xen, "a", @note
-  .align 4
-  .long 2f - 1f
-  .long 4f - 3f
-  .long \type
-1:.asciz "Xen"
-2:.align 4
-3:\desctype \descdata
-4:.align 4
-.popsection
-.endm
+ELFNOTE_ALLOC = 1
+.include "elfnote.inc"
 
 .section __xen_guest
 	ELFNOTE 6,  .asciz, "FreeBSD"			# GUEST_OS

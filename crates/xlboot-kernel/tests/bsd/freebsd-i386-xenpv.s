@@ -2,18 +2,7 @@
 # dropped i386 PV):
 # 32-bit values at KERNBASE 0xc0000000. With --defsym PAE=1, PAE_MODE "yes";
 # without, "no" (a non-PAE PV guest no current Xen runs).
-.macro ELFNOTE type, desctype, descdata:vararg
-.pushsection .note.Xen
-  .align 4
-  .long 2f - 1f
-  .long 4f - 3f
-  .long \type
-1:.asciz "Xen"
-2:.align 4
-3:\desctype \descdata
-4:.align 4
-.popsection
-.endm
+.include "elfnote.inc"
 
 .section __xen_guest
 	ELFNOTE 6,  .asciz, "FreeBSD"			# GUEST_OS

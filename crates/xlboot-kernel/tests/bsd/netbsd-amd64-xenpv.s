@@ -4,18 +4,7 @@
 # section is not allocated and no PT_NOTE segment covers it. Values at NetBSD's
 # link addresses (KERNBASE 0xffffffff80000000, text at KERNBASE + 2 MiB,
 # HYPERVISOR_VIRT_START 0xffff800000000000); the code is a stub.
-.macro ELFNOTE type, desctype, descdata:vararg
-.pushsection .note.Xen
-  .align 4
-  .long 2f - 1f
-  .long 4f - 3f
-  .long \type
-1:.asciz "Xen"
-2:.align 4
-3:\desctype \descdata
-4:.align 4
-.popsection
-.endm
+.include "elfnote.inc"
 
 .section __xen_guest
 	ELFNOTE 6,  .asciz, "NetBSD"			# GUEST_OS

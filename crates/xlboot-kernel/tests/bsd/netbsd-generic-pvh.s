@@ -2,18 +2,7 @@
 # was not readable where this was written, so this carries only the one note
 # libelf needs for PVH, in the form Xen's PVH ABI documents (a 32-bit physical
 # address), pushed the way NetBSD's ELFNOTE does; nothing else is claimed.
-.macro ELFNOTE type, desctype, descdata:vararg
-.pushsection .note.Xen
-  .align 4
-  .long 2f - 1f
-  .long 4f - 3f
-  .long \type
-1:.asciz "Xen"
-2:.align 4
-3:\desctype \descdata
-4:.align 4
-.popsection
-.endm
+.include "elfnote.inc"
 
 	ELFNOTE 18, .long,  start_pvh - 0xffffffff80000000	# PHYS32_ENTRY
 
