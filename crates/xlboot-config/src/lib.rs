@@ -45,6 +45,6 @@ pub use error::{ConfigError, ConfigErrorKind};
 pub use grub2::{evaluate as evaluate_grub2, EvalContext, Evaluated, Limits};
 pub use host::{ConfigHost, Device, FilePath, HostError, PathRoot, LIST_DIR_UNAVAILABLE};
 pub use menu::{
-    BootSpec, Entry, EntryPath, FlatEntry, Menu, MenuItem, MenuLock, MenuUi, Restriction, Secret,
-    TimeoutStyle,
+    BootSpec, Entry, EntryPath, FlatEntry, Hotkey, Menu, MenuItem, MenuKey, MenuLock, MenuUi,
+    Restriction, Secret, TimeoutStyle,
 };

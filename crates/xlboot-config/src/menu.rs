@@ -128,6 +128,10 @@ pub enum Secret {
     Md5Crypt(String),
     /// `grub.pbkdf2.sha512.ITERATIONS.SALT.HASH` (GRUB 2 `password_pbkdf2`).
     Pbkdf2Sha512(String),
+    /// A crypt(3) hash as syslinux's `MENU PASSWD` takes it: `$1$` (MD5), `$4$`
+    /// (SHA-1), `$5$` (SHA-256) or `$6$` (SHA-512), salt and hash; which of these
+    /// can be checked is the menu's business.
+    Crypt(String),
 }
 
 /// Who may edit entries, use the command line and boot restricted entries.
@@ -139,6 +143,9 @@ pub enum MenuLock {
     /// GRUB legacy's global `password`: editing, the command line and entries with
     /// `lock` wait until `p` is pressed and the password given.
     Legacy(Secret),
+    /// syslinux's `MENU MASTER PASSWD`: asked before a command line is edited, and
+    /// taken in place of any entry's own password.
+    Master(Secret),
     /// GRUB 2's `superusers` with the users its `password` and `password_pbkdf2`
     /// commands registered: a superuser's name and password unlock everything, a
     /// user listed in an entry's `--users` may boot that entry.
@@ -173,8 +180,64 @@ pub struct MenuUi {
     pub timeout_tenths: Option<u64>,
     /// See [`MenuLock`].
     pub lock: MenuLock,
-    /// Items that ask for a password (only when [`MenuUi::lock`] is not open).
+    /// Items that ask for a password (only when [`MenuUi::lock`] is not open, or
+    /// for an item with its own password).
     pub restricted: Vec<Restriction>,
+    /// Keys that boot (or open) an item at once (GRUB 2 `menuentry --hotkey`).
+    pub hotkeys: Vec<Hotkey>,
+    /// GRUB legacy `password PASS FILE`: the config the boot loader loads, in place
+    /// of this one, once the password is given.
+    pub unlock_config: Option<FilePath>,
+}
+
+/// A key that chooses a menu item while its menu is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hotkey {
+    /// The item.
+    pub path: EntryPath,
+    /// The key.
+    pub key: MenuKey,
+}
+
+/// A key as a config names it (GRUB 2's `--hotkey`: a character, or one of the
+/// names of `hotkey_aliases` in `grub-core/commands/menuentry.c`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuKey {
+    /// A character key.
+    Char(char),
+    /// `backspace`.
+    Backspace,
+    /// `tab`.
+    Tab,
+    /// `delete`.
+    Delete,
+    /// `insert`.
+    Insert,
+    /// `esc`.
+    Esc,
+    /// `f1` to `f12`.
+    F(u8),
+}
+
+impl MenuKey {
+    /// GRUB's reading of a `--hotkey` value: an alias name, else its first byte (a
+    /// byte that is not ASCII names no key GRUB can read, so `None`).
+    pub fn from_grub_hotkey(value: &str) -> Option<MenuKey> {
+        let named = match value {
+            "backspace" => Some(MenuKey::Backspace),
+            "tab" => Some(MenuKey::Tab),
+            "delete" => Some(MenuKey::Delete),
+            "insert" => Some(MenuKey::Insert),
+            "esc" => Some(MenuKey::Esc),
+            _ => (1..=12u8)
+                .find(|n| alloc::format!("f{n}") == value)
+                .map(MenuKey::F),
+        };
+        named.or_else(|| {
+            let b = *value.as_bytes().first()?;
+            b.is_ascii().then(|| MenuKey::Char(char::from(b)))
+        })
+    }
 }
 
 /// Splits a GRUB 2 user list (`superusers`, `--users`) into names, at the separators
@@ -254,3 +317,21 @@ impl Menu {
 
 /// Deepest submenu nesting a menu may have (evaluators refuse deeper ones).
 pub const MAX_MENU_DEPTH: usize = 16;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grub_hotkey_values() {
+        assert_eq!(MenuKey::from_grub_hotkey("x"), Some(MenuKey::Char('x')));
+        // GRUB keeps the first byte of a longer value that names no key.
+        assert_eq!(MenuKey::from_grub_hotkey("xyz"), Some(MenuKey::Char('x')));
+        assert_eq!(MenuKey::from_grub_hotkey("tab"), Some(MenuKey::Tab));
+        assert_eq!(MenuKey::from_grub_hotkey("f12"), Some(MenuKey::F(12)));
+        assert_eq!(MenuKey::from_grub_hotkey("f13"), Some(MenuKey::Char('f')));
+        assert_eq!(MenuKey::from_grub_hotkey("f01"), Some(MenuKey::Char('f')));
+        assert_eq!(MenuKey::from_grub_hotkey("é"), None);
+        assert_eq!(MenuKey::from_grub_hotkey(""), None);
+    }
+}

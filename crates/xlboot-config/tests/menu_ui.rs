@@ -6,7 +6,7 @@ mod common;
 
 use common::{eval, fp, FakeHost};
 use xlboot_config::grub2::Limits;
-use xlboot_config::{MenuLock, MenuUi, Restriction, Secret, TimeoutStyle};
+use xlboot_config::{Hotkey, MenuKey, MenuLock, MenuUi, Restriction, Secret, TimeoutStyle};
 
 const DEV: &str = "hd0,msdos1";
 
@@ -143,4 +143,126 @@ fn syslinux_timeout_keeps_its_tenths() {
     .unwrap();
     assert_eq!(e.menu.timeout, Some(2));
     assert_eq!(e.menu.ui.timeout_tenths, Some(15));
+}
+
+#[test]
+fn grub2_hotkeys_with_or_without_superusers() {
+    let cfg = "menuentry A --hotkey=a { linux /boot/vmlinuz-6.1.0-50-amd64 }\n\
+               menuentry B --hotkey f5 { linux /boot/vmlinuz-6.1.0-50-amd64 }\n\
+               menuentry N --hotkey=\u{e9} { linux /boot/vmlinuz-6.1.0-50-amd64 }\n\
+               submenu S --hotkey=s { menuentry C --hotkey=tab { linux /boot/vmlinuz-6.1.0-50-amd64 } }\n";
+    let want = [
+        Hotkey {
+            path: vec![0],
+            key: MenuKey::Char('a'),
+        },
+        Hotkey {
+            path: vec![1],
+            key: MenuKey::F(5),
+        },
+        Hotkey {
+            path: vec![3],
+            key: MenuKey::Char('s'),
+        },
+        Hotkey {
+            path: vec![3, 0],
+            key: MenuKey::Tab,
+        },
+    ];
+    assert_eq!(grub2(cfg).hotkeys, want);
+    let locked = grub2(&format!("set superusers=root\npassword root pw\n{cfg}"));
+    assert_eq!(locked.hotkeys, want);
+    assert_eq!(locked.restricted.len(), 5);
+}
+
+fn legacy(cfg: &str, host: &FakeHost) -> xlboot_config::grub_legacy::Evaluated {
+    xlboot_config::grub_legacy::evaluate(
+        cfg.as_bytes(),
+        &fp(DEV, "/boot/grub/menu.lst"),
+        &Limits::default(),
+        host,
+    )
+    .unwrap()
+}
+
+#[test]
+fn grub_legacy_password_loads_a_config() {
+    let with_file = host().file(DEV, "/boot/grub/admin.lst", b"title X\n");
+    let entry = "title A\nkernel /boot/vmlinuz-6.1.0-50-amd64\n";
+    for (line, want) in [
+        (
+            "password pw /boot/grub/admin.lst",
+            Some("/boot/grub/admin.lst"),
+        ),
+        (
+            "password --md5 $1$s$h (hd0,0)/boot/grub/admin.lst",
+            Some("/boot/grub/admin.lst"),
+        ),
+        ("password pw", None),
+        ("password pw /boot/grub/missing.lst", None),
+    ] {
+        let e = legacy(&format!("{line}\n{entry}"), &with_file);
+        assert_eq!(e.menu.ui.unlock_config, want.map(|p| fp(DEV, p)), "{line}");
+        if line.contains("missing") {
+            assert!(
+                e.notes
+                    .iter()
+                    .any(|n| n.contains("missing.lst") && n.contains("only unlocks")),
+                "{:?}",
+                e.notes
+            );
+        }
+    }
+}
+
+fn syslinux(cfg: &str) -> xlboot_config::Menu {
+    xlboot_config::syslinux::evaluate(
+        cfg.as_bytes(),
+        &fp(DEV, "/boot/extlinux/extlinux.conf"),
+        &Limits::default(),
+        &host(),
+    )
+    .unwrap()
+    .menu
+}
+
+#[test]
+fn syslinux_menu_passwd_master_hidden_and_hide() {
+    let cfg = "UI menu.c32\nTIMEOUT 50\nMENU HIDDEN\nMENU MASTER PASSWD $6$salt$hash\n\
+               LABEL open\n LINUX /boot/vmlinuz-6.1.0-50-amd64\n\
+               LABEL locked\n MENU PASSWD plainpw\n LINUX /boot/vmlinuz-6.1.0-50-amd64\n\
+               LABEL gone\n MENU HIDE\n LINUX /boot/vmlinuz-6.1.0-50-amd64\n\
+               MENU BEGIN sub\n MENU PASSWD $1$s$h\n\
+               LABEL inner\n MENU PASSWD $5$x$y\n LINUX /boot/vmlinuz-6.1.0-50-amd64\n\
+               MENU END\n";
+    let menu = syslinux(cfg);
+    let titles: Vec<&str> = menu.items.iter().map(|i| i.title()).collect();
+    // MENU HIDE: on no menu.
+    assert_eq!(titles, ["open", "locked", "sub"]);
+    let ui = menu.ui;
+    assert_eq!(ui.style, TimeoutStyle::Hidden);
+    assert_eq!(
+        ui.lock,
+        MenuLock::Master(Secret::Crypt("$6$salt$hash".into()))
+    );
+    let own = |path: Vec<usize>, s: Secret| Restriction {
+        path,
+        users: vec![],
+        password: Some(s),
+    };
+    let mut restricted = ui.restricted.clone();
+    restricted.sort_by(|a, b| a.path.cmp(&b.path));
+    assert_eq!(
+        restricted,
+        [
+            own(vec![1], Secret::Plain("plainpw".into())),
+            own(vec![2], Secret::Crypt("$1$s$h".into())),
+            own(vec![2, 0], Secret::Crypt("$5$x$y".into())),
+        ]
+    );
+    // Without a UI menu, ldlinux's prompt asks for nothing and hides nothing.
+    let plain = syslinux(&cfg.replace("UI menu.c32\n", "PROMPT 1\nDEFAULT open\n"));
+    assert_eq!(plain.ui.style, TimeoutStyle::Menu);
+    assert_eq!(plain.ui.lock, MenuLock::Open);
+    assert!(plain.ui.restricted.is_empty());
 }

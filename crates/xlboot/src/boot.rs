@@ -20,6 +20,7 @@
 
 use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd};
+use std::time::Duration;
 
 use xlboot_boot::config_search::ConfigKind;
 use xlboot_boot::decide::{self, Choice};
@@ -94,6 +95,7 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         max_file_size: opts.budgets.max_kernel.max(opts.budgets.max_initrd),
         max_memory: sandbox::DEFAULT_MAX_MEMORY,
         timeout: opts.budgets.timeout,
+        menu_time: opts.budgets.menu_timeout,
         strictness: opts.sandbox,
         scratch_dir: out_dir.clone(),
     };
@@ -114,6 +116,7 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         beat: c.beat_writer.as_fd(),
         on_stderr: c.on_stderr,
         forever: opts.menu_wait,
+        time_limit: opts.budgets.menu_timeout,
     });
     let heartbeat = console.as_ref().map(|c| c.beats.as_fd());
     let beat_fd: Vec<BorrowedFd<'_>> = menu_io.iter().map(|m| m.beat).collect();
@@ -299,15 +302,17 @@ struct MenuIo<'a> {
     on_stderr: bool,
     /// `--menu-wait`.
     forever: crate::menu::ForeverWait,
+    /// `--menu-timeout`.
+    time_limit: Duration,
 }
 
-/// Shows the menu on the console and returns the choice.
+/// Shows the menu on the console and returns how it ended.
 fn show_menu(
     menu: &xlboot_config::Menu,
     io: &MenuIo<'_>,
     files: &dyn crate::menu::GuestFiles,
     settings: crate::menu::Settings,
-) -> Result<Choice, String> {
+) -> Result<crate::menu::Ended, String> {
     let beat = || {
         let _ = nix::unistd::write(io.beat, &[1]);
     };
@@ -318,12 +323,55 @@ fn show_menu(
         stdout.as_fd()
     };
     let mut term = crate::menu::terminal::Terminal::new(stdin.as_fd(), output, &beat);
-    let picked = crate::menu::run(menu, &mut term, files, &settings)?;
-    Ok(Choice {
-        title: picked.title,
-        spec: picked.spec,
-        path: picked.path,
-    })
+    crate::menu::run(menu, &mut term, files, &settings)
+}
+
+/// Most configs GRUB legacy's `password PASS FILE` may load in one run (each after
+/// its password; a config may name itself).
+const MAX_PASSWORD_CONFIGS: usize = 16;
+
+/// The menu of `found` on the console, and then of each config a GRUB legacy
+/// `password PASS FILE` loads, until something is chosen.
+fn menu_choice(
+    decider: &mut Decider<'_, '_>,
+    found: &decide::FoundConfig,
+    menu: xlboot_config::Menu,
+    io: &MenuIo<'_>,
+    files: &dyn crate::menu::GuestFiles,
+) -> Result<Choice, xlboot_boot::BootError> {
+    let request = |m: String| xlboot_boot::BootError::new(xlboot_boot::ErrorKind::Request, m);
+    let (mut found, mut menu) = (found.clone(), menu);
+    for _ in 0..=MAX_PASSWORD_CONFIGS {
+        let settings = menu_settings(found.kind, &found.file, io);
+        match show_menu(&menu, io, files, settings).map_err(request)? {
+            crate::menu::Ended::Boot(p) => return Ok(picked_choice(p)),
+            crate::menu::Ended::LoadConfig(file) => {
+                decider.notes.push(format!("password: loading {file}"));
+                found = decide::FoundConfig {
+                    file,
+                    kind: ConfigKind::GrubLegacy,
+                };
+                menu = decider.evaluate(&found).map_err(|e| {
+                    xlboot_boot::BootError::new(
+                        e.kind,
+                        format!("the config the password loads: {e}"),
+                    )
+                })?;
+            }
+        }
+    }
+    Err(request(format!(
+        "passwords loaded more than {MAX_PASSWORD_CONFIGS} configs"
+    )))
+}
+
+/// The menu's choice as the decision's.
+fn picked_choice(p: crate::menu::Picked) -> Choice {
+    Choice {
+        title: p.title,
+        spec: p.spec,
+        path: p.path,
+    }
 }
 
 /// The guest's files as the menu's command line sees them.
@@ -380,6 +428,7 @@ fn menu_settings(kind: ConfigKind, file: &FilePath, io: &MenuIo<'_>) -> crate::m
         } else {
             "linux"
         },
+        time_limit: io.time_limit,
     }
 }
 
@@ -412,14 +461,9 @@ fn decide_and_copy(
                 return Ok(None);
             }
             match menu_io {
-                Some(io) if opts.entry.is_none() => show_menu(
-                    &menu,
-                    io,
-                    &GuestFiles(&guest),
-                    menu_settings(found.kind, &found.file, io),
-                )
-                .map(Some)
-                .map_err(|m| xlboot_boot::BootError::new(xlboot_boot::ErrorKind::Request, m)),
+                Some(io) if opts.entry.is_none() => {
+                    menu_choice(&mut decider, &found, menu, io, &GuestFiles(&guest)).map(Some)
+                }
                 _ => decide::choose(&menu, opts.entry.as_deref()).map(Some),
             }
         })
@@ -785,12 +829,19 @@ fn isconfig(
                 IsConfig::Syslinux(..) => ConfigKind::Syslinux,
                 IsConfig::Bls(..) => ConfigKind::Bls,
             };
-            show_menu(
+            match show_menu(
                 &menu,
                 io,
                 &HostFiles,
                 menu_settings(kind, &file_for_menu, io),
-            )?
+            )? {
+                crate::menu::Ended::Boot(p) => picked_choice(p),
+                crate::menu::Ended::LoadConfig(file) => {
+                    return Err(format!(
+                        "the password loads the config {file}, which --isconfig cannot read"
+                    ))
+                }
+            }
         }
         _ => decide::choose(&menu, opts.entry.as_deref()).map_err(|e| e.to_string())?,
     };

@@ -30,6 +30,8 @@ pub struct Budgets {
     pub max_initrd: u64,
     /// Wall-clock limit on reading the guest (`--timeout`).
     pub timeout: Duration,
+    /// How long the interactive menu may be shown in all (`--menu-timeout`).
+    pub menu_timeout: Duration,
 }
 
 impl Budgets {
@@ -48,6 +50,7 @@ impl Default for Budgets {
             max_kernel: 256 << 20,
             max_initrd: 1 << 30,
             timeout: sandbox::DEFAULT_TIMEOUT,
+            menu_timeout: crate::menu::DEFAULT_MENU_TIMEOUT,
         }
     }
 }
@@ -331,6 +334,25 @@ pub static OPTIONS: &[OptSpec] = &[
                 })?;
                 crate::menu::ForeverWait::Cap(Duration::from_secs(secs))
             };
+            Ok(())
+        }),
+    },
+    OptSpec {
+        long: "menu-timeout",
+        short: None,
+        value: Value::Text("SECONDS"),
+        help: "The longest the menu is shown, whatever is done in it (default 120, \
+               libxl's bootloader timeout); then the default boots. A menu in use keeps \
+               the --timeout of reading the disk from running out, up to this.",
+        section: Section::Boot,
+        hidden: false,
+        action: Action::Set(|o, v| {
+            let secs = parse_python_int(&v).filter(|s| *s > 0).ok_or_else(|| {
+                UsageError(format!(
+                    "menu-timeout must be a number of seconds, not {v:?}"
+                ))
+            })?;
+            o.budgets.menu_timeout = Duration::from_secs(secs);
             Ok(())
         }),
     },

@@ -243,6 +243,8 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         max_file_size: 0,
         max_memory: sandbox::DEFAULT_MAX_MEMORY,
         timeout: opts.budgets.timeout,
+        // No menu: no heartbeat.
+        menu_time: std::time::Duration::ZERO,
         strictness: opts.sandbox,
         scratch_dir: std::env::temp_dir(),
     };

@@ -68,6 +68,9 @@ pub struct Policy {
     pub max_memory: u64,
     /// Wall-clock limit for the whole child, enforced by the parent.
     pub timeout: Duration,
+    /// How much longer than `timeout` the child's heartbeats (a menu in use) may
+    /// keep it alive in all: the menu's own bound, `--menu-timeout`.
+    pub menu_time: Duration,
     /// See [`Strictness`].
     pub strictness: Strictness,
     /// A directory in which the empty chroot directory is made (when running as root).
@@ -115,7 +118,8 @@ pub enum ChildFailure {
 /// Runs `work` in a sandboxed child and returns what it sent back. `keep` are the
 /// descriptors the child needs (stdin, stdout and stderr are always kept).
 /// `heartbeat`: the parent's end of a pipe the child writes into while it waits for
-/// a person (the menu); each byte gives it another `policy.timeout`.
+/// a person (the menu); each byte gives it another `policy.timeout`, but never past
+/// `policy.timeout + policy.menu_time` from the start.
 pub fn run_confined(
     policy: &Policy,
     keep: &[BorrowedFd<'_>],
@@ -142,7 +146,7 @@ pub fn run_confined(
         }
         Ok(ForkResult::Parent { child }) => {
             drop(write_end);
-            parent(child, read_end, heartbeat, policy.timeout)
+            parent(child, read_end, heartbeat, policy.timeout, policy.menu_time)
         }
     };
     if let Some(dir) = root_dir {
@@ -421,8 +425,13 @@ fn parent(
     pipe: OwnedFd,
     heartbeat: Option<BorrowedFd<'_>>,
     timeout: Duration,
+    menu_time: Duration,
 ) -> Result<Vec<u8>, ChildFailure> {
-    let mut deadline = Instant::now() + timeout;
+    let start = Instant::now();
+    let mut deadline = start + timeout;
+    // A child that beats for ever (a menu that does not keep its own bound) is
+    // still stopped.
+    let last = deadline + menu_time;
     let mut message = Vec::new();
     let mut file = File::from(pipe);
     let mut heartbeat = heartbeat;
@@ -459,7 +468,7 @@ fn parent(
         if let (Some(h), false) = (heartbeat, beat.is_empty()) {
             let mut buf = [0u8; 64];
             match nix::unistd::read(h, &mut buf) {
-                Ok(n) if n > 0 => deadline = Instant::now() + timeout,
+                Ok(n) if n > 0 => deadline = (Instant::now() + timeout).min(last),
                 // The child closed its end (or it cannot be read): no more beats.
                 _ => heartbeat = None,
             }
@@ -487,6 +496,12 @@ fn parent(
     if timed_out {
         let _ = kill(child, Signal::SIGKILL);
         let _ = waitpid(child, None);
+        if deadline >= last && !menu_time.is_zero() {
+            return Err(ChildFailure::Other(format!(
+                "gave up after {} s: the menu's time (--menu-timeout) and then the disk's (--timeout) ran out",
+                start.elapsed().as_secs()
+            )));
+        }
         return Err(ChildFailure::Other(format!(
             "gave up after {} s (--timeout): the disk took too long to read",
             timeout.as_secs()
@@ -542,6 +557,7 @@ mod tests {
             max_file_size: 1 << 20,
             max_memory: DEFAULT_MAX_MEMORY,
             timeout,
+            menu_time: Duration::from_secs(3),
             strictness: Strictness::BestEffort,
             scratch_dir: std::env::temp_dir(),
         }
@@ -610,6 +626,35 @@ mod tests {
         .unwrap_err();
         match err {
             ChildFailure::Other(m) => assert!(m.contains("gave up after 1 s"), "{m}"),
+            ChildFailure::Reported => panic!("no timeout"),
+        }
+    }
+
+    #[test]
+    fn heartbeats_keep_a_child_alive_only_up_to_the_menu_time() {
+        // A child beating every 100 ms with a 1 s timeout and 3 s of menu time: killed
+        // after 4 s, not never.
+        let (beats, beat_writer) = nix::unistd::pipe().unwrap();
+        let start = Instant::now();
+        let err = run_confined(
+            &policy(Duration::from_secs(1)),
+            &[beat_writer.as_fd()],
+            Some(beats.as_fd()),
+            &Diag::new(false),
+            || loop {
+                let _ = nix::unistd::write(&beat_writer, &[1]);
+                // A sleep the filter allows.
+                let _ = nix::poll::poll(&mut [], nix::poll::PollTimeout::from(100u16));
+            },
+        )
+        .unwrap_err();
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_secs(4) && took < Duration::from_secs(8),
+            "{took:?}"
+        );
+        match err {
+            ChildFailure::Other(m) => assert!(m.contains("--menu-timeout"), "{m}"),
             ChildFailure::Reported => panic!("no timeout"),
         }
     }

@@ -1012,3 +1012,193 @@ fn side_by_side_with_pygrub_append() {
         format!("{} single", entry_oracle(&demo(), "default").0)
     );
 }
+
+/// `openssl passwd ALG PASSWORD` (`-1`, `-5`, `-6`).
+fn openssl_passwd(alg: &str, password: &str) -> String {
+    let out = Command::new("openssl")
+        .args(["passwd", alg, password])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn grub_legacy_password_loads_another_config() {
+    if !tools_for_images() {
+        return;
+    }
+    // GRUB legacy `password PASS FILE`: the password loads FILE as the new menu,
+    // in which nothing is unlocked.
+    let menu_lst = "default 0\ntimeout 30\npassword legacypw /boot/grub/admin.lst\n\
+                    title Open entry\n\tkernel /boot/vmlinuz root=/dev/xvda open\n";
+    let admin_lst = "timeout 30\npassword adminpw\n\
+                     title Admin entry\n\tkernel /boot/vmlinuz root=/dev/xvda admin\n";
+    let image = ext4_image(
+        "legacy-newconfig",
+        &[
+            ("boot/grub/menu.lst", menu_lst.as_bytes().to_vec()),
+            ("boot/grub/admin.lst", admin_lst.as_bytes().to_vec()),
+        ],
+    );
+    let p = Pane::start(&image, &[], "vt100", 80, 24);
+    p.wait_for("*Open entry");
+    p.keys(&["p"]);
+    p.wait_for("Password:");
+    p.type_text("legacypw");
+    p.keys(&["Enter"]);
+    let s = p.wait_for("*Admin entry");
+    assert!(s.contains("(hd0)/boot/grub/admin.lst"), "{s}");
+    assert!(
+        s.contains("`p' to enter a"),
+        "nothing is unlocked in it:\n{s}"
+    );
+    p.keys(&["Enter"]);
+    let (reply, sha) = p.reply();
+    assert_eq!(reply["args"], "root=/dev/xvda admin");
+    assert_eq!(sha, sha256_file(&kernel()));
+}
+
+#[test]
+fn wrong_passwords_wait_and_end_the_asking() {
+    if !tools_for_images() {
+        return;
+    }
+    let menu_lst = "default 0\ntimeout 30\npassword rightpw\n\
+                    title Open entry\n\tkernel /boot/vmlinuz root=/dev/xvda open\n\
+                    title Locked entry\n\tlock\n\tkernel /boot/vmlinuz root=/dev/xvda locked\n";
+    let image = ext4_image(
+        "legacy-failures",
+        &[("boot/grub/menu.lst", menu_lst.as_bytes().to_vec())],
+    );
+    let p = Pane::start(&image, &[], "vt100", 80, 24);
+    p.wait_for("*Open entry");
+    // GRUB 2's wait after each wrong password: 1 s, then 2 s, then 4 s. A key
+    // typed during the wait is read after it.
+    for (n, wait) in [(1, 1), (2, 2), (3, 4)] {
+        p.keys(&["p"]);
+        p.wait_for("Password:");
+        p.type_text(&format!("wrong{n}"));
+        p.tmux(&["send-keys", "-t", "0", "Enter", "Down"]);
+        let start = Instant::now();
+        p.wait_for("Error 32: Must be authenticated");
+        p.wait_for("*Locked entry");
+        assert!(
+            start.elapsed() >= Duration::from_secs(wait),
+            "failure {n}: the menu read a key after {:?}",
+            start.elapsed()
+        );
+        p.keys(&["Up"]);
+    }
+    // No fourth try, even with the right password; open entries still boot.
+    p.keys(&["p"]);
+    let s = p.wait_for("3 wrong passwords: no more are asked");
+    assert!(!s.contains("Password:"), "{s}");
+    p.keys(&["Enter"]);
+    assert_eq!(p.reply().0["args"], "root=/dev/xvda open");
+}
+
+#[test]
+fn grub2_hotkeys_boot_and_open() {
+    if !tools_for_images() {
+        return;
+    }
+    let cfg = "set timeout=30\n\
+               menuentry 'First' {\n  linux /boot/vmlinuz root=/dev/xvda first\n}\n\
+               menuentry 'Second' --hotkey=x {\n  linux /boot/vmlinuz root=/dev/xvda second\n}\n\
+               submenu 'More' --hotkey=m {\n\
+                 menuentry 'Inner' --hotkey=f5 {\n  linux /boot/vmlinuz root=/dev/xvda inner\n}\n\
+               }\n";
+    let image = ext4_image(
+        "grub2-hotkeys",
+        &[("boot/grub/grub.cfg", cfg.as_bytes().to_vec())],
+    );
+    let p = Pane::start(&image, &[], "vt100", 80, 24);
+    p.wait_for("*First");
+    p.keys(&["x"]);
+    assert_eq!(p.reply().0["args"], "root=/dev/xvda second");
+
+    // A submenu's hotkey opens it; F5 is a hotkey of the submenu's entry only.
+    let p = Pane::start(&image, &[], "xterm", 80, 24);
+    p.wait_for("*First");
+    p.keys(&["F5"]);
+    p.keys(&["m"]);
+    p.wait_for("*Inner");
+    p.keys(&["F5"]);
+    assert_eq!(p.reply().0["args"], "root=/dev/xvda inner");
+}
+
+#[test]
+fn syslinux_passwords_hidden_menu_and_hidden_label() {
+    if !tools_for_images() || !have("openssl", "openssl") {
+        return;
+    }
+    let cfg = format!(
+        "UI menu.c32\nTIMEOUT 30\nMENU HIDDEN\nMENU MASTER PASSWD {}\n\
+         LABEL open\n  LINUX /boot/vmlinuz\n  APPEND root=/dev/xvda open\n\
+         LABEL locked\n  MENU PASSWD {}\n  LINUX /boot/vmlinuz\n  APPEND root=/dev/xvda locked\n\
+         LABEL gone\n  MENU HIDE\n  LINUX /boot/vmlinuz\n  APPEND root=/dev/xvda gone\n",
+        openssl_passwd("-6", "masterpw"),
+        openssl_passwd("-5", "entrypw"),
+    );
+    let image = ext4_image(
+        "syslinux-passwd",
+        &[("boot/extlinux/extlinux.conf", cfg.into_bytes())],
+    );
+    // MENU HIDDEN: nothing drawn while waiting; a key shows the menu, without the
+    // MENU HIDE label. The entry's password (SHA-256 crypt) boots it.
+    let p = Pane::start(&image, &[], "vt100", 80, 24);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!p.screen().contains("open"), "{}", p.screen());
+    p.keys(&["Down"]);
+    let s = p.wait_for("*open");
+    assert!(!s.contains("gone"), "{s}");
+    assert!(s.contains("master password"), "{s}");
+    p.keys(&["Down", "Enter"]);
+    p.wait_for("Password:");
+    p.type_text("entrypw");
+    p.keys(&["Enter"]);
+    let (reply, sha) = p.reply();
+    assert_eq!(
+        reply["args"],
+        "BOOT_IMAGE=/boot/vmlinuz root=/dev/xvda locked"
+    );
+    assert_eq!(sha, sha256_file(&kernel()));
+
+    // The master password (SHA-512 crypt) is asked before editing, and opens the
+    // locked entry too.
+    let p = Pane::start(&image, &[], "xterm", 80, 24);
+    p.keys(&["Down"]);
+    p.wait_for("*open");
+    p.keys(&["a"]);
+    p.wait_for("Password:");
+    p.type_text("entrypw");
+    p.keys(&["Enter"]);
+    p.wait_for("Wrong password.");
+    p.keys(&["Down", "Enter"]);
+    p.wait_for("Password:");
+    p.type_text("masterpw");
+    p.keys(&["Enter"]);
+    assert_eq!(
+        p.reply().0["args"],
+        "BOOT_IMAGE=/boot/vmlinuz root=/dev/xvda locked"
+    );
+}
+
+#[test]
+fn the_menu_time_ends_in_the_default() {
+    // --menu-timeout bounds the whole menu, even in the editor with the countdown
+    // stopped: then the default boots.
+    let start = Instant::now();
+    let Some((p, _)) = demo_menu(&["--menu-timeout=10", "--menu-wait=forever"], "vt100") else {
+        return;
+    };
+    p.keys(&["e"]);
+    p.wait_for("Press Ctrl-X or F10 to boot");
+    let (reply, sha) = p.reply();
+    assert!(start.elapsed() >= Duration::from_secs(10));
+    assert_eq!(
+        (reply["args"].clone(), sha),
+        entry_oracle(&demo(), "default")
+    );
+}

@@ -323,6 +323,7 @@ fn add_entry(
         submenu: false,
         restricted: s.users.is_some(),
         users: s.users.clone(),
+        hotkey: None,
         line,
         file,
     });

@@ -644,6 +644,9 @@ fn cmd_menuentry(
     }
     let restricted = parsed.has("users") || !parsed.has("unrestricted");
     let users = parsed.value("users").map(ToString::to_string);
+    let hotkey = parsed
+        .value("hotkey")
+        .and_then(crate::MenuKey::from_grub_hotkey);
     let file = it.file.clone();
     it.menu.push(Pending {
         title,
@@ -653,6 +656,7 @@ fn cmd_menuentry(
         submenu,
         restricted,
         users,
+        hotkey,
         line,
         file,
     });

@@ -179,6 +179,8 @@ pub(crate) struct Pending {
     pub restricted: bool,
     /// `--users`: who besides the superusers may boot it.
     pub users: Option<String>,
+    /// `--hotkey`: the key that chooses it at once.
+    pub hotkey: Option<crate::MenuKey>,
     pub line: u32,
     pub file: String,
 }
@@ -1132,6 +1134,8 @@ struct LevelInfo {
     restricted: Vec<bool>,
     /// Each item's `--users`.
     users: Vec<Option<String>>,
+    /// Each item's `--hotkey`.
+    hotkeys: Vec<Option<crate::MenuKey>>,
     children: Vec<Option<LevelInfo>>,
     /// What this submenu's body echoed (GRUB prints it when entering the submenu).
     echoes: Vec<String>,
@@ -1327,6 +1331,7 @@ impl Interp<'_> {
         let chosen = chosen_for(chosen_prefix, p.id.as_deref().unwrap_or(&p.title));
         info.restricted.push(p.restricted);
         info.users.push(p.users.clone());
+        info.hotkeys.push(p.hotkey);
         if p.submenu {
             if depth.saturating_add(1) >= MAX_MENU_DEPTH {
                 return Err(ConfigError {
@@ -1589,8 +1594,8 @@ fn resolve_default(items: &[MenuItem], info: &LevelInfo, depth: usize) -> Option
 
 /// What GRUB's menu does beyond the entries: `timeout_style` (honoured only with a
 /// timeout, as `grub_menu_get_timeout` and `run_menu` do: waiting for ever always shows
-/// the menu), and with `superusers` set, the users and the restricted items
-/// (`menuentry` without `--unrestricted`, or with `--users`).
+/// the menu), the `--hotkey` of each item, and with `superusers` set, the users and
+/// the restricted items (`menuentry` without `--unrestricted`, or with `--users`).
 fn menu_ui(
     top_vars: &Vars,
     info: &LevelInfo,
@@ -1604,20 +1609,15 @@ fn menu_ui(
         _ => crate::TimeoutStyle::Menu,
     };
     let superusers = top_vars.get("superusers").unwrap_or("");
-    if superusers.is_empty() {
-        return crate::MenuUi {
-            style,
-            ..crate::MenuUi::default()
-        };
-    }
     let mut restricted = Vec::new();
+    let mut hotkeys = Vec::new();
     // Explicit stack (no recursion): (level, path to it).
     let mut stack: Vec<(&LevelInfo, EntryPath)> = alloc::vec![(info, Vec::new())];
     while let Some((level, path)) = stack.pop() {
         for (i, r) in level.restricted.iter().enumerate() {
             let mut p = path.clone();
             p.push(i);
-            if *r {
+            if *r && !superusers.is_empty() {
                 restricted.push(crate::Restriction {
                     path: p.clone(),
                     users: level
@@ -1629,6 +1629,12 @@ fn menu_ui(
                     password: None,
                 });
             }
+            if let Some(Some(key)) = level.hotkeys.get(i) {
+                hotkeys.push(crate::Hotkey {
+                    path: p.clone(),
+                    key: *key,
+                });
+            }
             if let Some(Some(child)) = level.children.get(i) {
                 if p.len() < MAX_MENU_DEPTH {
                     stack.push((child, p));
@@ -1637,14 +1643,21 @@ fn menu_ui(
         }
     }
     restricted.sort_by(|a, b| a.path.cmp(&b.path));
-    crate::MenuUi {
-        style,
-        timeout_tenths: None,
-        lock: crate::MenuLock::Users {
+    hotkeys.sort_by(|a, b| a.path.cmp(&b.path));
+    let lock = if superusers.is_empty() {
+        crate::MenuLock::Open
+    } else {
+        crate::MenuLock::Users {
             superusers: crate::menu::user_names(superusers),
             users: passwords,
-        },
+        }
+    };
+    crate::MenuUi {
+        style,
+        lock,
         restricted,
+        hotkeys,
+        ..crate::MenuUi::default()
     }
 }
 

@@ -148,7 +148,8 @@ impl<'h> Eval<'h> {
             path
         });
         let timeout = config.timeout.and_then(|t| u64::try_from(t).ok());
-        let ui = menu_ui(&config);
+        let mut ui = menu_ui(&config);
+        ui.unlock_config = self.unlock_config(&config, file, root)?;
         Ok(Level {
             menu: Menu {
                 items,
@@ -159,6 +160,38 @@ impl<'h> Eval<'h> {
             },
             config,
         })
+    }
+
+    /// The config a global `password PASS FILE` loads once the password is given
+    /// (`run_menu` copies FILE into `config_file` and `cmain` opens it from the boot
+    /// device, as any config). One that does not exist is noted: GRUB would stop at
+    /// its command line; the password then only unlocks this menu.
+    fn unlock_config(
+        &mut self,
+        config: &Config,
+        file: &FilePath,
+        root: &str,
+    ) -> Result<Option<FilePath>, ConfigError> {
+        let Some(word) = config.password.as_ref().and_then(|p| p.new_config.clone()) else {
+            return Ok(None);
+        };
+        let c = Command {
+            line: 0,
+            name: "password".into(),
+            arg: word.clone(),
+        };
+        match self.file(&word, &Ok(root.to_string()), file, &c)? {
+            Ok(f) => Ok(Some(f)),
+            Err(m) => {
+                self.note(
+                    file,
+                    format!(
+                        "password: the config it loads: {m}; the password only unlocks the menu"
+                    ),
+                );
+                Ok(None)
+            }
+        }
     }
 
     /// The entry number `default` asks for, and how it was found.
@@ -650,9 +683,9 @@ fn menu_ui(config: &model::Config) -> crate::MenuUi {
         } else {
             crate::TimeoutStyle::Menu
         },
-        timeout_tenths: None,
         lock,
         restricted,
+        ..crate::MenuUi::default()
     }
 }
 

@@ -328,15 +328,61 @@ impl Evaluation<'_> {
                 default,
                 timeout: timeout.map(|t| t.div_ceil(10)),
                 default_rule: rule,
-                ui: crate::MenuUi {
-                    timeout_tenths: timeout,
-                    ..crate::MenuUi::default()
-                },
+                ui: menu_ui(parsed, ui, timeout, &paths),
             },
             notes,
             echoes: parsed.says.clone(),
             env_saves: crate::grub2::EnvSaves::default(),
         })
+    }
+}
+
+/// What the menu module does beyond the entries (`com32/menu/menumain.c`): the
+/// timeout in tenths, `MENU HIDDEN`, `MENU MASTER PASSWD` and the `MENU PASSWD` of
+/// labels and submenus. Without a `UI` menu, ldlinux's prompt asks for none of them.
+fn menu_ui(
+    parsed: &Parsed,
+    ui: bool,
+    timeout: Option<u64>,
+    paths: &[((usize, usize), EntryPath)],
+) -> crate::MenuUi {
+    let mut out = crate::MenuUi {
+        timeout_tenths: timeout,
+        ..crate::MenuUi::default()
+    };
+    if !ui {
+        return out;
+    }
+    if parsed.hidden_menu {
+        out.style = crate::TimeoutStyle::Hidden;
+    }
+    if let Some(master) = &parsed.master_passwd {
+        out.lock = crate::MenuLock::Master(secret(master));
+    }
+    out.restricted = paths
+        .iter()
+        .filter_map(|((m, idx), path)| {
+            let passwd = match parsed.menus.get(*m)?.items.get(*idx)? {
+                Item::Record(r) => parsed.records.get(*r)?.passwd.as_ref()?,
+                Item::Submenu(s) => parsed.menus.get(*s)?.passwd.as_ref()?,
+            };
+            Some(crate::Restriction {
+                path: path.clone(),
+                users: Vec::new(),
+                password: Some(secret(passwd)),
+            })
+        })
+        .collect();
+    out
+}
+
+/// A `MENU PASSWD` as `passwd_compare` takes it: a crypt hash when it starts with
+/// `$`, else plain text.
+fn secret(passwd: &[u8]) -> crate::Secret {
+    if passwd.first() == Some(&b'$') {
+        crate::Secret::Crypt(lossy(passwd))
+    } else {
+        crate::Secret::Plain(lossy(passwd))
     }
 }
 

@@ -110,6 +110,8 @@ pub struct Record {
     pub hidden: bool,
     /// `MENU SEPARATOR` or `MENU DISABLE`: shown, has no label, cannot be chosen.
     pub disabled: bool,
+    /// `MENU PASSWD`: asked before the menu boots it.
+    pub passwd: Option<Vec<u8>>,
     /// What choosing it does.
     pub action: Action,
     /// Where its `LABEL` line is: file index into [`Parsed::files`], 1-based line.
@@ -199,6 +201,9 @@ pub struct MenuNode {
     pub timeout: i64,
     /// `ONTIMEOUT`.
     pub ontimeout: Option<Vec<u8>>,
+    /// `MENU PASSWD` inside `MENU BEGIN` before any `LABEL`: asked before the menu
+    /// opens this submenu.
+    pub passwd: Option<Vec<u8>>,
 }
 
 /// Everything the configs said.
@@ -233,6 +238,10 @@ pub struct Parsed {
     pub sysappend: u64,
     /// `MENU SAVE` was seen: the menu module's default may come from the ADV.
     pub menu_save: bool,
+    /// `MENU MASTER PASSWD` of the top menu.
+    pub master_passwd: Option<Vec<u8>>,
+    /// `MENU HIDDEN`: nothing is shown during the timeout; a key shows the menu.
+    pub hidden_menu: bool,
     /// `PATH` directories (module search only).
     pub path: Vec<Vec<u8>>,
     /// Remarks for `--debug`.
@@ -284,6 +293,7 @@ struct LabelData {
     menu_default: bool,
     hidden: bool,
     disabled: bool,
+    passwd: Option<Vec<u8>>,
     action: Option<&'static str>,
     at: (usize, u32),
 }
@@ -316,6 +326,7 @@ impl<'r, 'a> Parser<'r, 'a> {
             defentry: 0,
             timeout: 0,
             ontimeout: None,
+            passwd: None,
         };
         Parser {
             out: Parsed {
@@ -513,6 +524,27 @@ impl<'r, 'a> Parser<'r, 'a> {
             }
         } else if looking_at(p, "hide").is_some() {
             self.ld.hidden = true;
+        } else if looking_at(p, "hidden").is_some() {
+            self.out.hidden_menu = true;
+        } else if let Some(a) = argument(p, "passwd") {
+            // readconfig.c: the label's, else the submenu's own entry's; at the top
+            // of the top menu it does nothing.
+            if self.ld.label.is_some() {
+                self.ld.passwd = Some(a.to_vec());
+            } else if let Some(menu) = self.out.menus.get_mut(m).filter(|x| x.parent.is_some()) {
+                menu.passwd = Some(a.to_vec());
+            }
+        } else if let Some(rest) = looking_at(p, "master") {
+            if let Some(a) = argument(skip_space(rest), "passwd") {
+                if m == 0 {
+                    self.out.master_passwd = Some(a.to_vec());
+                } else {
+                    self.note(
+                        at,
+                        "MENU MASTER PASSWD inside a submenu is not supported: the top menu's applies there",
+                    );
+                }
+            }
         } else if looking_at(p, "save").is_some() {
             self.out.menu_save = true;
         } else if let Some(rest) = argument(p, "include") {
@@ -644,6 +676,7 @@ impl<'r, 'a> Parser<'r, 'a> {
             defentry: 0,
             timeout,
             ontimeout,
+            passwd: None,
         });
         if let Some(p) = self.out.menus.get_mut(parent) {
             p.items.push(Item::Submenu(new));
@@ -686,6 +719,7 @@ impl<'r, 'a> Parser<'r, 'a> {
             menu_label: ld.menu_label,
             hidden: ld.hidden,
             disabled: ld.disabled,
+            passwd: ld.passwd,
             action: match ld.action {
                 Some(a) => Action::Navigate(a),
                 None => Action::Cmd,

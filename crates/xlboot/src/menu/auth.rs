@@ -11,6 +11,10 @@
 //! and password once accepted stay accepted for the rest of the menu. Without
 //! `superusers` nothing asks.
 //!
+//! syslinux (`com32/menu/menumain.c`): `MENU MASTER PASSWD` is asked each time Tab
+//! (here `e`, `a` and `c`) edits a command line; an entry with its own `MENU PASSWD`
+//! asks for it each time it boots or opens, and takes the master password too.
+//!
 //! The countdown booting the default asks nothing: nobody chose, and the default is
 //! what the administrator who started the guest gets (as with `-q` and `--entry`,
 //! which never show the menu).
@@ -51,6 +55,8 @@ impl Auth {
         match &ui.lock {
             MenuLock::Open => true,
             MenuLock::Legacy(_) => self.legacy_unlocked,
+            // Asked again each time.
+            MenuLock::Master(_) => false,
             MenuLock::Users { superusers, .. } => self.users.iter().any(|u| superusers.contains(u)),
         }
     }
@@ -69,14 +75,27 @@ impl Auth {
             return Gate::Open;
         }
         match ui.lock {
-            MenuLock::Open => Gate::Open,
+            MenuLock::Open | MenuLock::Master(_) => Gate::Open,
             MenuLock::Legacy(_) => Gate::LegacyUnlock,
             MenuLock::Users { .. } => Gate::Login(r.users.clone()),
         }
     }
 
+    /// Whether the config has a syslinux master password.
+    pub fn has_master(&self, ui: &MenuUi) -> bool {
+        matches!(ui.lock, MenuLock::Master(_))
+    }
+
+    /// Whether `typed` is syslinux's master password (`false` when there is none).
+    pub fn master_matches(&self, ui: &MenuUi, typed: &str) -> Result<bool, String> {
+        match &ui.lock {
+            MenuLock::Master(secret) => password::matches(secret, typed),
+            _ => Ok(false),
+        }
+    }
+
     /// GRUB legacy's `p`: whether `typed` is the password.
-    pub fn legacy_login(&mut self, ui: &MenuUi, typed: &str) -> Result<bool, String> {
+    pub fn unlock(&mut self, ui: &MenuUi, typed: &str) -> Result<bool, String> {
         let MenuLock::Legacy(secret) = &ui.lock else {
             return Ok(true);
         };
@@ -186,8 +205,8 @@ mod tests {
         let mut a = Auth::default();
         assert!(a.is_legacy(&ui) && !a.editing_allowed(&ui));
         assert_eq!(a.gate(&ui, &[1]), Gate::LegacyUnlock);
-        assert!(!a.legacy_login(&ui, "nope").unwrap());
-        assert!(a.legacy_login(&ui, "pw").unwrap());
+        assert!(!a.unlock(&ui, "nope").unwrap());
+        assert!(a.unlock(&ui, "pw").unwrap());
         assert!(a.editing_allowed(&ui) && !a.is_legacy(&ui));
         assert_eq!(a.gate(&ui, &[1]), Gate::Open);
         // An entry's own password is asked whatever was unlocked.

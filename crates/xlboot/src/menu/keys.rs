@@ -39,8 +39,11 @@ pub enum Key {
     Esc,
     /// Tab.
     Tab,
-    /// F10 (`ESC [ 2 1 ~`), which boots an edited entry as in GRUB.
-    F10,
+    /// Insert (`ESC [ 2 ~`).
+    Insert,
+    /// A function key, F1 to F12 (`ESC O P` to `ESC O S` for F1 to F4 on vt100,
+    /// `ESC [ N ~` on xterm). F10 boots an edited entry, as in GRUB.
+    F(u8),
     /// An escape sequence this menu has no use for.
     Unknown,
 }
@@ -128,6 +131,10 @@ impl Decoder {
                 b'D' => Key::Left,
                 b'H' => Key::Home,
                 b'F' => Key::End,
+                b'P' => Key::F(1),
+                b'Q' => Key::F(2),
+                b'R' => Key::F(3),
+                b'S' => Key::F(4),
                 _ => Key::Unknown,
             }),
             [b'[', rest @ ..] => {
@@ -145,10 +152,22 @@ impl Decoder {
                     (_, b'F') => Key::End,
                     (b"1" | b"7", b'~') => Key::Home,
                     (b"4" | b"8", b'~') => Key::End,
+                    (b"2", b'~') => Key::Insert,
                     (b"3", b'~') => Key::Delete,
                     (b"5", b'~') => Key::PageUp,
                     (b"6", b'~') => Key::PageDown,
-                    (b"21", b'~') => Key::F10,
+                    (b"11", b'~') => Key::F(1),
+                    (b"12", b'~') => Key::F(2),
+                    (b"13", b'~') => Key::F(3),
+                    (b"14", b'~') => Key::F(4),
+                    (b"15", b'~') => Key::F(5),
+                    (b"17", b'~') => Key::F(6),
+                    (b"18", b'~') => Key::F(7),
+                    (b"19", b'~') => Key::F(8),
+                    (b"20", b'~') => Key::F(9),
+                    (b"21", b'~') => Key::F(10),
+                    (b"23", b'~') => Key::F(11),
+                    (b"24", b'~') => Key::F(12),
                     _ => Key::Unknown,
                 })
             }
@@ -184,8 +203,12 @@ mod tests {
                 Key::Home,
                 Key::End,
                 Key::Delete,
-                Key::F10
+                Key::F(10)
             ]
+        );
+        assert_eq!(
+            keys(b"\x1bOP\x1bOS\x1b[15~\x1b[24~\x1b[2~"),
+            [Key::F(1), Key::F(4), Key::F(5), Key::F(12), Key::Insert]
         );
         assert_eq!(keys(b"\x1b[1;5A"), [Key::Up]);
     }

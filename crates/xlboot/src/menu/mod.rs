@@ -27,7 +27,7 @@ pub mod terminal;
 
 use std::time::{Duration, Instant};
 
-use xlboot_config::{BootSpec, EntryPath, FilePath, Menu, MenuItem, TimeoutStyle};
+use xlboot_config::{BootSpec, EntryPath, FilePath, Menu, MenuItem, MenuKey, TimeoutStyle};
 
 use self::auth::{Auth, Gate};
 use self::countdown::Countdown;
@@ -73,20 +73,50 @@ pub struct Settings {
     /// The word that loads a kernel in the config's language (`kernel` for GRUB
     /// legacy, else `linux`), used by the entry editor.
     pub kernel_word: &'static str,
+    /// `--menu-timeout`: how long the menu may be shown in all, whatever is done in
+    /// it; then the default boots.
+    pub time_limit: Duration,
 }
+
+/// How the menu ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// Something to boot.
+    Boot(Picked),
+    /// GRUB legacy's `password PASS FILE` was given: FILE is the config to show now.
+    LoadConfig(FilePath),
+}
+
+/// How long the menu may be shown by default: libxl's bootloader timeout
+/// (`LIBXL_BOOTLOADER_TIMEOUT`, 120 s unless set), after which libxl kills a
+/// restricted boot loader anyway.
+pub const DEFAULT_MENU_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Wrong passwords after which the menu asks for none any more.
+pub const MAX_PASSWORD_FAILURES: u32 = 3;
+
+/// The wait after the first wrong password; each further one doubles it (GRUB 2's
+/// `punishment_delay` in `grub_auth_check_authentication`), up to
+/// [`MAX_FAILURE_DELAY`].
+const FIRST_FAILURE_DELAY: Duration = Duration::from_secs(1);
+
+/// The longest wait after a wrong password.
+pub const MAX_FAILURE_DELAY: Duration = Duration::from_secs(8);
 
 /// Ticks at which the screen is redrawn when nothing happens: the countdown's
 /// seconds, and a resized window (the size is asked again each time).
 const TICK: Duration = Duration::from_millis(500);
 
-/// Shows the menu on `term` until an entry is chosen or the countdown ends, and
-/// says what to boot. The screen is cleared afterwards.
+/// Shows the menu on `term` until an entry is chosen, the countdown ends or the
+/// menu's time is over, and says what to boot (or which config to show instead).
+/// The screen is cleared afterwards.
 pub fn run(
     menu: &Menu,
     term: &mut Terminal<'_>,
     files: &dyn GuestFiles,
     settings: &Settings,
-) -> Result<Picked, String> {
+) -> Result<Ended, String> {
+    term.end_at(Instant::now() + settings.time_limit);
     let mut session = Session {
         menu,
         files,
@@ -104,6 +134,8 @@ pub fn run(
         capped: false,
         message: None,
         auth: Auth::default(),
+        failures: 0,
+        load: None,
         last: Vec::new(),
     };
     let result = session.main(term);
@@ -132,19 +164,23 @@ struct Session<'a> {
     /// A line shown at the bottom until the next key.
     message: Option<String>,
     auth: Auth,
+    /// Wrong passwords so far.
+    failures: u32,
+    /// Set when a password asks for another config ([`Ended::LoadConfig`]).
+    load: Option<FilePath>,
     /// The last bytes drawn, so that an unchanged screen is not drawn again (libxl
     /// appends everything drawn to the bootloader log).
     last: Vec<u8>,
 }
 
 impl Session<'_> {
-    fn main(&mut self, term: &mut Terminal<'_>) -> Result<Picked, String> {
+    fn main(&mut self, term: &mut Terminal<'_>) -> Result<Ended, String> {
         let countdown = Countdown::for_menu(self.menu, self.settings.forever);
         self.capped = countdown.capped;
         match (countdown.style, countdown.wait) {
             (_, Some(w)) if w.is_zero() => {
                 if !term.key_waiting()? {
-                    return self.boot_default();
+                    return self.boot_default().map(Ended::Boot);
                 }
                 // The key only asks for the menu.
                 let _ = term.next(Some(Duration::ZERO))?;
@@ -154,7 +190,7 @@ impl Session<'_> {
                 loop {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return self.boot_default();
+                        return self.boot_default().map(Ended::Boot);
                     }
                     if countdown.style == TimeoutStyle::Countdown {
                         let mut f = Frame::new(term.size());
@@ -173,7 +209,9 @@ impl Session<'_> {
                     match term.next(Some(left.min(TICK)))? {
                         Input::Key(_) => break,
                         Input::Timeout => {}
-                        Input::Closed => return self.boot_default(),
+                        Input::Closed | Input::Expired => {
+                            return self.boot_default().map(Ended::Boot)
+                        }
                     }
                 }
             }
@@ -187,7 +225,7 @@ impl Session<'_> {
                 Some(d) => {
                     let left = d.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return self.boot_default();
+                        return self.boot_default().map(Ended::Boot);
                     }
                     left.min(TICK)
                 }
@@ -196,13 +234,17 @@ impl Session<'_> {
             let key = match term.next(Some(wait))? {
                 Input::Key(k) => k,
                 Input::Timeout => continue,
-                // Nobody can choose any more: what the countdown would have done.
-                Input::Closed => return self.boot_default(),
+                // Nobody can choose any more (the console is gone, or the menu's time
+                // is over): what the countdown would have done.
+                Input::Closed | Input::Expired => return self.boot_default().map(Ended::Boot),
             };
             self.deadline = None;
             self.message = None;
             if let Some(picked) = self.menu_key(term, key)? {
-                return Ok(picked);
+                return Ok(Ended::Boot(picked));
+            }
+            if let Some(file) = self.load.take() {
+                return Ok(Ended::LoadConfig(file));
             }
         }
     }
@@ -344,6 +386,9 @@ impl Session<'_> {
         } else if self.auth.is_legacy(&self.menu.ui) {
             help.push("Press enter to boot the selected OS or `p' to enter a".into());
             help.push("password to unlock the next set of features.".into());
+        } else if self.auth.has_master(&self.menu.ui) {
+            help.push("Press enter to boot the selected OS; `e', `a' and `c' ask for the".into());
+            help.push("master password.".into());
         } else {
             help.push("Press enter to boot the selected OS; `e', `a' and `c' ask for a".into());
             help.push("superuser's name and password.".into());
@@ -415,20 +460,52 @@ impl Session<'_> {
             }
             Key::Home => self.level_mut().selected = 0,
             Key::End => self.level_mut().selected = last,
-            Key::Esc if self.levels.len() > 1 => {
-                self.levels.pop();
+            Key::Esc => {
+                if self.levels.len() > 1 {
+                    self.levels.pop();
+                }
             }
             // As GRUB 2's menu: Right and Ctrl-F choose too.
             Key::Enter | Key::Right | Key::Ctrl('f') => return self.enter(term),
             Key::Char('e') => return self.edit(term),
-            Key::Char('a') => return self.append(term),
             Key::Char('c') => return self.command_line(term),
-            Key::Char('p') if self.auth.is_legacy(&self.menu.ui) => {
-                self.legacy_unlock(term)?;
+            k => {
+                // GRUB 2 looks for a `--hotkey` among the shown menu's items with the
+                // keys its menu does not use itself (`get_entry_index_by_hotkey`);
+                // the item is then chosen as with Enter.
+                if let Some(i) = self.hotkey_item(k, &prefix) {
+                    self.level_mut().selected = i;
+                    return self.enter(term);
+                }
+                match k {
+                    Key::Char('a') => return self.append(term),
+                    Key::Char('p') if self.auth.is_legacy(&self.menu.ui) => self.unlock(term)?,
+                    _ => {}
+                }
             }
-            _ => {}
         }
         Ok(None)
+    }
+
+    /// The index of the item in the menu at `prefix` whose hotkey `key` is.
+    fn hotkey_item(&self, key: Key, prefix: &[usize]) -> Option<usize> {
+        let wanted = match key {
+            Key::Char(c) => MenuKey::Char(c),
+            Key::Backspace => MenuKey::Backspace,
+            Key::Tab => MenuKey::Tab,
+            Key::Delete => MenuKey::Delete,
+            Key::Insert => MenuKey::Insert,
+            Key::F(n) => MenuKey::F(n),
+            _ => return None,
+        };
+        self.menu
+            .ui
+            .hotkeys
+            .iter()
+            .find_map(|h| match h.path.split_last() {
+                Some((i, p)) if p == prefix && h.key == wanted => Some(*i),
+                _ => None,
+            })
     }
 
     /// Enter: boots the entry, or opens the submenu.
@@ -478,14 +555,24 @@ impl Session<'_> {
                 Ok(false)
             }
             Gate::EntryPassword(secret) => {
+                if !self.may_ask() {
+                    return Ok(false);
+                }
                 let Some(typed) = self.prompt(term, "Password:", true)? else {
                     return Ok(false);
                 };
-                match password::matches(&secret, &typed) {
+                let checked = match password::matches(&secret, &typed) {
+                    // syslinux: the master password opens every entry too.
+                    Ok(false) => self.auth.master_matches(&self.menu.ui, &typed),
+                    other => other,
+                };
+                match checked {
                     Ok(true) => Ok(true),
                     Ok(false) => {
-                        self.message =
-                            Some("Error 32: Must be authenticated (wrong password).".into());
+                        self.failed(
+                            term,
+                            "Error 32: Must be authenticated (wrong password).".into(),
+                        )?;
                         Ok(false)
                     }
                     Err(m) => {
@@ -498,9 +585,40 @@ impl Session<'_> {
         }
     }
 
+    /// Whether another password may be asked; says why not when it may not.
+    fn may_ask(&mut self) -> bool {
+        if self.failures < MAX_PASSWORD_FAILURES {
+            return true;
+        }
+        self.message = Some(format!(
+            "{MAX_PASSWORD_FAILURES} wrong passwords: no more are asked (open entries still boot)."
+        ));
+        false
+    }
+
+    /// After a wrong password: `message`, and a wait before anything else is read
+    /// (GRUB 2 waits 1 s after the first failure and doubles the wait after each
+    /// further one; here it stops doubling at [`MAX_FAILURE_DELAY`]). Keys typed
+    /// meanwhile stay queued, as in GRUB.
+    fn failed(&mut self, term: &mut Terminal<'_>, message: String) -> Result<(), String> {
+        let doublings = self.failures.min(8);
+        self.failures = self.failures.saturating_add(1);
+        self.message = Some(message);
+        let f = self.menu_frame(term.size());
+        self.draw(term, &f)?;
+        let delay = FIRST_FAILURE_DELAY
+            .saturating_mul(1 << doublings)
+            .min(MAX_FAILURE_DELAY);
+        term.pause(delay);
+        Ok(())
+    }
+
     /// GRUB 2's prompt: a user name and a password; `allowed` are the users besides
     /// the superusers who would do.
     fn login(&mut self, term: &mut Terminal<'_>, allowed: &[String]) -> Result<bool, String> {
+        if !self.may_ask() {
+            return Ok(false);
+        }
         let Some(user) = self.prompt(term, "Enter username:", false)? else {
             return Ok(false);
         };
@@ -510,7 +628,7 @@ impl Session<'_> {
         match self.auth.grub2_login(&self.menu.ui, &user, &pass, allowed) {
             Ok(true) => Ok(true),
             Ok(false) => {
-                self.message = Some("error: access denied.".into());
+                self.failed(term, "error: access denied.".into())?;
                 Ok(false)
             }
             Err(m) => {
@@ -520,17 +638,53 @@ impl Session<'_> {
         }
     }
 
-    /// GRUB legacy's `p`.
-    fn legacy_unlock(&mut self, term: &mut Terminal<'_>) -> Result<(), String> {
+    /// GRUB legacy's `p`; syslinux's master password before Tab.
+    fn unlock(&mut self, term: &mut Terminal<'_>) -> Result<(), String> {
+        if !self.may_ask() {
+            return Ok(());
+        }
         let Some(pass) = self.prompt(term, "Password:", true)? else {
             return Ok(());
         };
-        self.message = Some(match self.auth.legacy_login(&self.menu.ui, &pass) {
-            Ok(true) => "Unlocked: `e', `a' and `c' work now.".into(),
-            Ok(false) => "Error 32: Must be authenticated (wrong password).".into(),
-            Err(m) => format!("The password cannot be checked: {m}."),
-        });
+        match self.auth.unlock(&self.menu.ui, &pass) {
+            Ok(true) => {
+                if let Some(file) = &self.menu.ui.unlock_config {
+                    // GRUB legacy `password PASS FILE`: FILE replaces this menu, and
+                    // nothing is unlocked in it.
+                    self.load = Some(file.clone());
+                }
+                self.message = Some("Unlocked: `e', `a' and `c' work now.".into());
+            }
+            Ok(false) => {
+                self.failed(
+                    term,
+                    "Error 32: Must be authenticated (wrong password).".into(),
+                )?;
+            }
+            Err(m) => self.message = Some(format!("The password cannot be checked: {m}.")),
+        }
         Ok(())
+    }
+
+    /// syslinux's master password, asked before each edit.
+    fn master(&mut self, term: &mut Terminal<'_>) -> Result<bool, String> {
+        if !self.may_ask() {
+            return Ok(false);
+        }
+        let Some(typed) = self.prompt(term, "Password:", true)? else {
+            return Ok(false);
+        };
+        match self.auth.master_matches(&self.menu.ui, &typed) {
+            Ok(true) => Ok(true),
+            Ok(false) => {
+                self.failed(term, "Wrong password.".into())?;
+                Ok(false)
+            }
+            Err(m) => {
+                self.message = Some(format!("The password cannot be checked: {m}."));
+                Ok(false)
+            }
+        }
     }
 
     /// Asks for editing rights (superuser, or legacy `p`); `false` if not given.
@@ -541,6 +695,9 @@ impl Session<'_> {
         if self.auth.is_legacy(&self.menu.ui) {
             self.message = Some("Locked: press `p' and enter the password first.".into());
             return Ok(false);
+        }
+        if self.auth.has_master(&self.menu.ui) {
+            return self.master(term);
         }
         if self.login(term, &[])? && self.auth.editing_allowed(&self.menu.ui) {
             return Ok(true);
@@ -578,7 +735,7 @@ impl Session<'_> {
             term.beat();
             match term.next(Some(TICK))? {
                 Input::Key(Key::Enter) => return Ok(Some(ed.text())),
-                Input::Key(Key::Esc) => return Ok(None),
+                Input::Key(Key::Esc) | Input::Expired => return Ok(None),
                 Input::Key(k) => {
                     ed.handle(k);
                 }
@@ -635,12 +792,14 @@ impl Session<'_> {
             let key = match term.next(Some(TICK))? {
                 Input::Key(k) => k,
                 Input::Timeout => continue,
+                // Back to the menu, which boots the default.
+                Input::Expired => return Ok(None),
                 Input::Closed => return Err("the console closed".into()),
             };
             error = None;
             match key {
                 Key::Esc => return Ok(None),
-                Key::Ctrl('x') | Key::F10 => {
+                Key::Ctrl('x') | Key::F(10) => {
                     match command_line::spec_from_lines(&ed.texts(), &default_device)
                         .and_then(|s| self.check_files(&s).map(|()| s))
                     {
@@ -766,7 +925,7 @@ impl Session<'_> {
                         path: None,
                     }));
                 }
-                Input::Key(Key::Esc) => return Ok(None),
+                Input::Key(Key::Esc) | Input::Expired => return Ok(None),
                 Input::Key(k) => {
                     ed.handle(k);
                 }
@@ -820,6 +979,8 @@ impl Session<'_> {
             let key = match term.next(Some(TICK))? {
                 Input::Key(k) => k,
                 Input::Timeout => continue,
+                // Back to the menu, which boots the default.
+                Input::Expired => return Ok(None),
                 Input::Closed => return Err("the console closed".into()),
             };
             match key {

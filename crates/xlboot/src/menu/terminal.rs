@@ -42,6 +42,8 @@ pub enum Input {
     Timeout,
     /// The terminal is gone (hang-up or end of input).
     Closed,
+    /// The menu's overall time (`--menu-timeout`) is over.
+    Expired,
 }
 
 /// The menu's terminal.
@@ -52,6 +54,8 @@ pub struct Terminal<'a> {
     queued: std::collections::VecDeque<Key>,
     /// Called on every key and every tick: tells the parent the menu is alive.
     heartbeat: &'a dyn Fn(),
+    /// When the menu's overall time ends, if it does.
+    ends: Option<Instant>,
 }
 
 impl<'a> Terminal<'a> {
@@ -63,7 +67,19 @@ impl<'a> Terminal<'a> {
             decoder: Decoder::default(),
             queued: Default::default(),
             heartbeat,
+            ends: None,
         }
+    }
+
+    /// Ends the menu's time at `at`: from then on [`Terminal::next`] says
+    /// [`Input::Expired`].
+    pub fn end_at(&mut self, at: Instant) {
+        self.ends = Some(at);
+    }
+
+    /// Whether the menu's overall time is over.
+    pub fn expired(&self) -> bool {
+        self.ends.is_some_and(|e| Instant::now() >= e)
     }
 
     /// The window size, or [`DEFAULT_SIZE`] when the terminal has none.
@@ -87,6 +103,22 @@ impl<'a> Terminal<'a> {
     /// disk that hangs).
     pub fn beat(&self) {
         (self.heartbeat)();
+    }
+
+    /// Waits `d` without reading a key (a sleep the sandbox allows: `poll` on
+    /// nothing), keeping the parent told that the menu is alive.
+    pub fn pause(&self, d: Duration) {
+        let end = Instant::now() + d;
+        loop {
+            (self.heartbeat)();
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            let ms =
+                u16::try_from(left.min(Duration::from_millis(500)).as_millis()).unwrap_or(u16::MAX);
+            let _ = poll(&mut [], PollTimeout::from(ms));
+        }
     }
 
     /// Writes `bytes` whole.
@@ -113,18 +145,26 @@ impl<'a> Terminal<'a> {
                 self.queued.push_front(k);
                 Ok(true)
             }
-            Input::Timeout => Ok(false),
+            Input::Timeout | Input::Expired => Ok(false),
             Input::Closed => Err("the terminal closed".into()),
         }
     }
 
-    /// The next key, waiting at most `wait` (`None`: as long as it takes).
+    /// The next key, waiting at most `wait` (`None`: as long as it takes), and never
+    /// past the end of the menu's time.
     pub fn next(&mut self, wait: Option<Duration>) -> Result<Input, String> {
+        if self.expired() {
+            return Ok(Input::Expired);
+        }
         if let Some(k) = self.queued.pop_front() {
             (self.heartbeat)();
             return Ok(Input::Key(k));
         }
-        let deadline = wait.map(|w| Instant::now() + w);
+        let asked = wait.map(|w| Instant::now() + w);
+        let deadline = match (asked, self.ends) {
+            (Some(a), Some(e)) => Some(a.min(e)),
+            (a, e) => a.or(e),
+        };
         loop {
             let left = match (deadline, self.decoder.is_pending()) {
                 (_, true) => Some(ESC_PAUSE),
@@ -149,6 +189,7 @@ impl<'a> Terminal<'a> {
                     continue;
                 }
                 match deadline {
+                    _ if self.expired() => return Ok(Input::Expired),
                     Some(d) if Instant::now() >= d => return Ok(Input::Timeout),
                     _ => continue,
                 }
