@@ -1,6 +1,8 @@
-//! From the guest's disks to the entry it boots, as xlboot decides it: connect every
+//! From the guest's disks to the kernel it boots, as xlboot decides it: connect every
 //! `device/vbd`, find the volumes and filesystems, find (or take from the command line)
-//! the boot config, evaluate it, show the menu and the entry chosen.
+//! the boot config, evaluate it, show the menu and the entry chosen, load its kernel
+//! and initrd ([`crate::kernel`]), undo what the loader set up ([`crate::teardown`])
+//! and start the kernel.
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -16,6 +18,8 @@ use xlboot_xen::cmdline::{split_device, LoaderOptions};
 use crate::blkfront::Blkfront;
 use crate::disk::XenDisk;
 use crate::grant::GrantTable;
+use crate::platform::entry::Boot;
+use crate::platform::{clock, handover};
 use crate::println;
 use crate::xenstore::Xenstore;
 
@@ -110,7 +114,7 @@ fn show_menu(menu: &Menu, choice: &Choice) {
     if !menu.default_rule.is_empty() {
         println!("default rule: {}", sanitize(&menu.default_rule));
     }
-    println!("would boot: '{}'", sanitize(&choice.title));
+    println!("booting: '{}'", sanitize(&choice.title));
     println!("  kernel: {}", sanitize(&choice.spec.kernel.to_string()));
     for initrd in &choice.spec.initrds {
         println!("  initrd: {}", sanitize(&initrd.to_string()));
@@ -118,9 +122,10 @@ fn show_menu(menu: &Menu, choice: &Choice) {
     println!("  args: {}", sanitize(&choice.spec.args));
 }
 
-/// Everything after the platform is up; the error is the one line to show.
-pub fn run(cmdline: &str) -> Result<(), String> {
-    let opts = LoaderOptions::parse(cmdline).map_err(|e| e.to_string())?;
+/// Everything after the platform is up, up to the jump to the kernel; the error is
+/// the one line to show before powering off.
+pub fn run(boot: &Boot) -> Result<core::convert::Infallible, String> {
+    let opts = LoaderOptions::parse(&boot.cmdline).map_err(|e| e.to_string())?;
     let mut xs = Xenstore::open()?;
     let mut grants = GrantTable::map()?;
     let disks = connect_disks(&mut xs, &mut grants)?;
@@ -157,8 +162,27 @@ pub fn run(cmdline: &str) -> Result<(), String> {
     let menu = menu?;
     let choice = decide::choose(&menu, opts.entry.as_deref()).map_err(|e| e.to_string())?;
     show_menu(&menu, &choice);
+
+    let t = clock::now_ms();
+    let loaded = crate::kernel::load(&guest, &choice, boot)?;
+    let (low, high) = loaded.extent();
+    let placed = handover::place(loaded.segments(), &boot.memory, &loaded.busy).map_err(|e| {
+        format!(
+            "the kernel {} does not fit in this guest's memory: segment {e}",
+            sanitize(&choice.spec.kernel.to_string())
+        )
+    })?;
+    println!(
+        "kernel segments {low:#x}-{high:#x}, PVH entry {:#x}, start info at {:#x}",
+        loaded.entry, loaded.start_info
+    );
+    if let (Some(a), Some(b)) = (t, clock::now_ms()) {
+        println!("loaded in {} ms", b.saturating_sub(a));
+    }
+    println!("xlboot-pvh: starting the kernel");
     drop(decider);
     drop(guest);
     drop(views);
-    crate::teardown::before_handover(xs, grants, disks)
+    crate::teardown::before_handover(xs, grants, disks)?;
+    handover::start(placed, loaded.entry, loaded.start_info)
 }

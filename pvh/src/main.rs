@@ -1,6 +1,7 @@
 //! xlboot-pvh: the in-guest loader. Xen starts it as a PVH guest (`type = "pvh"`,
 //! `kernel = ".../xlboot-pvh"`); it reads the guest's own disks through the block
-//! frontend and evaluates their boot config with xlboot's crates.
+//! frontend, evaluates their boot config with xlboot's crates and starts the chosen
+//! kernel through its PVH entry.
 //!
 //! All `unsafe` code is in [`platform`]; the rest of the loader is safe.
 #![no_std]
@@ -13,6 +14,7 @@ mod blkfront;
 mod console;
 mod disk;
 mod grant;
+mod kernel;
 mod loader;
 mod patience;
 #[allow(unsafe_code)]
@@ -23,7 +25,8 @@ mod xenstore;
 use platform::entry::Boot;
 use platform::hypercall::{self, Shutdown};
 
-/// The loader, once the platform is up: prints what it finds, then powers off.
+/// The loader, once the platform is up: prints what it finds and starts the kernel of
+/// the chosen entry, or shows why not and powers off.
 fn main(boot: Boot) -> ! {
     let console = console::init();
     println!(
@@ -50,9 +53,8 @@ fn main(boot: Boot) -> ! {
             r.kind
         );
     }
-    if let Err(message) = loader::run(&boot.cmdline) {
-        println!("xlboot-pvh: {}", loader::sanitize(&message));
-    }
+    let Err(message) = loader::run(&boot);
+    println!("xlboot-pvh: {}", loader::sanitize(&message));
     println!("xlboot-pvh: powering off");
     hypercall::shutdown(Shutdown::Poweroff)
 }

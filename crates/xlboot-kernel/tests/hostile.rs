@@ -597,3 +597,36 @@ fn libelf_address_checks() {
     assert_eq!(k.memory, None);
     assert!(k.capability.pv.is_err());
 }
+
+/// Segments whose bytes are not in the file, whose file part is larger than their
+/// memory, or whose memory wraps are refused as corrupt, never sliced.
+#[test]
+fn load_segments_refuse_lying_program_headers() {
+    use xlboot_kernel::elf::{header, program};
+    let good = elf(true, false, 62, &[]);
+    let hdr = header::parse(&good).unwrap();
+    let segs = program::load_segments(&good, &hdr).unwrap();
+    assert_eq!(segs.len(), 1);
+    assert_eq!(
+        (segs[0].paddr, segs[0].filesz, segs[0].memsz),
+        (0x100_0000, 0, 0x1000)
+    );
+    // The PT_LOAD header is the second, at 64 + 56; its offset at +8, paddr at +24,
+    // filesz at +32, memsz at +40.
+    let ph = 64 + 56;
+    for (field, value) in [
+        (32, 0x2000u64),       // filesz > memsz
+        (8, u64::MAX - 1),     // offset past the file (filesz 0 still fits: set it)
+        (24, u64::MAX - 0x10), // paddr + memsz wraps
+    ] {
+        let mut bad = patch(&good, ph + field, &value.to_le_bytes());
+        if field == 8 {
+            bad = patch(&bad, ph + 32, &1u64.to_le_bytes());
+        }
+        let hdr = header::parse(&bad).unwrap();
+        assert!(
+            matches!(program::load_segments(&bad, &hdr), Err(e) if is_corrupt(&e)),
+            "field {field}"
+        );
+    }
+}

@@ -361,3 +361,56 @@ fn rewrapped_zstd() {
 fn rewrapped_bzip2() {
     rewrap(&["bzip2", "-9"], Compressor::Bzip2, None);
 }
+
+/// The `LOAD` lines of `readelf -lW`: (offset, paddr, filesz, memsz).
+fn readelf_loads(elf: &[u8]) -> Vec<(u64, u64, u64, u64)> {
+    let dir = tempdir();
+    let path = dir.join("vmlinux");
+    std::fs::write(&path, elf).unwrap();
+    let out = Command::new("readelf")
+        .arg("-lW")
+        .arg(&path)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(out.status.success());
+    let hex = |w: &str| u64::from_str_radix(w.trim_start_matches("0x"), 16).unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.trim_start().starts_with("LOAD "))
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (hex(w[1]), hex(w[3]), hex(w[4]), hex(w[5]))
+        })
+        .collect()
+}
+
+/// The segments the in-guest loader writes are readelf's `LOAD` lines, and the PVH
+/// entry lies in one of them.
+#[test]
+fn debian_vmlinux_load_segments_match_readelf() {
+    if !have("readelf") {
+        return;
+    }
+    let Some(elf) = vmlinux() else { return };
+    let hdr = xlboot_kernel::elf::header::parse(&elf).unwrap();
+    let ours: Vec<_> = xlboot_kernel::elf::program::load_segments(&elf, &hdr)
+        .unwrap()
+        .iter()
+        .map(|s| (s.offset, s.paddr, s.filesz, s.memsz))
+        .collect();
+    let oracle = readelf_loads(&elf);
+    assert!(oracle.len() >= 2);
+    assert_eq!(ours, oracle);
+    // Linux x86-64 is linked at CONFIG_PHYSICAL_START, 16 MiB.
+    assert_eq!(ours[0].1, 0x100_0000);
+    let entry = inspect(&elf, DEFAULT_MAX_KERNEL)
+        .unwrap()
+        .xen
+        .phys32_entry
+        .unwrap();
+    assert!(ours
+        .iter()
+        .any(|&(_, paddr, filesz, _)| (paddr..paddr + filesz).contains(&entry)));
+}

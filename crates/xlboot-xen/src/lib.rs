@@ -29,8 +29,10 @@ pub mod console;
 pub mod frontend_reset;
 pub mod grant_table;
 pub mod memory;
+pub mod placement;
 pub mod ring_index;
 pub mod start_info;
+pub mod start_info_writer;
 pub mod xenbus_state;
 pub mod xenstore;
 

@@ -54,8 +54,12 @@ impl fmt::Display for StartInfoError {
 pub struct StartInfo {
     /// Structure version (1 or later).
     pub version: u32,
+    /// `SIF_*` flags, handed on to the kernel as they are.
+    pub flags: u32,
     /// Physical address of the NUL-terminated command line, 0 for none.
     pub cmdline_paddr: u64,
+    /// Physical address of the ACPI RSDP, 0 for none: handed on to the kernel.
+    pub rsdp_paddr: u64,
     /// Physical address of the memory map.
     pub memmap_paddr: u64,
     /// Entries in the memory map, 1..=[`MAX_MEMMAP_ENTRIES`].
@@ -79,7 +83,9 @@ impl StartInfo {
         }
         Ok(StartInfo {
             version,
+            flags: u32_at(bytes, 8),
             cmdline_paddr: u64_at(bytes, 24),
+            rsdp_paddr: u64_at(bytes, 32),
             memmap_paddr: u64_at(bytes, 40),
             memmap_entries,
         })
@@ -173,7 +179,9 @@ mod tests {
         let mut b = [0u8; LEN];
         b[0..4].copy_from_slice(&MAGIC.to_le_bytes());
         b[4..8].copy_from_slice(&version.to_le_bytes());
+        b[8..12].copy_from_slice(&4u32.to_le_bytes());
         b[24..32].copy_from_slice(&0x1234u64.to_le_bytes());
+        b[32..40].copy_from_slice(&0xfc00_8000u64.to_le_bytes());
         b[40..48].copy_from_slice(&0x5000u64.to_le_bytes());
         b[48..52].copy_from_slice(&entries.to_le_bytes());
         b
@@ -183,6 +191,8 @@ mod tests {
     fn parses_version_1() {
         let s = StartInfo::parse(&info(1, 3)).unwrap();
         assert_eq!(s.cmdline_paddr, 0x1234);
+        assert_eq!(s.flags, 4);
+        assert_eq!(s.rsdp_paddr, 0xfc00_8000);
         assert_eq!(s.memmap_paddr, 0x5000);
         assert_eq!(s.memmap_len(), 72);
         assert_eq!(

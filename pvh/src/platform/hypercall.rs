@@ -7,8 +7,8 @@
 //! with arguments in rdi, rsi, rdx, r10, r8 and the result in rax. Pointer arguments
 //! are guest virtual addresses, here equal to physical ones.
 
-use core::arch::x86_64::__cpuid;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::arch::x86_64::{__cpuid, __cpuid_count};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 const MEMORY_OP: usize = 12;
 const SCHED_OP: usize = 29;
@@ -34,6 +34,8 @@ extern "C" {
 }
 
 static READY: AtomicBool = AtomicBool::new(false);
+/// Xen's first CPUID leaf, 0 until [`init`] finds it.
+static CPUID_BASE: AtomicU32 = AtomicU32::new(0);
 
 /// A hypercall failed with this (negative) errno.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,10 +55,21 @@ pub fn init() -> Result<(), ()> {
                     in("edx") (page >> 32) as u32, options(nostack));
             }
             READY.store(true, Ordering::Relaxed);
+            CPUID_BASE.store(base, Ordering::Relaxed);
             return Ok(());
         }
     }
     Err(())
+}
+
+/// The guest's TSC frequency in kHz, from Xen's time leaf (base + 3, sub-leaf 0,
+/// `ecx`); `None` when not on Xen or Xen does not say.
+pub fn tsc_khz() -> Option<u32> {
+    let base = CPUID_BASE.load(Ordering::Relaxed);
+    if base == 0 || __cpuid(base).eax < base + 3 {
+        return None;
+    }
+    Some(__cpuid_count(base + 3, 0).ecx).filter(|&khz| khz != 0)
 }
 
 /// Makes hypercall `nr` with three arguments.

@@ -5,7 +5,10 @@
 //! - [`hypercall`]: the hypercall page and one safe function per hypercall used;
 //! - [`shared_page`]: pages shared with Xen and other domains, accessed by volatile
 //!   loads and stores at checked offsets;
-//! - [`heap`]: the global allocator over a RAM region from the memory map;
+//! - [`heap`]: the global allocator over a RAM region from the memory map, from its
+//!   top down;
+//! - [`handover`]: the kernel's segments written, and the jump to its PVH entry;
+//! - [`clock`]: elapsed time from the TSC, for progress lines;
 //! - [`one_cpu`]: a cell for globals, sound because the loader runs on one vCPU with
 //!   interrupts off;
 //! - [`mem_functions`]: `memcpy` and friends, which the compiler calls and no C
@@ -14,7 +17,9 @@
 //! The rest of the loader is safe code: it gets pages and hypercalls only through the
 //! functions here, which check what they are given.
 
+pub mod clock;
 pub mod entry;
+pub mod handover;
 pub mod heap;
 pub mod hypercall;
 mod mem_functions;

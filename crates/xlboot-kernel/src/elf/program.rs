@@ -88,3 +88,39 @@ pub fn load_extent(data: &[u8], hdr: &FileHeader) -> Result<Option<(u64, u64)>, 
     }
     Ok(extent)
 }
+
+/// The loadable segments as a loader writes them (libelf's `elf_load_binary`):
+/// `filesz` bytes of the file from `offset` at `paddr`, then zeros up to `memsz`.
+/// Each is checked against the file and the address space, so that the caller can
+/// slice the file and add to `paddr` without a further check.
+pub fn load_segments(
+    data: &[u8],
+    hdr: &FileHeader,
+) -> Result<alloc::vec::Vec<ProgramHeader>, KernelError> {
+    let mut segments = alloc::vec::Vec::new();
+    for i in 0..hdr.phnum {
+        let ph = read(data, hdr, i)?;
+        if !ph.is_loadable() {
+            continue;
+        }
+        let at = hdr
+            .phoff
+            .saturating_add(u64::from(hdr.phentsize).saturating_mul(u64::from(i)));
+        let bad = |detail| Err(KernelError::corrupt("ELF program header", at, detail));
+        if ph.filesz > ph.memsz {
+            return bad("p_filesz larger than p_memsz");
+        }
+        if ph.paddr.checked_add(ph.memsz).is_none() {
+            return bad("p_paddr + p_memsz past the end of the address space");
+        }
+        if ph
+            .offset
+            .checked_add(ph.filesz)
+            .is_none_or(|end| end > data.len() as u64)
+        {
+            return bad("p_offset + p_filesz past the end of the file");
+        }
+        segments.push(ph);
+    }
+    Ok(segments)
+}
