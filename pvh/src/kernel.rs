@@ -240,7 +240,8 @@ pub fn load(guest: &Guest<'_>, choice: &Choice, boot: &Boot) -> Result<Loaded, S
         memmap: &boot.memory,
     };
     let len = info.encoded_len().map_err(|e| e.to_string())?;
-    let block = heap::pinned(len).ok_or_else(|| no_room("start info", "", len as u64))?;
+    let block =
+        heap::pinned(len).ok_or_else(|| no_room("start info", "for the kernel", len as u64))?;
     let base = block.as_ptr() as u64;
     let bytes = info.encode(base).map_err(|e| e.to_string())?;
     block.copy_from_slice(&bytes);
