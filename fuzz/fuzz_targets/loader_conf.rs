@@ -7,6 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use xlboot_config::bls::loader_conf::{fnmatch, LoaderConf};
 use xlboot_config::bls::spec::menu_with_loader_conf;
+use xlboot_config::PathRoot;
 use xlboot_fuzz::exercise_menu;
 
 fuzz_target!(|data: &[u8]| {
@@ -23,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         ),
         entry("rescue+0.conf", "title Rescue\nefi /EFI/rescue.efi\n"),
     ];
-    let menu = menu_with_loader_conf("hd0,msdos1", &files, Some(&conf));
+    let menu = menu_with_loader_conf("hd0,msdos1", &PathRoot::Top, &files, Some(&conf));
     let d = menu.default.clone().expect("entries exist, so there is a default");
     assert!(menu.entry(&d).is_some(), "the default {d:?} is no entry");
     exercise_menu(&menu);

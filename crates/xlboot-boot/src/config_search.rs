@@ -104,6 +104,14 @@ pub const BTRFS_TOP_LEVEL_MAX: usize = 1024;
 /// the root filesystem.
 pub const BLS_DIRS: &[&str] = &["/loader/entries", "/boot/loader/entries"];
 
+/// On a btrfs volume with no config at all so far (none of [`CONFIG_PATHS`] or
+/// [`BLS_DIRS`] at its top level, no `grub.cfg` in a subvolume), the BLS entries
+/// directory looked for in its default subvolume and then in each top-level
+/// subvolume: a root in a subvolume (Fedora's `root`, Debian's and Ubuntu's `@`)
+/// without a boot partition keeps `/boot` in it, where `kernel-install` writes the
+/// entries, naming files from that subvolume (the running system's `/`).
+pub const BTRFS_SUBVOLUME_BLS_DIR: &str = "/boot/loader/entries";
+
 /// The kind of config a file is, from its name alone (for `--isconfig`, where the file
 /// is on the host): the kind [`CONFIG_PATHS`] gives a file of that name, GRUB 2 for any
 /// other name (pygrub reads every `--isconfig` file as GRUB 2).

@@ -146,35 +146,56 @@ impl<'g, 'd> Decider<'g, 'd> {
             }
         }
         for dir in BLS_DIRS {
-            let file = on(dir);
-            let io = |e: xlboot_config::HostError| {
-                BootError::new(ErrorKind::Io, format!("{file}: {}", e.0))
-            };
-            let names = self
-                .guest
-                .list_dir(&file, xlboot_config::bls::MAX_DIR_NAMES)
-                .map_err(io)?;
-            if names.is_some_and(|n| {
-                n.iter()
-                    .any(|n| n.ends_with(".conf") && !n.starts_with('.'))
-            }) {
-                out.push(FoundConfig {
-                    file,
-                    kind: ConfigKind::Bls,
-                });
-                let conf = on(&config_search::loader_conf_for(dir));
-                if exists(&conf)? {
-                    out.push(FoundConfig {
-                        file: conf,
-                        kind: ConfigKind::LoaderConf,
-                    });
-                }
+            self.bls_dir_configs(on(dir), out)?;
+        }
+        if out.len() == before && self.is_btrfs(volume) {
+            for dir in self.subvolume_bls_dirs(volume)? {
+                self.bls_dir_configs(dir, out)?;
             }
         }
         let esp_conf = on(config_search::LOADER_CONF);
         if !out.iter().any(|f| f.file == esp_conf) && exists(&esp_conf)? {
             out.push(FoundConfig {
                 file: esp_conf,
+                kind: ConfigKind::LoaderConf,
+            });
+        }
+        Ok(())
+    }
+
+    /// A BLS entries directory holding `*.conf` files, and systemd-boot's
+    /// `loader.conf` beside it.
+    fn bls_dir_configs(&self, dir: FilePath, out: &mut Vec<FoundConfig>) -> Result<(), BootError> {
+        let io =
+            |e: xlboot_config::HostError| BootError::new(ErrorKind::Io, format!("{dir}: {}", e.0));
+        let names = match self.guest.list_dir(&dir, xlboot_config::bls::MAX_DIR_NAMES) {
+            Ok(names) => names,
+            // A top-level directory that is no subvolume.
+            Err(_) if dir.root != PathRoot::Top => None,
+            Err(e) => return Err(io(e)),
+        };
+        if !names.is_some_and(|n| {
+            n.iter()
+                .any(|n| n.ends_with(".conf") && !n.starts_with('.'))
+        }) {
+            return Ok(());
+        }
+        let conf = FilePath {
+            path: config_search::loader_conf_for(&dir.path),
+            ..dir.clone()
+        };
+        out.push(FoundConfig {
+            file: dir,
+            kind: ConfigKind::Bls,
+        });
+        let conf_exists = self
+            .guest
+            .file_size(&conf)
+            .map_err(|e| BootError::new(ErrorKind::Io, format!("{conf}: {e}")))?
+            .is_some();
+        if conf_exists {
+            out.push(FoundConfig {
+                file: conf,
                 kind: ConfigKind::LoaderConf,
             });
         }
@@ -201,23 +222,25 @@ impl<'g, 'd> Decider<'g, 'd> {
             .unwrap_or(false)
     }
 
-    /// GRUB 2 configs inside the top-level directories of a btrfs volume (see
-    /// [`config_search::BTRFS_SUBVOLUME_GRUB_PATHS`]), in listing order.
-    fn subvolume_grub_configs(&self, volume: &str) -> Result<Vec<FilePath>, BootError> {
+    /// The names in a btrfs volume's top-level directory, in listing (creation)
+    /// order, at most [`config_search::BTRFS_TOP_LEVEL_MAX`].
+    fn top_level_names(&self, volume: &str) -> Result<Vec<String>, BootError> {
         let top = FilePath {
             device: volume.to_string(),
             path: "/".to_string(),
             root: Default::default(),
         };
-        let io =
-            |e: xlboot_config::HostError| BootError::new(ErrorKind::Io, format!("{top}: {}", e.0));
-        let names = self
-            .guest
+        self.guest
             .list_dir(&top, config_search::BTRFS_TOP_LEVEL_MAX)
-            .map_err(io)?
-            .unwrap_or_default();
+            .map(Option::unwrap_or_default)
+            .map_err(|e| BootError::new(ErrorKind::Io, format!("{top}: {}", e.0)))
+    }
+
+    /// GRUB 2 configs inside the top-level directories of a btrfs volume (see
+    /// [`config_search::BTRFS_SUBVOLUME_GRUB_PATHS`]), in listing order.
+    fn subvolume_grub_configs(&self, volume: &str) -> Result<Vec<FilePath>, BootError> {
         let mut found = Vec::new();
-        for name in names {
+        for name in self.top_level_names(volume)? {
             for path in config_search::BTRFS_SUBVOLUME_GRUB_PATHS {
                 let file = FilePath {
                     device: volume.to_string(),
@@ -232,6 +255,29 @@ impl<'g, 'd> Decider<'g, 'd> {
             }
         }
         Ok(found)
+    }
+
+    /// The BLS entries directories a root in a subvolume of a btrfs volume has (see
+    /// [`config_search::BTRFS_SUBVOLUME_BLS_DIR`]): in the default subvolume when it
+    /// is not the top level, then in each top-level subvolume, in listing order. Their
+    /// paths start at that subvolume, as the running system wrote them.
+    fn subvolume_bls_dirs(&self, volume: &str) -> Result<Vec<FilePath>, BootError> {
+        let at = |root: PathRoot| FilePath {
+            device: volume.to_string(),
+            path: config_search::BTRFS_SUBVOLUME_BLS_DIR.to_string(),
+            root,
+        };
+        let mut dirs = Vec::new();
+        if self.default_subvolume_is_not_top(volume) {
+            dirs.push(at(PathRoot::DefaultSubvolume));
+        }
+        for name in self.top_level_names(volume)? {
+            dirs.push(at(PathRoot::Subvolume {
+                path: name,
+                or_in_default: false,
+            }));
+        }
+        Ok(dirs)
     }
 
     /// The config that decides: the first one found (a `loader.conf` only goes with
@@ -317,7 +363,7 @@ impl<'g, 'd> Decider<'g, 'd> {
             let file = FilePath {
                 device: dir.device.clone(),
                 path: format!("{}/{name}", dir.path),
-                root: Default::default(),
+                root: dir.root.clone(),
             };
             if let Some(text) = self.guest.read_file(&file, MAX_ENTRY_FILE).map_err(io)? {
                 files.push((name, text));
@@ -333,6 +379,7 @@ impl<'g, 'd> Decider<'g, 'd> {
             let conf = self.loader_conf(&found.file)?;
             let menu = xlboot_config::bls::spec::menu_with_loader_conf(
                 &found.file.device,
+                &found.file.root,
                 &files,
                 conf.as_ref(),
             );
@@ -414,7 +461,7 @@ impl<'g, 'd> Decider<'g, 'd> {
         let beside = FilePath {
             device: dir.device.clone(),
             path: config_search::loader_conf_for(&dir.path),
-            root: Default::default(),
+            root: dir.root.clone(),
         };
         let candidates =
             core::iter::once(beside).chain(self.guest.volumes.iter().filter(|v| v.fs.is_ok()).map(

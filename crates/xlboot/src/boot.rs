@@ -810,8 +810,12 @@ fn isconfig(
         )
         .map_err(|e| e.to_string())?,
         IsConfig::Bls(files, conf) => {
-            let menu =
-                xlboot_config::bls::spec::menu_with_loader_conf("host", files, conf.as_ref());
+            let menu = xlboot_config::bls::spec::menu_with_loader_conf(
+                "host",
+                &xlboot_config::PathRoot::Top,
+                files,
+                conf.as_ref(),
+            );
             notes.push(menu.default_rule.clone());
             menu
         }

@@ -24,7 +24,7 @@ use core::cmp::Ordering;
 
 use super::loader_conf::{Glob, LoaderConf};
 use super::order::strverscmp_improved;
-use crate::host::FilePath;
+use crate::host::{FilePath, PathRoot};
 use crate::menu::{BootSpec, Entry, Menu, MenuItem, MenuUi, TimeoutStyle};
 
 /// One entry as the specification reads it.
@@ -180,13 +180,16 @@ pub fn spec_cmp(a: &SpecEntry, b: &SpecEntry) -> Ordering {
 /// contents). Files that are not entries are left out; at most
 /// [`super::MAX_ENTRIES`] entries are kept.
 pub fn menu(device: &str, files: &[(String, Vec<u8>)]) -> Menu {
-    menu_with_loader_conf(device, files, None)
+    menu_with_loader_conf(device, &PathRoot::Top, files, None)
 }
 
 /// [`menu`], with the default and timeout chosen as systemd-boot chooses them when
-/// `loader.conf` is given.
+/// `loader.conf` is given. The entries' paths start at `root`: the subvolume the
+/// entries directory is in, when it is in one (the running system's `/`, where
+/// `kernel-install` wrote them from).
 pub fn menu_with_loader_conf(
     device: &str,
+    root: &PathRoot,
     files: &[(String, Vec<u8>)],
     conf: Option<&LoaderConf>,
 ) -> Menu {
@@ -199,7 +202,7 @@ pub fn menu_with_loader_conf(
     let fp = |p: &str| FilePath {
         device: String::from(device),
         path: String::from(p),
-        root: Default::default(),
+        root: root.clone(),
     };
     let items: Vec<MenuItem> = entries
         .iter()
@@ -376,28 +379,28 @@ mod tests {
     fn loader_conf_default_glob_and_timeout() {
         let files = fedora_files();
         let conf = LoaderConf::parse(b"default M-6.5*\ntimeout 4\n");
-        let m = menu_with_loader_conf("hd0", &files, Some(&conf));
+        let m = menu_with_loader_conf("hd0", &PathRoot::Top, &files, Some(&conf));
         let ids: Vec<_> = m.items.iter().map(|i| i.id().unwrap_or("")).collect();
         assert_eq!(ids, ["m-6.8.5", "m-6.5.6", "m-0-rescue"]);
         assert_eq!(m.default, Some(vec![1]));
         assert_eq!(m.timeout, Some(4));
         // Matched against the file name: `.conf` is part of it.
         let conf = LoaderConf::parse(b"default m-0-rescue\n");
-        let m = menu_with_loader_conf("hd0", &files, Some(&conf));
+        let m = menu_with_loader_conf("hd0", &PathRoot::Top, &files, Some(&conf));
         assert_eq!(m.default, Some(vec![0]));
         assert!(m.default_rule.contains("matches no entry"));
         let conf = LoaderConf::parse(b"default m-0-rescue.conf\n");
-        let m = menu_with_loader_conf("hd0", &files, Some(&conf));
+        let m = menu_with_loader_conf("hd0", &PathRoot::Top, &files, Some(&conf));
         assert_eq!(m.default, Some(vec![2]));
         // With or without the boot-counting suffix.
         for pattern in ["m-6.8.5+2-1.conf", "m-6.8.5.conf"] {
             let conf = LoaderConf::parse(alloc::format!("default {pattern}").as_bytes());
-            let m = menu_with_loader_conf("hd0", &files, Some(&conf));
+            let m = menu_with_loader_conf("hd0", &PathRoot::Top, &files, Some(&conf));
             assert_eq!(m.default, Some(vec![0]), "{pattern}");
         }
         // @saved: no EFI variables, so the first entry; no timeout: at once.
         let conf = LoaderConf::parse(b"default @saved\n");
-        let m = menu_with_loader_conf("hd0", &files, Some(&conf));
+        let m = menu_with_loader_conf("hd0", &PathRoot::Top, &files, Some(&conf));
         assert_eq!(m.default, Some(vec![0]));
         assert_eq!(m.timeout, Some(0));
     }
