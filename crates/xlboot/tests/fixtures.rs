@@ -330,3 +330,43 @@ fn isconfig_prints_the_default_entry() {
         )
     );
 }
+
+/// The last line of `-l` on a fixture: every config found, the one used marked.
+fn configs_found(name: &str) -> String {
+    let e = expectation(name);
+    let out = xlboot(&["-l", e.image.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listing = String::from_utf8(out.stdout).unwrap();
+    listing
+        .lines()
+        .find(|l| l.starts_with("configs found: "))
+        .unwrap_or_else(|| panic!("{name}: no configs line in\n{listing}"))
+        .to_string()
+}
+
+/// Where each layout keeps its config: Debian's cloud image reads GPT entry 1 (the
+/// root, last on the disk, before the ESP's entry 15); Fedora's btrfs root without a
+/// /boot partition, the `grub.cfg` in subvolume `root` (whose blscfg finds the entries
+/// through grubenv's `blsdir`), or with no boot loader config the entries
+/// `kernel-install` wrote inside that subvolume, read from it.
+#[test]
+fn configs_are_found_where_each_layout_keeps_them() {
+    for (name, want) in [
+        ("cloud-gpt", "(hd0,gpt1)/boot/grub/grub.cfg (GRUB 2, used)"),
+        (
+            "bls-btrfs",
+            "(hd0,msdos1)/root/boot/grub2/grub.cfg (GRUB 2, used)",
+        ),
+        (
+            "bls-btrfs-entries",
+            "(hd0,msdos1)/boot/loader/entries (in subvolume root) (Boot Loader Specification, used), \
+             (hd0,msdos1)/boot/loader/loader.conf (in subvolume root) (systemd-boot loader.conf)",
+        ),
+    ] {
+        assert_eq!(configs_found(name), format!("configs found: {want}"));
+    }
+}

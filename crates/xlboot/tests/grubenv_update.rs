@@ -98,29 +98,45 @@ fn find_once(hay: &[u8], needle: &[u8]) -> usize {
     hits[0]
 }
 
-#[test]
-fn reboot_fixture_next_entry_is_one_boot() {
+/// The kernel path `-n` names for `image`.
+fn kernel_named(image: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_xlboot"))
+        .args(["-n", "-q"])
+        .arg(image)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply = String::from_utf8_lossy(&out.stdout).into_owned();
+    let start = reply.find(")/").map(|i| i + 1).expect("a kernel path");
+    reply[start..].split('\'').next().unwrap().to_string()
+}
+
+/// A fixture whose grubenv has `next_entry` (from the real `grub-reboot`) over a
+/// `saved_entry` (from the real `grub-set-default`): `next_entry` boots once, then
+/// `saved_entry` boots; xlboot writes the block as GRUB's `save_env` does, byte for
+/// byte what `grub-editenv` makes, and nothing else. Returns the args of the two
+/// boots.
+fn next_entry_is_one_boot(name: &str, once: &str, then: &str) -> Option<(String, String)> {
     let dir = fixtures();
-    if !dir.join("reboot.img").is_file() {
+    if !dir.join(format!("{name}.img")).is_file() {
         panic!(
             "no fixture images in {}: run scripts/fixtures/build",
             dir.display()
         );
     }
     if !have("grub-editenv", "grub-common") {
-        return;
+        return None;
     }
-    let s = Scratch::new("reboot");
-    let image = s.0.join("reboot.img");
-    fs::copy(dir.join("reboot.img"), &image).unwrap();
+    let s = Scratch::new(name);
+    let image = s.0.join(format!("{name}.img"));
+    fs::copy(dir.join(format!("{name}.img")), &image).unwrap();
     let original = fs::read(&image).unwrap();
-    let block = fs::read(dir.join("cfg/reboot.grubenv")).unwrap();
+    let block = fs::read(dir.join(format!("cfg/{name}.grubenv"))).unwrap();
     let at = find_once(&original, &block);
 
     // Without the option: next_entry boots, and the disk is untouched.
-    let (out, args) = boot(&s, &image, &[]);
+    let (out, _) = boot(&s, &image, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(args.ends_with(" ro single"), "{args}");
     assert!(
         fs::read(&image).unwrap() == original,
         "read-only run changed the disk"
@@ -133,13 +149,13 @@ fn reboot_fixture_next_entry_is_one_boot() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(fs::read(&image).unwrap() == original, "-n changed the disk");
+    assert_eq!(kernel_named(&image), once);
 
-    // First boot with the option: next_entry (K2 recovery), and next_entry cleared as
-    // Debian's 00_header clears it (`set next_entry=` + `save_env next_entry`).
-    let (out, args) = boot(&s, &image, &["--update-grubenv"]);
+    // First boot with the option: next_entry, and next_entry cleared as Debian's
+    // 00_header clears it (`set next_entry=` + `save_env next_entry`).
+    let (out, first) = boot(&s, &image, &["--update-grubenv"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
-    assert!(args.ends_with(" ro single"), "{args}");
     let after = fs::read(&image).unwrap();
     let want = editenv(&s, &block, &["set", "next_entry="]);
     assert_ne!(want, block);
@@ -150,24 +166,45 @@ fn reboot_fixture_next_entry_is_one_boot() {
         "the disk is not the original with grub-editenv's block at byte {at}"
     );
 
-    // Second boot: saved_entry `1>0` (K1, not recovery), and nothing more to write.
-    let (out, args) = boot(&s, &image, &["--update-grubenv"]);
+    // Second boot: saved_entry, and nothing more to write (the entry's `savedefault`
+    // saves nothing while `boot_once` is set).
+    assert_eq!(kernel_named(&image), then);
+    let (out, second) = boot(&s, &image, &["--update-grubenv"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!args.contains("single"), "{args}");
     assert!(
         fs::read(&image).unwrap() == expected,
         "second boot changed the disk"
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_xlboot"))
-        .args(["-n", "-q"])
-        .arg(&image)
-        .output()
-        .unwrap();
-    let reply = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        reply.contains("/boot/vmlinuz-6.1.0-50-cloud-amd64"),
-        "{reply}"
-    );
+    Some((first, second))
+}
+
+#[test]
+fn reboot_fixture_next_entry_is_one_boot() {
+    let Some((first, second)) = next_entry_is_one_boot(
+        "reboot",
+        "/boot/vmlinuz-6.1.0-50-amd64",
+        "/boot/vmlinuz-6.1.0-50-cloud-amd64",
+    ) else {
+        return;
+    };
+    // grub-reboot named K2's recovery entry, grub-set-default `1>0` K1's plain one.
+    assert!(first.ends_with(" ro single"), "{first}");
+    assert!(!second.contains("single"), "{second}");
+}
+
+/// The GRUB_* settings (GRUB_DEFAULT=saved with GRUB_SAVEDEFAULT, no submenu, no
+/// recovery, the root by device name): grub-reboot's title, then grub-set-default's id.
+#[test]
+fn grub_knobs_fixture_boots_next_entry_then_saved_entry() {
+    let Some((first, second)) = next_entry_is_one_boot(
+        "grub-knobs",
+        "/boot/vmlinuz-6.1.0-50-amd64",
+        "/boot/vmlinuz-6.1.0-50-cloud-amd64",
+    ) else {
+        return;
+    };
+    let args = "root=/dev/xvda1 ro console=hvc0 xlboot.knobs=1 quiet loglevel=3";
+    assert_eq!((first.as_str(), second.as_str()), (args, args));
 }
 
 /// An ext4 image from `mke2fs -d` of a tree with `grub.cfg` and a grubenv made by
