@@ -20,7 +20,7 @@
 
 use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use xlboot_boot::config_search::ConfigKind;
 use xlboot_boot::decide::{self, Choice};
@@ -341,8 +341,10 @@ fn menu_choice(
 ) -> Result<Choice, xlboot_boot::BootError> {
     let request = |m: String| xlboot_boot::BootError::new(xlboot_boot::ErrorKind::Request, m);
     let (mut found, mut menu) = (found.clone(), menu);
+    // One bound for all the menus shown.
+    let ends = Instant::now() + io.time_limit;
     for _ in 0..=MAX_PASSWORD_CONFIGS {
-        let settings = menu_settings(found.kind, &found.file, io);
+        let settings = menu_settings(found.kind, &found.file, io, ends);
         match show_menu(&menu, io, files, settings).map_err(request)? {
             crate::menu::Ended::Boot(p) => return Ok(picked_choice(p)),
             crate::menu::Ended::LoadConfig(file) => {
@@ -417,8 +419,14 @@ impl crate::menu::GuestFiles for HostFiles {
     }
 }
 
-/// The menu's title line, its default device and its kernel command for a config.
-fn menu_settings(kind: ConfigKind, file: &FilePath, io: &MenuIo<'_>) -> crate::menu::Settings {
+/// The menu's title line, its default device and its kernel command for a config,
+/// shown until `ends`.
+fn menu_settings(
+    kind: ConfigKind,
+    file: &FilePath,
+    io: &MenuIo<'_>,
+    ends: Instant,
+) -> crate::menu::Settings {
     crate::menu::Settings {
         forever: io.forever,
         config: format!("{}: {file}", kind.name()),
@@ -428,7 +436,7 @@ fn menu_settings(kind: ConfigKind, file: &FilePath, io: &MenuIo<'_>) -> crate::m
         } else {
             "linux"
         },
-        time_limit: io.time_limit,
+        ends,
     }
 }
 
@@ -837,7 +845,7 @@ fn isconfig(
                 &menu,
                 io,
                 &HostFiles,
-                menu_settings(kind, &file_for_menu, io),
+                menu_settings(kind, &file_for_menu, io, Instant::now() + io.time_limit),
             )? {
                 crate::menu::Ended::Boot(p) => picked_choice(p),
                 crate::menu::Ended::LoadConfig(file) => {

@@ -68,8 +68,9 @@ pub struct Policy {
     pub max_memory: u64,
     /// Wall-clock limit for the whole child, enforced by the parent.
     pub timeout: Duration,
-    /// How much longer than `timeout` the child's heartbeats (a menu in use) may
-    /// keep it alive in all: the menu's own bound, `--menu-timeout`.
+    /// The menu's own bound, `--menu-timeout`: the child's heartbeats (a menu in
+    /// use) keep it alive at most `2 * timeout + menu_time` in all (reading before
+    /// the menu, the menu, copying after it).
     pub menu_time: Duration,
     /// See [`Strictness`].
     pub strictness: Strictness,
@@ -119,7 +120,7 @@ pub enum ChildFailure {
 /// descriptors the child needs (stdin, stdout and stderr are always kept).
 /// `heartbeat`: the parent's end of a pipe the child writes into while it waits for
 /// a person (the menu); each byte gives it another `policy.timeout`, but never past
-/// `policy.timeout + policy.menu_time` from the start.
+/// `2 * policy.timeout + policy.menu_time` from the start.
 pub fn run_confined(
     policy: &Policy,
     keep: &[BorrowedFd<'_>],
@@ -430,8 +431,9 @@ fn parent(
     let start = Instant::now();
     let mut deadline = start + timeout;
     // A child that beats for ever (a menu that does not keep its own bound) is
-    // still stopped.
-    let last = deadline + menu_time;
+    // still stopped: after the time to read the disk, the menu's time and the time
+    // to copy the files.
+    let last = deadline + timeout + menu_time;
     let mut message = Vec::new();
     let mut file = File::from(pipe);
     let mut heartbeat = heartbeat;
@@ -633,7 +635,7 @@ mod tests {
     #[test]
     fn heartbeats_keep_a_child_alive_only_up_to_the_menu_time() {
         // A child beating every 100 ms with a 1 s timeout and 3 s of menu time: killed
-        // after 4 s, not never.
+        // after 5 s, not never.
         let (beats, beat_writer) = nix::unistd::pipe().unwrap();
         let start = Instant::now();
         let err = run_confined(
@@ -650,7 +652,7 @@ mod tests {
         .unwrap_err();
         let took = start.elapsed();
         assert!(
-            took >= Duration::from_secs(4) && took < Duration::from_secs(8),
+            took >= Duration::from_secs(5) && took < Duration::from_secs(9),
             "{took:?}"
         );
         match err {

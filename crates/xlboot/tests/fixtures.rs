@@ -12,18 +12,8 @@ use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
 
-/// Where scripts/fixtures/build put the images.
-fn fixtures() -> PathBuf {
-    let dir = PathBuf::from(
-        std::env::var("XLBOOT_FIXTURES").unwrap_or_else(|_| "/var/cache/xlboot/fixtures".into()),
-    );
-    assert!(
-        dir.join("MANIFEST").is_file(),
-        "no fixture images in {}: run scripts/fixtures/build (or scripts/test)",
-        dir.display()
-    );
-    dir
-}
+mod common;
+use common::fixtures;
 
 /// One image's expected answer.
 #[derive(Debug)]

@@ -11,17 +11,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn fixtures() -> PathBuf {
-    let dir = PathBuf::from(
-        std::env::var("XLBOOT_FIXTURES").unwrap_or_else(|_| "/var/cache/xlboot/fixtures".into()),
-    );
-    assert!(
-        dir.join("MANIFEST").is_file(),
-        "no fixture images in {}: run scripts/fixtures/build (or scripts/test)",
-        dir.display()
-    );
-    dir
-}
+mod common;
+use common::fixtures;
 
 fn xlboot_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xlboot"))

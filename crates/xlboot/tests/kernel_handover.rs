@@ -17,17 +17,8 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn fixtures() -> PathBuf {
-    let dir = PathBuf::from(
-        std::env::var("XLBOOT_FIXTURES").unwrap_or_else(|_| "/var/cache/xlboot/fixtures".into()),
-    );
-    assert!(
-        dir.join("MANIFEST").is_file(),
-        "no fixture images in {}: run scripts/fixtures/build (or scripts/test)",
-        dir.display()
-    );
-    dir
-}
+mod common;
+use common::fixtures;
 
 fn expect(name: &str, key: &str) -> String {
     let text = fs::read_to_string(fixtures().join(format!("{name}.expect"))).unwrap();

@@ -16,17 +16,8 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-fn fixtures() -> PathBuf {
-    let dir = PathBuf::from(
-        std::env::var("XLBOOT_FIXTURES").unwrap_or_else(|_| "/var/cache/xlboot/fixtures".into()),
-    );
-    assert!(
-        dir.join("MANIFEST").is_file(),
-        "no fixture images in {}: run scripts/fixtures/build (or scripts/test)",
-        dir.display()
-    );
-    dir
-}
+mod common;
+use common::fixtures;
 
 /// Whether `tool` runs; a missing one skips, unless XLBOOT_REQUIRE_TOOLS is set.
 fn have(tool: &str, package: &str) -> bool {

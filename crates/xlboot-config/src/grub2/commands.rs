@@ -72,6 +72,25 @@ impl Parsed {
     }
 }
 
+/// [`parse_opts`] for the command `name` at `line`: options GRUB would refuse are
+/// noted, and the command then fails (`None`) with GRUB's bad-argument status.
+fn command_opts(
+    it: &mut Interp<'_>,
+    name: &str,
+    specs: &[OptSpec],
+    args: &[String],
+    accept_dash: bool,
+    line: u32,
+) -> Option<Parsed> {
+    match parse_opts(specs, args, accept_dash) {
+        Ok(p) => Some(p),
+        Err(m) => {
+            it.note(format!("{}:{line}: {name}: {m}", it.file));
+            None
+        }
+    }
+}
+
 /// `grub_arg_parse` from `lib/arg.c`: options anywhere, `--` ends them,
 /// `--name=value` or `--name value` (a value is taken only if the next argument does not
 /// start with `-`), clusters of short options; with `accept_dash`, unknown options are
@@ -600,12 +619,8 @@ fn cmd_menuentry(
         opt("id", None, ArgKind::Required),
         opt("unrestricted", None, ArgKind::None),
     ];
-    let parsed = match parse_opts(SPECS, args, true) {
-        Ok(p) => p,
-        Err(m) => {
-            it.note(format!("{}:{line}: {what}: {m}", it.file));
-            return Ok(status::BAD_ARGUMENT);
-        }
+    let Some(parsed) = command_opts(it, what, SPECS, args, true, line) else {
+        return Ok(status::BAD_ARGUMENT);
     };
     let Some(title) = parsed.positional.first().cloned() else {
         it.note(format!("{}:{line}: {what} without a title", it.file));
@@ -829,12 +844,8 @@ fn cmd_load_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, 
         opt("file", Some(b'f'), ArgKind::Required),
         opt("skip-sig", Some(b's'), ArgKind::None),
     ];
-    let parsed = match parse_opts(SPECS, args, false) {
-        Ok(p) => p,
-        Err(m) => {
-            it.note(format!("{}:{line}: load_env: {m}", it.file));
-            return Ok(status::BAD_ARGUMENT);
-        }
+    let Some(parsed) = command_opts(it, "load_env", SPECS, args, false, line) else {
+        return Ok(status::BAD_ARGUMENT);
     };
     let (fp, data) = match env_file(it, parsed.value("file"), "load_env", line)? {
         Ok(found) => found,
@@ -953,12 +964,8 @@ fn cmd_save_env(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, 
         opt("file", Some(b'f'), ArgKind::Required),
         opt("skip-sig", Some(b's'), ArgKind::None),
     ];
-    let parsed = match parse_opts(SPECS, args, false) {
-        Ok(p) => p,
-        Err(m) => {
-            it.note(format!("{}:{line}: save_env: {m}", it.file));
-            return Ok(status::BAD_ARGUMENT);
-        }
+    let Some(parsed) = command_opts(it, "save_env", SPECS, args, false, line) else {
+        return Ok(status::BAD_ARGUMENT);
     };
     if parsed.positional.is_empty() {
         it.note(format!(
@@ -1103,12 +1110,8 @@ const REGEXP_BUDGET: u64 = 4 << 20;
 fn cmd_regexp(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, ConfigError> {
     const SPECS: &[OptSpec] = &[opt("set", Some(b's'), ArgKind::Required)];
     it.regexp_loaded = true;
-    let parsed = match parse_opts(SPECS, args, false) {
-        Ok(p) => p,
-        Err(m) => {
-            it.note(format!("{}:{line}: regexp: {m}", it.file));
-            return Ok(status::BAD_ARGUMENT);
-        }
+    let Some(parsed) = command_opts(it, "regexp", SPECS, args, false, line) else {
+        return Ok(status::BAD_ARGUMENT);
     };
     let [pattern, text] = parsed.positional.as_slice() else {
         it.note(format!(
@@ -1201,12 +1204,8 @@ fn cmd_search(it: &mut Interp<'_>, args: &[String], line: u32) -> Result<i32, Co
         opt("hint-efi", None, ArgKind::Required),
         opt("hint-arc", None, ArgKind::Required),
     ];
-    let parsed = match parse_opts(SPECS, args, true) {
-        Ok(p) => p,
-        Err(m) => {
-            it.note(format!("{}:{line}: search: {m}", it.file));
-            return Ok(status::BAD_ARGUMENT);
-        }
+    let Some(parsed) = command_opts(it, "search", SPECS, args, true, line) else {
+        return Ok(status::BAD_ARGUMENT);
     };
     // On the Xen platform only `--hint` and `--hint-baremetal` apply.
     let mut hints = parsed.values("hint");

@@ -73,9 +73,9 @@ pub struct Settings {
     /// The word that loads a kernel in the config's language (`kernel` for GRUB
     /// legacy, else `linux`), used by the entry editor.
     pub kernel_word: &'static str,
-    /// `--menu-timeout`: how long the menu may be shown in all, whatever is done in
-    /// it; then the default boots.
-    pub time_limit: Duration,
+    /// When the menu's time (`--menu-timeout`) ends, whatever is being done in it;
+    /// then the default boots.
+    pub ends: Instant,
 }
 
 /// How the menu ended.
@@ -91,6 +91,9 @@ pub enum Ended {
 /// (`LIBXL_BOOTLOADER_TIMEOUT`, 120 s unless set), after which libxl kills a
 /// restricted boot loader anyway.
 pub const DEFAULT_MENU_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What a wrong password of GRUB legacy (and of a syslinux entry) says.
+const WRONG_PASSWORD: &str = "Error 32: Must be authenticated (wrong password).";
 
 /// Wrong passwords after which the menu asks for none any more.
 pub const MAX_PASSWORD_FAILURES: u32 = 3;
@@ -116,7 +119,7 @@ pub fn run(
     files: &dyn GuestFiles,
     settings: &Settings,
 ) -> Result<Ended, String> {
-    term.end_at(Instant::now() + settings.time_limit);
+    term.end_at(settings.ends);
     let mut session = Session {
         menu,
         files,
@@ -141,6 +144,16 @@ pub fn run(
     let result = session.main(term);
     let _ = term.write(screen::CLEAR);
     result
+}
+
+/// What a screen above the menu got while it waited.
+enum Step {
+    /// A key.
+    Key(Key),
+    /// Nothing within a tick: draw again (the window may have changed).
+    Tick,
+    /// Back to the menu.
+    Leave,
 }
 
 /// One menu level on the screen.
@@ -247,6 +260,20 @@ impl Session<'_> {
                 return Ok(Ended::LoadConfig(file));
             }
         }
+    }
+
+    /// Shows `f`, a screen above the menu (a prompt, the editor, the command line),
+    /// and waits up to a tick for a key. Esc leaves the screen, and so does the end
+    /// of the menu's time (the menu then boots the default).
+    fn screen_step(&mut self, term: &mut Terminal<'_>, f: &Frame) -> Result<Step, String> {
+        self.draw(term, f)?;
+        term.beat();
+        Ok(match term.next(Some(TICK))? {
+            Input::Key(Key::Esc) | Input::Expired => Step::Leave,
+            Input::Key(k) => Step::Key(k),
+            Input::Timeout => Step::Tick,
+            Input::Closed => return Err("the console closed".into()),
+        })
     }
 
     /// Draws `f` unless the screen already shows it.
@@ -555,33 +582,42 @@ impl Session<'_> {
                 Ok(false)
             }
             Gate::EntryPassword(secret) => {
-                if !self.may_ask() {
-                    return Ok(false);
-                }
-                let Some(typed) = self.prompt(term, "Password:", true)? else {
-                    return Ok(false);
-                };
-                let checked = match password::matches(&secret, &typed) {
-                    // syslinux: the master password opens every entry too.
-                    Ok(false) => self.auth.master_matches(&self.menu.ui, &typed),
-                    other => other,
-                };
-                match checked {
-                    Ok(true) => Ok(true),
-                    Ok(false) => {
-                        self.failed(
-                            term,
-                            "Error 32: Must be authenticated (wrong password).".into(),
-                        )?;
-                        Ok(false)
+                self.ask_password(term, WRONG_PASSWORD, |s, typed| {
+                    match password::matches(&secret, typed) {
+                        // syslinux: the master password opens every entry too.
+                        Ok(false) => s.auth.master_matches(&s.menu.ui, typed),
+                        other => other,
                     }
-                    Err(m) => {
-                        self.message = Some(format!("The password cannot be checked: {m}."));
-                        Ok(false)
-                    }
-                }
+                })
             }
             Gate::Login(users) => self.login(term, &users),
+        }
+    }
+
+    /// Asks for a password and checks it with `check`: a wrong one is followed by
+    /// [`Session::failed`] with `wrong`, one that cannot be checked says why.
+    fn ask_password(
+        &mut self,
+        term: &mut Terminal<'_>,
+        wrong: &str,
+        check: impl FnOnce(&mut Self, &str) -> Result<bool, String>,
+    ) -> Result<bool, String> {
+        if !self.may_ask() {
+            return Ok(false);
+        }
+        let Some(typed) = self.prompt(term, "Password:", true)? else {
+            return Ok(false);
+        };
+        match check(self, &typed) {
+            Ok(true) => Ok(true),
+            Ok(false) => {
+                self.failed(term, wrong.into())?;
+                Ok(false)
+            }
+            Err(m) => {
+                self.message = Some(format!("The password cannot be checked: {m}."));
+                Ok(false)
+            }
         }
     }
 
@@ -638,53 +674,26 @@ impl Session<'_> {
         }
     }
 
-    /// GRUB legacy's `p`; syslinux's master password before Tab.
+    /// GRUB legacy's `p`.
     fn unlock(&mut self, term: &mut Terminal<'_>) -> Result<(), String> {
-        if !self.may_ask() {
-            return Ok(());
-        }
-        let Some(pass) = self.prompt(term, "Password:", true)? else {
-            return Ok(());
-        };
-        match self.auth.unlock(&self.menu.ui, &pass) {
-            Ok(true) => {
-                if let Some(file) = &self.menu.ui.unlock_config {
-                    // GRUB legacy `password PASS FILE`: FILE replaces this menu, and
-                    // nothing is unlocked in it.
-                    self.load = Some(file.clone());
-                }
-                self.message = Some("Unlocked: `e', `a' and `c' work now.".into());
+        if self.ask_password(term, WRONG_PASSWORD, |s, typed| {
+            s.auth.unlock(&s.menu.ui, typed)
+        })? {
+            if let Some(file) = &self.menu.ui.unlock_config {
+                // GRUB legacy `password PASS FILE`: FILE replaces this menu, and
+                // nothing is unlocked in it.
+                self.load = Some(file.clone());
             }
-            Ok(false) => {
-                self.failed(
-                    term,
-                    "Error 32: Must be authenticated (wrong password).".into(),
-                )?;
-            }
-            Err(m) => self.message = Some(format!("The password cannot be checked: {m}.")),
+            self.message = Some("Unlocked: `e', `a' and `c' work now.".into());
         }
         Ok(())
     }
 
     /// syslinux's master password, asked before each edit.
     fn master(&mut self, term: &mut Terminal<'_>) -> Result<bool, String> {
-        if !self.may_ask() {
-            return Ok(false);
-        }
-        let Some(typed) = self.prompt(term, "Password:", true)? else {
-            return Ok(false);
-        };
-        match self.auth.master_matches(&self.menu.ui, &typed) {
-            Ok(true) => Ok(true),
-            Ok(false) => {
-                self.failed(term, "Wrong password.".into())?;
-                Ok(false)
-            }
-            Err(m) => {
-                self.message = Some(format!("The password cannot be checked: {m}."));
-                Ok(false)
-            }
-        }
+        self.ask_password(term, "Wrong password.", |s, typed| {
+            s.auth.master_matches(&s.menu.ui, typed)
+        })
     }
 
     /// Asks for editing rights (superuser, or legacy `p`); `false` if not given.
@@ -731,16 +740,13 @@ impl Session<'_> {
                 f.put(row, col, &shown);
                 f.cursor = (row, col + cursor);
             }
-            self.draw(term, &f)?;
-            term.beat();
-            match term.next(Some(TICK))? {
-                Input::Key(Key::Enter) => return Ok(Some(ed.text())),
-                Input::Key(Key::Esc) | Input::Expired => return Ok(None),
-                Input::Key(k) => {
+            match self.screen_step(term, &f)? {
+                Step::Key(Key::Enter) => return Ok(Some(ed.text())),
+                Step::Key(k) => {
                     ed.handle(k);
                 }
-                Input::Timeout => {}
-                Input::Closed => return Err("the console closed".into()),
+                Step::Tick => {}
+                Step::Leave => return Ok(None),
             }
         }
     }
@@ -787,18 +793,13 @@ impl Session<'_> {
         let mut error: Option<String> = None;
         loop {
             let f = self.editor_frame(term.size(), &title, &ed, error.as_deref());
-            self.draw(term, &f)?;
-            term.beat();
-            let key = match term.next(Some(TICK))? {
-                Input::Key(k) => k,
-                Input::Timeout => continue,
-                // Back to the menu, which boots the default.
-                Input::Expired => return Ok(None),
-                Input::Closed => return Err("the console closed".into()),
+            let key = match self.screen_step(term, &f)? {
+                Step::Key(k) => k,
+                Step::Tick => continue,
+                Step::Leave => return Ok(None),
             };
             error = None;
             match key {
-                Key::Esc => return Ok(None),
                 Key::Ctrl('x') | Key::F(10) => {
                     match command_line::spec_from_lines(&ed.texts(), &default_device)
                         .and_then(|s| self.check_files(&s).map(|()| s))
@@ -913,10 +914,8 @@ impl Session<'_> {
             let (shown, cursor) = ed.view(size.cols.saturating_sub(label.len() + 2));
             f.put(5, 1 + label.len(), &shown);
             f.cursor = (5, 1 + label.len() + cursor);
-            self.draw(term, &f)?;
-            term.beat();
-            match term.next(Some(TICK))? {
-                Input::Key(Key::Enter) => {
+            match self.screen_step(term, &f)? {
+                Step::Key(Key::Enter) => {
                     let mut spec = spec;
                     spec.args = ed.text().trim().to_string();
                     return Ok(Some(Picked {
@@ -925,12 +924,11 @@ impl Session<'_> {
                         path: None,
                     }));
                 }
-                Input::Key(Key::Esc) | Input::Expired => return Ok(None),
-                Input::Key(k) => {
+                Step::Key(k) => {
                     ed.handle(k);
                 }
-                Input::Timeout => {}
-                Input::Closed => return Err("the console closed".into()),
+                Step::Tick => {}
+                Step::Leave => return Ok(None),
             }
         }
     }
@@ -974,17 +972,12 @@ impl Session<'_> {
             f.put(prompt_row, 0, label);
             f.put(prompt_row, label.len(), &shown);
             f.cursor = (prompt_row, label.len() + cursor);
-            self.draw(term, &f)?;
-            term.beat();
-            let key = match term.next(Some(TICK))? {
-                Input::Key(k) => k,
-                Input::Timeout => continue,
-                // Back to the menu, which boots the default.
-                Input::Expired => return Ok(None),
-                Input::Closed => return Err("the console closed".into()),
+            let key = match self.screen_step(term, &f)? {
+                Step::Key(k) => k,
+                Step::Tick => continue,
+                Step::Leave => return Ok(None),
             };
             match key {
-                Key::Esc => return Ok(None),
                 Key::Enter => {
                     let line = ed.text();
                     ed = LineEditor::new("");

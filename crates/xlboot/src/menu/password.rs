@@ -145,27 +145,7 @@ fn md5_crypt(password: &[u8], setting: &[u8]) -> Option<String> {
         }
         i >>= 1;
     }
-    let mut fin = ctx.finalize();
-    for round in 0..1000u32 {
-        let mut c = Md5::new();
-        if round & 1 == 1 {
-            c.update(password);
-        } else {
-            c.update(fin);
-        }
-        if round % 3 != 0 {
-            c.update(salt);
-        }
-        if round % 7 != 0 {
-            c.update(password);
-        }
-        if round & 1 == 1 {
-            c.update(fin);
-        } else {
-            c.update(password);
-        }
-        fin = c.finalize();
-    }
+    let fin = crypt_rounds::<Md5>(ctx.finalize().to_vec(), password, salt, 1000);
     let f = |i: usize| u32::from(fin.get(i).copied().unwrap_or(0));
     let mut out = String::from_utf8_lossy(MAGIC).into_owned();
     out.push_str(&String::from_utf8_lossy(salt));
@@ -201,15 +181,6 @@ fn sha_crypt<D: sha2::Digest + Clone>(password: &[u8], setting: &str) -> Result<
     let salt_end = rest.find('$').unwrap_or(rest.len()).min(16);
     let salt = rest.get(..salt_end).ok_or_else(bad)?.as_bytes();
     let size = <D as sha2::Digest>::output_size();
-    // Each `size` bytes of `block`, then what is left of it, over `len` bytes.
-    let repeated = |ctx: &mut D, block: &[u8], len: usize| {
-        let mut left = len;
-        while left > 0 {
-            let n = left.min(block.len());
-            ctx.update(block.get(..n).unwrap_or_default());
-            left -= n;
-        }
-    };
     let mut b = D::new();
     b.update(password);
     b.update(salt);
@@ -218,7 +189,7 @@ fn sha_crypt<D: sha2::Digest + Clone>(password: &[u8], setting: &str) -> Result<
     let mut a = D::new();
     a.update(password);
     a.update(salt);
-    repeated(&mut a, &b, password.len());
+    a.update(seq(&b, password.len()));
     let mut bits = password.len();
     while bits > 0 {
         if bits & 1 == 1 {
@@ -228,7 +199,7 @@ fn sha_crypt<D: sha2::Digest + Clone>(password: &[u8], setting: &str) -> Result<
         }
         bits >>= 1;
     }
-    let mut c = a.finalize().to_vec();
+    let a = a.finalize();
     let mut dp = D::new();
     for _ in 0..password.len() {
         dp.update(password);
@@ -236,30 +207,11 @@ fn sha_crypt<D: sha2::Digest + Clone>(password: &[u8], setting: &str) -> Result<
     let dp = dp.finalize();
     let p_bytes = seq(&dp, password.len());
     let mut ds = D::new();
-    for _ in 0..16 + usize::from(c.first().copied().unwrap_or(0)) {
+    for _ in 0..16 + usize::from(a.first().copied().unwrap_or(0)) {
         ds.update(salt);
     }
     let s_bytes = seq(&ds.finalize(), salt.len());
-    for round in 0..rounds {
-        let mut ctx = D::new();
-        if round & 1 == 1 {
-            ctx.update(&p_bytes);
-        } else {
-            ctx.update(&c);
-        }
-        if round % 3 != 0 {
-            ctx.update(&s_bytes);
-        }
-        if round % 7 != 0 {
-            ctx.update(&p_bytes);
-        }
-        if round & 1 == 1 {
-            ctx.update(&c);
-        } else {
-            ctx.update(&p_bytes);
-        }
-        c = ctx.finalize().to_vec();
-    }
+    let c = crypt_rounds::<D>(a.to_vec(), &p_bytes, &s_bytes, rounds);
     let mut out = String::from(magic);
     if let Some(r) = rounds_given {
         out.push_str("rounds=");
@@ -316,6 +268,35 @@ fn sha_crypt<D: sha2::Digest + Clone>(password: &[u8], setting: &str) -> Result<
         to64(&mut out, byte(63), 2);
     }
     Ok(out)
+}
+
+/// The rounds both crypt forms run over the first digest `first` (FreeBSD's MD5
+/// crypt with `p` the password and `s` the salt, 1000 rounds; SHA-crypt with the
+/// sequences it derives from them): each round hashes the previous digest with
+/// `p`, and `s` and `p` again, in an order set by the round number.
+fn crypt_rounds<D: sha2::Digest>(first: Vec<u8>, p: &[u8], s: &[u8], rounds: u64) -> Vec<u8> {
+    let mut c = first;
+    for round in 0..rounds {
+        let mut ctx = D::new();
+        if round & 1 == 1 {
+            ctx.update(p);
+        } else {
+            ctx.update(&c);
+        }
+        if round % 3 != 0 {
+            ctx.update(s);
+        }
+        if round % 7 != 0 {
+            ctx.update(p);
+        }
+        if round & 1 == 1 {
+            ctx.update(&c);
+        } else {
+            ctx.update(p);
+        }
+        c = ctx.finalize().to_vec();
+    }
+    c
 }
 
 /// `block` repeated to `len` bytes.
