@@ -6,7 +6,7 @@
 //! own `config-*`, and the default rule against the evaluator's exact words.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
