@@ -67,6 +67,10 @@ fn ubuntu_entry(indent: &str, title: &str, id: &str, kver: &str, args: &str, gfx
 fn ubuntu_cfg(default: &str) -> String {
     let next_entry = common::grub_header::next_entry_and_savedefault(default);
     let load_video = common::grub_header::LOAD_VIDEO;
+    let font = common::grub_header::font(
+        &format!("insmod part_gpt\ninsmod ext2\nsearch --no-floppy --fs-uuid --set=root {U_UUID}"),
+        "/usr/share/grub/unicode.pf2",
+    );
     let mut s = format!(
         r#"### BEGIN /etc/grub.d/00_header ###
 if [ -s $prefix/grubenv ]; then
@@ -101,20 +105,8 @@ function recordfail {{
   if [ -n "${{have_grubenv}}" ]; then if [ -z "${{boot_once}}" ]; then save_env recordfail; fi; fi
 }}
 {load_video}
-insmod part_gpt
-insmod ext2
-search --no-floppy --fs-uuid --set=root {U_UUID}
-    font="/usr/share/grub/unicode.pf2"
-fi
 
-if loadfont $font ; then
-  set gfxmode=auto
-  load_video
-  insmod gfxterm
-  set locale_dir=$prefix/locale
-  set lang=en_US
-  insmod gettext
-fi
+{font}
 terminal_output gfxterm
 if [ "${{recordfail}}" = 1 ] ; then
   set timeout=30
@@ -369,19 +361,11 @@ function savedefault {
   fi
 }
 
-function load_video {
-  if [ x$feature_all_video_module = xy ]; then
-    insmod all_video
-  else
-    insmod efi_gop
-    insmod efi_uga
-    insmod ieee1275_fb
-    insmod vbe
-    insmod vga
-    insmod video_bochs
-    insmod video_cirrus
-  fi
-}
+"#,
+    );
+    s.push_str(common::grub_header::LOAD_VIDEO);
+    s.push_str(
+        r#"
 
 terminal_output console
 if [ x$feature_timeout_style = xy ] ; then
@@ -573,6 +557,10 @@ fn arch_entry(indent: &str, title: &str, id: &str, initrd: &str) -> String {
 fn arch_cfg(default: &str) -> String {
     let next_entry = common::grub_header::next_entry_and_savedefault(default);
     let load_video = common::grub_header::LOAD_VIDEO;
+    let font = common::grub_header::font(
+        &format!("insmod part_msdos\ninsmod ext2\nset root='hd0,msdos1'\n  search --no-floppy --fs-uuid --set=root {A_UUID}"),
+        "/usr/share/grub/unicode.pf2",
+    );
     let mut s = format!(
         r#"### BEGIN /etc/grub.d/00_header ###
 insmod part_gpt
@@ -583,21 +571,8 @@ fi
 {next_entry}
 
 {load_video}
-insmod part_msdos
-insmod ext2
-set root='hd0,msdos1'
-  search --no-floppy --fs-uuid --set=root {A_UUID}
-    font="/usr/share/grub/unicode.pf2"
-fi
 
-if loadfont $font ; then
-  set gfxmode=auto
-  load_video
-  insmod gfxterm
-  set locale_dir=$prefix/locale
-  set lang=en_US
-  insmod gettext
-fi
+{font}
 terminal_input console
 terminal_output gfxterm
 if [ x$feature_timeout_style = xy ] ; then

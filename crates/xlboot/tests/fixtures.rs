@@ -10,10 +10,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use sha2::{Digest, Sha256};
-
 mod common;
-use common::fixtures;
+use common::{fixtures, sha256_file};
 
 /// One image's expected answer.
 #[derive(Debug)]
@@ -69,11 +67,6 @@ fn xlboot(args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn sha256_file(path: &Path) -> String {
-    let data = fs::read(path).unwrap();
-    format!("{:x}", Sha256::digest(&data))
 }
 
 /// A fresh output directory and an empty, pre-created reply file, as libxl makes them.

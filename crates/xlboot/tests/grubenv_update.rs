@@ -8,6 +8,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::have;
+
 /// A scratch directory removed on drop.
 struct Scratch(PathBuf);
 
@@ -30,18 +33,6 @@ fn fixtures() -> PathBuf {
     PathBuf::from(
         std::env::var("XLBOOT_FIXTURES").unwrap_or_else(|_| "/var/cache/xlboot/fixtures".into()),
     )
-}
-
-/// Whether `tool` runs; a missing one skips, unless XLBOOT_REQUIRE_TOOLS is set.
-fn have(tool: &str, package: &str) -> bool {
-    let ok = Command::new(tool).arg("--version").output().is_ok();
-    if !ok {
-        if std::env::var_os("XLBOOT_REQUIRE_TOOLS").is_some() {
-            panic!("{tool} is required (XLBOOT_REQUIRE_TOOLS is set)");
-        }
-        eprintln!("skipping: {tool} not installed (package {package})");
-    }
-    ok
 }
 
 /// Boots `image` as libxl does, plus `extra`; returns the process output and the

@@ -14,26 +14,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
 mod common;
-use common::fixtures;
-
-/// Whether `tool` runs; a missing one skips, unless XLBOOT_REQUIRE_TOOLS is set.
-fn have(tool: &str, package: &str) -> bool {
-    let ok = Command::new(tool).arg("-V").output().is_ok();
-    if !ok {
-        if std::env::var_os("XLBOOT_REQUIRE_TOOLS").is_some() {
-            panic!("{tool} is required (XLBOOT_REQUIRE_TOOLS is set)");
-        }
-        eprintln!("skipping: {tool} not installed (package {package})");
-    }
-    ok
-}
-
-fn sha256_file(path: &Path) -> String {
-    format!("{:x}", Sha256::digest(fs::read(path).unwrap()))
-}
+use common::{fixtures, have, sha256_file};
 
 static SESSIONS: AtomicUsize = AtomicUsize::new(0);
 

@@ -43,7 +43,7 @@ function savedefault {{
     )
 }
 
-/// `function load_video` and the start of the font choice that follows it.
+/// `function load_video`.
 pub const LOAD_VIDEO: &str = r#"function load_video {
   if [ x$feature_all_video_module = xy ]; then
     insmod all_video
@@ -56,8 +56,26 @@ pub const LOAD_VIDEO: &str = r#"function load_video {
     insmod video_bochs
     insmod video_cirrus
   fi
-}
+}"#;
 
-if [ x$feature_default_font_path = xy ] ; then
+/// The font choice after it: `search` (the commands that find the font's volume)
+/// and the font file's path.
+pub fn font(search: &str, font: &str) -> String {
+    format!(
+        r#"if [ x$feature_default_font_path = xy ] ; then
    font=unicode
-else"#;
+else
+{search}
+    font="{font}"
+fi
+
+if loadfont $font ; then
+  set gfxmode=auto
+  load_video
+  insmod gfxterm
+  set locale_dir=$prefix/locale
+  set lang=en_US
+  insmod gettext
+fi"#
+    )
+}

@@ -16,3 +16,26 @@ pub fn fixtures() -> PathBuf {
     );
     dir
 }
+
+/// Whether `tool` can be run; a missing one skips the test (with a line naming its
+/// package), unless XLBOOT_REQUIRE_TOOLS is set. Only whether the program starts
+/// counts, not how it answers `--version`.
+pub fn have(tool: &str, package: &str) -> bool {
+    let ok = std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !ok {
+        if std::env::var_os("XLBOOT_REQUIRE_TOOLS").is_some() {
+            panic!("{tool} is required (XLBOOT_REQUIRE_TOOLS is set)");
+        }
+        eprintln!("skipping: {tool} not installed (package {package})");
+    }
+    ok
+}
+
+/// The sha256 of a file, in hexadecimal.
+pub fn sha256_file(path: &std::path::Path) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
+}
