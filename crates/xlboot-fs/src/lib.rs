@@ -60,7 +60,7 @@ use xlboot_disk::BlockDevice;
 
 pub use error::FsError;
 pub use path::{resolve, resolve_file, resolve_file_in, resolve_in, PathLimits};
-pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId};
+pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId, StoredRun};
 
 /// Tries every filesystem this crate reads on `dev`, strongest signature first:
 /// squashfs (its magic at byte 0, checked with its version and block size: a squashfs

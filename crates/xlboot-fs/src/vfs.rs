@@ -32,6 +32,23 @@ pub struct Metadata {
     pub size: u64,
 }
 
+/// How a stretch of a file's bytes is stored (see [`FileSystem::stored_run`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredRun {
+    /// `len` bytes stored as they read, one run from volume byte `at`.
+    Data {
+        /// Volume byte offset of the first byte.
+        at: u64,
+        /// Bytes in the run.
+        len: u64,
+    },
+    /// `len` bytes that read as zeros and take no space on the volume.
+    Zeros {
+        /// Bytes in the run.
+        len: u64,
+    },
+}
+
 /// Identity of a filesystem, as GRUB's `search` and `/etc/fstab` name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FsInfo {
@@ -98,19 +115,22 @@ pub trait FileSystem {
     /// Where the bytes of regular file `node` from `offset` lie on the volume exactly as
     /// the file holds them, so that a caller with the volume's bytes at hand can copy
     /// them without passing them through this reader (an in-kernel copy of a kernel or
-    /// initrd out of a raw image). `Some((volume offset, length))`: the first `length`
-    /// bytes from `offset` (at least 1, at most `max`, never past the end of the file)
-    /// are one run of plain data inside the volume, and [`FileSystem::read_at`] would
-    /// return those very bytes. `None` when they are not stored as they read (a hole,
-    /// inline, compressed or encrypted data, a journal replayed in memory that may hold
-    /// a newer copy), when `offset` is at or past the end, or when the reader cannot
-    /// tell: the caller then reads them with `read_at`. The default says `None`.
+    /// initrd out of a raw image), or that they are a hole it need not read at all.
+    /// [`StoredRun::Data`]: the first `len` bytes from `offset` are one run of plain
+    /// data inside the volume, and [`FileSystem::read_at`] would return those very
+    /// bytes. [`StoredRun::Zeros`]: the filesystem stores nothing for them (a hole, an
+    /// unwritten extent) and `read_at` would return zeros. Either way `len` is at least
+    /// 1, at most `max`, never past the end of the file. `None` when they are not
+    /// stored as they read (inline, compressed or encrypted data, data whose checksums
+    /// only this reader verifies, a journal replayed in memory that may hold a newer
+    /// copy), when `offset` is at or past the end, or when the reader cannot tell: the
+    /// caller then reads them with `read_at`. The default says `None`.
     fn stored_run(
         &self,
         node: NodeId,
         offset: u64,
         max: u64,
-    ) -> Result<Option<(u64, u64)>, FsError> {
+    ) -> Result<Option<StoredRun>, FsError> {
         let _ = (node, offset, max);
         Ok(None)
     }

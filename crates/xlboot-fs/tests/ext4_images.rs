@@ -16,7 +16,6 @@ use std::process::Command;
 
 use common::*;
 use walk::{check_tree_links, diff_tree_with, err, node};
-use xlboot_disk::BlockDevice;
 use xlboot_fs::{ext4, resolve, resolve_file, FileSystem, FsError, PathLimits};
 
 const UUID: &str = "0123abcd-4567-89ef-0123-456789abcdef";
@@ -100,42 +99,16 @@ fn check_paths(fs: &dyn FileSystem) {
     assert!(fs.lookup(boot, b"nope").unwrap().is_none());
 }
 
-/// Every byte of `p` is either inside a run `stored_run` names, and then the device holds
-/// exactly the file's bytes there, or it is not (holes, inline data) and `stored_run`
-/// says `None` for it; runs never pass the end of the file or `max`.
-fn check_stored_runs(fs: &dyn FileSystem, dev: &FileDev, src: &std::path::Path, p: &str) {
+/// The stored runs of `p` (see [`common::check_stored_runs`]): a file over 70 000
+/// bytes is all data runs, except `/sparse`, whose holes are zero runs.
+fn check_runs(fs: &dyn FileSystem, dev: &FileDev, src: &std::path::Path, p: &str) {
     let want = fs::read(src.join(p.trim_start_matches('/'))).unwrap();
-    let id = node(fs, p);
-    let mut off = 0u64;
-    let mut stored = 0u64;
-    for max in [u64::MAX, 5000] {
-        off = 0;
-        stored = 0;
-        while off < want.len() as u64 {
-            match fs.stored_run(id, off, max).unwrap() {
-                Some((at, len)) => {
-                    assert!(len >= 1 && len <= max, "{p}: run of {len} at {off}");
-                    assert!(off + len <= want.len() as u64, "{p}: run past the end");
-                    let mut b = vec![0u8; len as usize];
-                    dev.read_exact_at(at, &mut b).unwrap();
-                    assert!(
-                        b[..] == want[off as usize..(off + len) as usize],
-                        "{p}: stored bytes at {off}+{len} differ"
-                    );
-                    off += len;
-                    stored += len;
-                }
-                None => off += 1 + (4095 - off % 4096),
-            }
-        }
-    }
-    assert_eq!(
-        fs.stored_run(id, off, u64::MAX).unwrap(),
-        None,
-        "{p}: at the end"
-    );
-    if want.len() > 70_000 && !p.contains("sparse") {
-        assert_eq!(stored, want.len() as u64, "{p}: not all stored");
+    let (data, zeros) = check_stored_runs(fs, dev, node(fs, p), &want, p);
+    if p.contains("sparse") {
+        assert!(zeros > 60 << 20, "{p}: only {zeros} bytes of holes");
+        assert_eq!(data + zeros, want.len() as u64, "{p}: not all said");
+    } else if want.len() > 70_000 {
+        assert_eq!(data, want.len() as u64, "{p}: not all stored");
     }
 }
 
@@ -173,7 +146,7 @@ fn full_check(name: &str, args: &[&str], opts: TreeOpts, htree: bool) {
         "/boot/grub/grub.cfg",
         "/sparse",
     ] {
-        check_stored_runs(&fs, &dev, &src, p);
+        check_runs(&fs, &dev, &src, p);
     }
 
     // The generic probe finds the same filesystem.

@@ -15,7 +15,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{have, random_bytes, run, FileDev, TempDir};
+use common::{check_stored_runs, have, random_bytes, run, FileDev, TempDir};
 use walk::diff_tree;
 use xlboot_fs::fat::{self, FatType};
 use xlboot_fs::{resolve, resolve_file, FileSystem, FsError, PathLimits};
@@ -109,6 +109,18 @@ fn check_image(tmp: &TempDir, name: &str, args: &[&str], mib: u64, want: FatType
 
     let n = diff_tree(&fs, &src, fs.root(), "");
     assert!(n > 400, "{name}: {n} files compared");
+
+    // The boot files lie in cluster runs on the volume, all of them data.
+    for p in [
+        "/boot/vmlinuz-6.1.0-test",
+        "/boot/initrd.img-6.1.0-test",
+        "/cluster-4097",
+    ] {
+        let want = fs::read(src.join(&p[1..])).unwrap();
+        let id = resolve_file(&fs, p.as_bytes(), &PathLimits::default()).unwrap();
+        let (data, zeros) = check_stored_runs(&fs, &dev, id, &want, p);
+        assert_eq!((data, zeros), (want.len() as u64, 0), "{name}: {p}");
+    }
 
     // Lookups ignore case, on long names and 8.3 names alike.
     let l = PathLimits::default();

@@ -17,10 +17,10 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{have, random_bytes, run, FileDev, TempDir};
+use common::{check_stored_runs, have, random_bytes, run, FileDev, TempDir};
 use walk::diff_tree;
 use xlboot_fs::iso9660::{self, Names};
-use xlboot_fs::{resolve, resolve_file, FileKind, FileSystem, FsError, PathLimits};
+use xlboot_fs::{resolve, resolve_file, FileKind, FileSystem, FsError, PathLimits, StoredRun};
 
 fn tools() -> bool {
     have("xorriso", "xorriso")
@@ -141,6 +141,12 @@ fn rock_ridge_and_joliet() {
     assert_eq!(info.uuid.as_deref(), Some("2023-11-14-22-13-20-00"));
     let n = diff_tree(&fs, &src, fs.root(), "");
     assert!(n > 600, "{n} compared");
+    for p in ["/boot/vmlinuz-6.1.0-test", "/boot/initrd.img-6.1.0-test"] {
+        let want = fs::read(src.join(&p[1..])).unwrap();
+        let id = resolve_file(&fs, p.as_bytes(), &PathLimits::default()).unwrap();
+        let runs = check_stored_runs(&fs, &dev, id, &want, p);
+        assert_eq!(runs, (want.len() as u64, 0), "{p}");
+    }
 
     let l = PathLimits::default();
     let k = resolve_file(&fs, b"/boot/vmlinuz-6.1.0-test", &l).unwrap();
@@ -205,6 +211,12 @@ fn joliet_only() {
     assert_eq!(fs.info().label.as_deref(), Some("XLBOOT_ISO"));
     let n = diff_tree(&fs, &src, fs.root(), "");
     assert!(n > 600, "{n} compared");
+    for p in ["/boot/vmlinuz-6.1.0-test", "/boot/initrd.img-6.1.0-test"] {
+        let want = fs::read(src.join(&p[1..])).unwrap();
+        let id = resolve_file(&fs, p.as_bytes(), &PathLimits::default()).unwrap();
+        let runs = check_stored_runs(&fs, &dev, id, &want, p);
+        assert_eq!(runs, (want.len() as u64, 0), "{p}");
+    }
     // Joliet names are exact.
     let l = PathLimits::default();
     assert!(matches!(
@@ -304,6 +316,15 @@ fn multi_extent() {
     let mut mid = vec![0u8; 3000];
     assert_eq!(fs.read_at(id, 3000, &mut mid).unwrap(), 3000);
     assert!(mid[..] == data[3000..6000]);
+    // Each extent is one stored run, the second starting where the first ends.
+    assert_eq!(
+        check_stored_runs(&fs, &b.as_slice(), id, &data, "/big.bin"),
+        (data.len() as u64, 0)
+    );
+    assert!(matches!(
+        fs.stored_run(id, 0, u64::MAX).unwrap(),
+        Some(StoredRun::Data { len: 4096, .. })
+    ));
     // The continuation record is not listed as a file of its own.
     let mut names = Vec::new();
     fs.read_dir(fs.root(), 100, &mut |n, _| {

@@ -110,6 +110,16 @@ fn full_check(name: &str, args: &[&str], version: u16) -> Option<(TempDir, PathB
     assert_eq!(info.label.as_deref(), Some("xfsboot"));
     let n = diff_tree_with(&fs, &src, fs.root(), "", &walk::XFS);
     assert!(n > 14_800, "{name}: only {n} files compared");
+    // mkfs.xfs allocates every block (holes too): all of each file is data runs.
+    for p in [
+        "/boot/vmlinuz-6.1.0-test",
+        "/boot/initrd.img-6.1.0-test",
+        "/sparse",
+    ] {
+        let want = fs::read(src.join(&p[1..])).unwrap();
+        let (data, _) = check_stored_runs(&fs, &dev, node(&fs, p), &want, p);
+        assert_eq!(data, want.len() as u64, "{name}: {p}");
+    }
     check_tree_links(&fs);
     let boxed = xlboot_fs::probe(&dev).unwrap().expect("probe");
     assert_eq!(boxed.info().fs_type, "xfs");
@@ -297,8 +307,12 @@ fn xfs_holes_and_unwritten_extents() {
         let id = fs.lookup(fs.root(), b"holes").unwrap().unwrap();
         assert_eq!(fs.metadata(id).unwrap().size, size);
         compare_file(&fs, id, &want, "/holes");
+        let runs = check_stored_runs(&fs, &dev, id, &want, "/holes");
+        assert_eq!(runs, (data.len() as u64, 10 * bs), "{name}: /holes");
         let id = fs.lookup(fs.root(), b"unwritten").unwrap().unwrap();
         compare_file(&fs, id, &vec![0u8; data.len()], "/unwritten");
+        let runs = check_stored_runs(&fs, &dev, id, &vec![0u8; data.len()], "/unwritten");
+        assert_eq!(runs, (0, data.len() as u64), "{name}: /unwritten");
     }
 }
 

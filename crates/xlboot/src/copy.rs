@@ -4,28 +4,31 @@
 //! file can claim any size). Its bytes are then streamed through one fixed buffer of
 //! [`BUF`] bytes, so memory stays the same whatever the size of the kernel or initrd.
 //!
-//! Where the guest's disk is a raw image or block device and the filesystem says
-//! where a run of the file lies exactly as stored ([`FileSystem::stored_run`]: plain
-//! ext2/3/4 data blocks), the run is copied by the kernel from the disk's descriptor to
-//! the copy's, and never enters xlboot's memory: `copy_file_range` first (within one
-//! filesystem: a reflink or server-side copy where the filesystem has one, an
-//! in-kernel copy otherwise), then `sendfile` (across filesystems, e.g. an image on
-//! ext4 into the tmpfs `/var/run/xen`, which `copy_file_range` refuses with `EXDEV`
-//! since Linux 5.19; and from block devices, which it refuses with `EINVAL`), then the
-//! buffer. A refusal is remembered for the rest of the run, so it costs one system
-//! call. Both calls only move bytes between descriptors the sandboxed child already
-//! holds (the disk, read-only; the copy, for writing), so allowing them in its seccomp
-//! list widens nothing it can reach, and `RLIMIT_FSIZE` applies to them as to `write`.
+//! The filesystem says, run by run, how the file is stored
+//! ([`FileSystem::stored_run`]). A hole (a sparse file's unmapped blocks, an unwritten
+//! extent) is neither read nor written: the copy's position moves past it, leaving a
+//! hole there too. Where the guest's disk is a raw image or block device and a run is
+//! plain data (ext2/3/4 and XFS extents and blocks, FAT cluster runs, ISO9660
+//! extents), the run is copied by the kernel from the disk's descriptor to the copy's,
+//! and never enters xlboot's memory: `copy_file_range` first (within one filesystem: a
+//! reflink or server-side copy where the filesystem has one, an in-kernel copy
+//! otherwise), then `sendfile` (across filesystems, e.g. an image on ext4 into the
+//! tmpfs `/var/run/xen`, which `copy_file_range` refuses with `EXDEV` since Linux 5.19;
+//! and from block devices, which it refuses with `EINVAL`), then the buffer. A refusal
+//! is remembered for the rest of the run, so it costs one system call. Both calls only
+//! move bytes between descriptors the sandboxed child already holds (the disk,
+//! read-only; the copy, for writing), so allowing them in its seccomp list widens
+//! nothing it can reach, and `RLIMIT_FSIZE` applies to them as to `write`.
 //!
 //! [`FileSystem::stored_run`]: xlboot_fs::FileSystem::stored_run
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 
 use nix::errno::Errno;
 use xlboot_boot::Found;
 use xlboot_disk::{BlockDevice, IoError};
-use xlboot_fs::FsError;
+use xlboot_fs::{FsError, StoredRun};
 
 use crate::image::DiskImage;
 
@@ -82,6 +85,9 @@ impl Copier {
     /// Appends the whole of a guest file to `out`, refusing it before reading a byte if
     /// its size is over `max`. `raw` is the file's volume when its bytes can be copied
     /// from the disk image by the kernel. Returns the bytes copied.
+    ///
+    /// `out` must be a regular file written from its current position to its end (the
+    /// copies xlboot creates): holes are skipped by seeking, not written.
     pub fn append(
         &mut self,
         found: &Found<'_, '_>,
@@ -93,20 +99,33 @@ impl Copier {
         let mut offset = 0u64;
         while offset < size {
             let left = size - offset;
-            if let (Some(raw), false) = (raw, self.method == Method::Buffer) {
-                let run = found
-                    .fs
-                    .stored_run(found.node, offset, left.min(MAX_KERNEL_RUN))
-                    .map_err(CopyError::Guest)?;
-                if let Some((at, len)) = run {
-                    let copied = self.kernel_copy(raw, at, len, out)?;
-                    if copied > 0 {
-                        offset += copied;
-                        continue;
-                    }
+            let want = left.min(MAX_KERNEL_RUN);
+            let run = found
+                .fs
+                .stored_run(found.node, offset, want)
+                .map_err(CopyError::Guest)?
+                // The reader promises 1..=max bytes; anything else is read the plain way.
+                .filter(|r| (1..=want).contains(&run_len(r)));
+            match run {
+                Some(StoredRun::Zeros { len }) => {
+                    skip_zeros(out, len, offset + len == size)?;
+                    offset += len;
                 }
+                Some(StoredRun::Data { at, len }) => {
+                    let mut done = match raw {
+                        Some(raw) if self.method != Method::Buffer => {
+                            self.kernel_copy(raw, at, len, out)?
+                        }
+                        _ => 0,
+                    };
+                    // What the kernel did not copy goes through the buffer.
+                    while done < len {
+                        done += self.buffered(found, offset + done, len - done, &mut &*out)?;
+                    }
+                    offset += len;
+                }
+                None => offset += self.buffered(found, offset, left, &mut &*out)?,
             }
-            offset += self.buffered(found, offset, left, &mut &*out)?;
         }
         Ok(size)
     }
@@ -210,6 +229,30 @@ impl Copier {
         }
         Ok(done)
     }
+}
+
+/// Bytes in a run.
+fn run_len(run: &StoredRun) -> u64 {
+    match *run {
+        StoredRun::Data { len, .. } | StoredRun::Zeros { len } => len,
+    }
+}
+
+/// Moves `out`'s position `len` bytes on (at most [`MAX_KERNEL_RUN`]), leaving a hole
+/// that reads as zeros; at the end of the file (`last`) its final zero is written, so
+/// that the file has its full size. Costs no reading and no writing of the zeros,
+/// whatever the hole's size.
+fn skip_zeros(out: &File, len: u64, last: bool) -> Result<(), CopyError> {
+    let gap = if last { len - 1 } else { len };
+    let mut out = out;
+    out.seek(SeekFrom::Current(
+        i64::try_from(gap.min(MAX_KERNEL_RUN)).unwrap_or(0),
+    ))
+    .map_err(CopyError::Write)?;
+    if last {
+        out.write_all(&[0]).map_err(CopyError::Write)?;
+    }
+    Ok(())
 }
 
 /// Appends the whole of a guest file to any writer (a hash, a buffer to look the

@@ -259,6 +259,98 @@ fn oversized_sparse_files_are_refused_without_reading() {
     g.assert_fails(&["--entry=big kernel", "--max-kernel-size=1G"], "allowed");
 }
 
+/// Sparse boot files (holes at the start, in the middle and at the end, as `mke2fs -d`
+/// keeps them) are copied byte for byte, and their holes stay holes in the copies:
+/// nothing is read or written for them, on a whole-disk filesystem and on a partition.
+#[test]
+fn sparse_files_are_copied_exactly_and_stay_sparse() {
+    use std::os::unix::fs::{FileExt, MetadataExt};
+    let data = |seed: u8, n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|i| (i as u8).wrapping_mul(31) ^ seed | 1)
+            .collect()
+    };
+    // (path, [(offset, bytes)], size)
+    let layout: [(&str, Vec<(u64, Vec<u8>)>, u64); 3] = [
+        ("boot/k", vec![(3 << 20, data(1, 300_000))], 6 << 20),
+        (
+            "boot/a",
+            vec![(0, data(2, 5000)), (2 << 20, data(3, 70_001))],
+            (4 << 20) + 3,
+        ),
+        ("boot/b", vec![(1 << 20, data(4, 4096))], (1 << 20) + 4096),
+    ];
+    let mut want = Vec::new();
+    for (_, parts, size) in &layout {
+        let mut v = vec![0u8; *size as usize];
+        for (at, b) in parts {
+            v[*at as usize..*at as usize + b.len()].copy_from_slice(b);
+        }
+        want.push(v);
+    }
+    let cfg = "menuentry 'x' {\n linux /boot/k\n initrd /boot/a /boot/b\n}\n";
+    let mut ramdisk = want[1].clone();
+    ramdisk.resize(ramdisk.len().next_multiple_of(4), 0);
+    ramdisk.extend_from_slice(&want[2]);
+    for partitioned in [false, true] {
+        let g = guest(
+            if partitioned { "holes-part" } else { "holes" },
+            cfg,
+            &[],
+            |root| {
+                for (path, parts, size) in &layout {
+                    let f = fs::File::create(root.join(path)).unwrap();
+                    for (at, b) in parts {
+                        f.write_all_at(b, *at).unwrap();
+                    }
+                    f.set_len(*size).unwrap();
+                }
+            },
+        );
+        if partitioned {
+            // The same tree on an MBR partition from 1 MiB: the runs are found at
+            // partition offsets and copied from the disk at the partition's start.
+            let disk = g.dir.join("part.img");
+            fs::File::create(&disk).unwrap().set_len(40 << 20).unwrap();
+            let mut sf = Command::new("sfdisk")
+                .args(["-q"])
+                .arg(&disk)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("sfdisk (fdisk) is needed for this test");
+            use std::io::Write;
+            sf.stdin
+                .take()
+                .unwrap()
+                .write_all(b"start=2048, type=83\n")
+                .unwrap();
+            assert!(sf.wait().unwrap().success());
+            let st = Command::new("mke2fs")
+                .args(["-q", "-F", "-t", "ext4", "-E", "offset=1048576", "-d"])
+                .arg(g.dir.join("root"))
+                .arg(&disk)
+                .arg("30M")
+                .status()
+                .unwrap();
+            assert!(st.success());
+            fs::rename(&disk, &g.image).unwrap();
+        }
+        let out = g.run(&["--output-format=simple"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let items = reply_items(&out.stdout);
+        assert_eq!(fs::read(&items[0].1).unwrap(), want[0], "kernel");
+        assert_eq!(fs::read(&items[1].1).unwrap(), ramdisk, "ramdisk");
+        // Holes make no blocks: the kernel's 6 MiB hold 300 000 bytes of data.
+        let blocks = fs::metadata(&items[0].1).unwrap().blocks() * 512;
+        assert!(blocks < 2 << 20, "the kernel copy takes {blocks} bytes");
+    }
+}
+
 /// `[ -d ]` and `[ -e ]` look at the guest's own directories (Ubuntu's config decides
 /// `vt.handoff` with `[ -e ${prefix}/gfxblacklist.txt ]`).
 #[test]

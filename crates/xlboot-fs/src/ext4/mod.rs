@@ -44,7 +44,7 @@ use core::ops::ControlFlow;
 use xlboot_disk::BlockDevice;
 
 use crate::vfs::EntryBudget;
-use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId};
+use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId, StoredRun};
 use dir_entry::{BlockKind, Place};
 use inode::{Inode, ROOT_INO};
 use superblock::{Superblock, INCOMPAT_FILETYPE, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE};
@@ -540,15 +540,16 @@ impl<D: BlockDevice> FileSystem for Ext4<D> {
             })
     }
 
-    /// Plain data blocks of an extent-mapped or block-mapped regular file, on a
-    /// filesystem whose journal was not replayed in memory (a replayed journal may hold
-    /// a newer copy of any block, data blocks included with `data=journal`).
+    /// Plain data blocks of an extent-mapped or block-mapped regular file, and its holes
+    /// and unwritten extents as zeros, on a filesystem whose journal was not replayed in
+    /// memory (a replayed journal may hold a newer copy of any block, data blocks
+    /// included with `data=journal`).
     fn stored_run(
         &self,
         node: NodeId,
         offset: u64,
         max: u64,
-    ) -> Result<Option<(u64, u64)>, FsError> {
+    ) -> Result<Option<StoredRun>, FsError> {
         if self.sb.needs_recovery || self.dev.replayed_blocks() > 0 {
             return Ok(None);
         }
@@ -570,14 +571,15 @@ impl<D: BlockDevice> FileSystem for Ext4<D> {
         let in_blk = offset.checked_rem(bs).unwrap_or(0);
         let blocks = in_blk.saturating_add(want).div_ceil(bs);
         let run = self.map_run(&i, lblk, blocks, &mut Vec::new())?;
-        let Some(phys) = run.phys else {
-            return Ok(None);
-        };
+        // A run is at least one block and `in_blk` is below the block size: len >= 1.
         let len = run.len.saturating_mul(bs).saturating_sub(in_blk).min(want);
+        let Some(phys) = run.phys else {
+            return Ok(Some(StoredRun::Zeros { len }));
+        };
         phys.checked_mul(bs)
             .and_then(|b| b.checked_add(in_blk))
             .filter(|at| at.checked_add(len).is_some_and(|e| e <= self.dev.size()))
-            .map(|at| Some((at, len)))
+            .map(|at| Some(StoredRun::Data { at, len }))
             .ok_or_else(|| {
                 FsError::Corrupt(format!(
                     "ext4: inode {ino}: data block {phys} lies outside the volume"

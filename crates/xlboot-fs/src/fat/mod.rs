@@ -34,7 +34,7 @@ use core::ops::ControlFlow;
 use xlboot_disk::{BlockDevice, IoError};
 
 use crate::vfs::EntryBudget;
-use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId};
+use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId, StoredRun};
 pub use boot_sector::FatType;
 use boot_sector::{BootSector, BOOT_SECTOR_SIZE};
 use dir_entry::{LongName, ShortEntry, Slot, ATTR_DIRECTORY, ENTRY_SIZE};
@@ -335,19 +335,25 @@ impl<D: BlockDevice> Fat<D> {
         })
     }
 
-    /// Reads a file's data at `offset`; see [`FileSystem::read_at`].
-    fn read_file(
-        &self,
-        node: NodeId,
-        e: &ShortEntry,
-        offset: u64,
-        buf: &mut [u8],
-    ) -> Result<usize, FsError> {
-        let at = node.0;
-        let size = u64::from(e.size);
-        if offset >= size || buf.is_empty() {
-            return Ok(0);
+    /// The directory entry of file `node`.
+    fn file_entry(&self, node: NodeId) -> Result<ShortEntry, FsError> {
+        if node == ROOT {
+            return Err(FsError::WrongKind("FAT: the root is a directory".into()));
         }
+        let e = self.entry(node)?;
+        if e.attr & ATTR_DIRECTORY != 0 {
+            return Err(FsError::WrongKind(format!(
+                "FAT: the entry at byte {} is a directory",
+                node.0
+            )));
+        }
+        Ok(e)
+    }
+
+    /// The chain of a file (entry `e` at byte `at`) walked to the cluster that holds
+    /// byte `offset`, which is below the file's size.
+    fn seek(&self, at: u64, e: &ShortEntry, offset: u64) -> Result<FileCursor<'_, D>, FsError> {
+        let size = u64::from(e.size);
         let cs = self.bs.cluster_size();
         let need = size.div_ceil(cs);
         if need > u64::from(self.bs.cluster_count) {
@@ -361,31 +367,47 @@ impl<D: BlockDevice> Fat<D> {
                 "FAT: the file at byte {at} is {size} bytes but has no cluster"
             )));
         }
+        let mut cur = FileCursor {
+            chain: Chain::new(&self.dev, &self.bs, first)?,
+            at,
+            size,
+            need,
+            first,
+            pos: 0,
+        };
+        let skip = offset.checked_div(cs).unwrap_or(0);
+        while cur.pos < skip {
+            let (_, n) = cur
+                .chain
+                .next_run(skip.saturating_sub(cur.pos))?
+                .ok_or_else(|| cur.short())?;
+            cur.pos = cur.pos.saturating_add(n);
+        }
+        Ok(cur)
+    }
+
+    /// Reads file bytes at `offset` into `buf`; returns how many (fewer only at the end).
+    fn read_file(
+        &self,
+        node: NodeId,
+        e: &ShortEntry,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<usize, FsError> {
+        let at = node.0;
+        let size = u64::from(e.size);
+        if offset >= size || buf.is_empty() {
+            return Ok(0);
+        }
+        let cs = self.bs.cluster_size();
+        let mut cur = self.seek(at, e, offset)?;
         let want =
             usize::try_from(size.saturating_sub(offset)).map_or(buf.len(), |a| a.min(buf.len()));
-        let short = |got: u64| {
-            FsError::Corrupt(format!(
-                "FAT: the file at byte {at} is {size} bytes, but its chain from cluster {first} \
-                 ends after {got} clusters"
-            ))
-        };
-        let mut chain = Chain::new(&self.dev, &self.bs, first)?;
-        let mut pos = 0u64; // clusters passed
-        let skip = offset.checked_div(cs).unwrap_or(0);
-        while pos < skip {
-            let (_, n) = chain
-                .next_run(skip.saturating_sub(pos))?
-                .ok_or_else(|| short(pos))?;
-            pos = pos.saturating_add(n);
-        }
         let mut in_cluster = offset.checked_rem(cs).unwrap_or(0);
         let mut done = 0usize;
         while done < want {
             let left = want.saturating_sub(done) as u64;
-            let clusters = in_cluster.saturating_add(left).div_ceil(cs);
-            let (c, n) = chain.next_run(clusters)?.ok_or_else(|| short(pos))?;
-            pos = pos.saturating_add(n);
-            let bytes = n.saturating_mul(cs).saturating_sub(in_cluster).min(left);
+            let (c, bytes) = cur.next_run(cs, in_cluster, left)?;
             let end = done.saturating_add(usize::try_from(bytes).unwrap_or(0));
             let chunk = buf.get_mut(done..end).ok_or_else(|| {
                 FsError::Corrupt(format!(
@@ -399,14 +421,7 @@ impl<D: BlockDevice> Fat<D> {
             in_cluster = 0;
             done = end;
         }
-        // A read that reaches the end of the file also checks that the chain ends
-        // there: a longer chain contradicts the size as much as a shorter one does.
-        if offset.saturating_add(want as u64) == size && pos == need && !chain.ended() {
-            return Err(FsError::Corrupt(format!(
-                "FAT: the file at byte {at} is {size} bytes ({need} clusters), but its chain from \
-                 cluster {first} is longer"
-            )));
-        }
+        cur.check_end(offset.saturating_add(want as u64))?;
         Ok(want)
     }
 }
@@ -468,17 +483,36 @@ impl<D: BlockDevice> FileSystem for Fat<D> {
     }
 
     fn read_at(&self, node: NodeId, offset: u64, buf: &mut [u8]) -> Result<usize, FsError> {
-        if node == ROOT {
-            return Err(FsError::WrongKind("FAT: the root is a directory".into()));
+        let e = self.file_entry(node)?;
+        self.read_file(node, &e, offset, buf)
+    }
+
+    /// A run of consecutive clusters: FAT stores a file's bytes as they read, cluster
+    /// by cluster, with no checksums.
+    fn stored_run(
+        &self,
+        node: NodeId,
+        offset: u64,
+        max: u64,
+    ) -> Result<Option<StoredRun>, FsError> {
+        let e = self.file_entry(node)?;
+        let left = u64::from(e.size).saturating_sub(offset).min(max);
+        if left == 0 {
+            return Ok(None);
         }
-        let e = self.entry(node)?;
-        if e.attr & ATTR_DIRECTORY != 0 {
-            return Err(FsError::WrongKind(format!(
-                "FAT: the entry at byte {} is a directory",
+        let cs = self.bs.cluster_size();
+        let mut cur = self.seek(node.0, &e, offset)?;
+        let in_cluster = offset.checked_rem(cs).unwrap_or(0);
+        let (c, len) = cur.next_run(cs, in_cluster, left)?;
+        cur.check_end(offset.saturating_add(len))?;
+        let at = self.bs.cluster_offset(c).saturating_add(in_cluster);
+        if !at.checked_add(len).is_some_and(|e| e <= self.dev.size()) {
+            return Err(FsError::Corrupt(format!(
+                "FAT: file at byte {}: cluster {c} lies outside the volume",
                 node.0
             )));
         }
-        self.read_file(node, &e, offset, buf)
+        Ok(Some(StoredRun::Data { at, len }))
     }
 
     fn read_dir(
@@ -492,5 +526,51 @@ impl<D: BlockDevice> FileSystem for Fat<D> {
             budget.take(|| format!("FAT: directory {}", dir.0))?;
             Ok(f(name, node))
         })
+    }
+}
+
+/// A file's cluster chain being walked: `pos` clusters passed so far.
+struct FileCursor<'a, D> {
+    chain: Chain<'a, D>,
+    /// Byte offset of the file's directory entry, to name it in errors.
+    at: u64,
+    size: u64,
+    /// Clusters the size needs.
+    need: u64,
+    first: u32,
+    pos: u64,
+}
+
+impl<D: BlockDevice> FileCursor<'_, D> {
+    /// The chain ended after `pos` clusters, before the size was reached.
+    fn short(&self) -> FsError {
+        FsError::Corrupt(format!(
+            "FAT: the file at byte {} is {} bytes, but its chain from cluster {} ends after {} \
+             clusters",
+            self.at, self.size, self.first, self.pos
+        ))
+    }
+
+    /// The next run of consecutive clusters, for at most `left` bytes starting
+    /// `in_cluster` bytes into its first cluster: that cluster and the bytes (>= 1).
+    fn next_run(&mut self, cs: u64, in_cluster: u64, left: u64) -> Result<(u32, u64), FsError> {
+        let clusters = in_cluster.saturating_add(left).div_ceil(cs);
+        let (c, n) = self.chain.next_run(clusters)?.ok_or_else(|| self.short())?;
+        self.pos = self.pos.saturating_add(n);
+        Ok((c, n.saturating_mul(cs).saturating_sub(in_cluster).min(left)))
+    }
+
+    /// Once a read reaches byte `end`: if that is the end of the file, checks that the
+    /// chain ends there too, since a longer chain contradicts the size as much as a
+    /// shorter one does.
+    fn check_end(&self, end: u64) -> Result<(), FsError> {
+        if end == self.size && self.pos == self.need && !self.chain.ended() {
+            return Err(FsError::Corrupt(format!(
+                "FAT: the file at byte {} is {} bytes ({} clusters), but its chain from \
+                 cluster {} is longer",
+                self.at, self.size, self.need, self.first
+            )));
+        }
+        Ok(())
     }
 }

@@ -39,7 +39,7 @@ use core::ops::ControlFlow;
 use xlboot_disk::{BlockDevice, IoError};
 
 use crate::vfs::EntryBudget;
-use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId};
+use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId, StoredRun};
 use dir_record::DirRecord;
 pub use el_torito::{BootCatalog, BootEntry};
 use rock_ridge::RockRidge;
@@ -353,6 +353,37 @@ impl<D: BlockDevice> Iso9660<D> {
         Ok(())
     }
 
+    /// The extents of regular file `node` (see `extents`).
+    fn file_extents(&self, node: NodeId) -> Result<Vec<(u64, u64)>, FsError> {
+        let n = self.record(node)?;
+        match Self::kind(&n) {
+            FileKind::Regular => {}
+            FileKind::Directory => {
+                return Err(FsError::WrongKind(format!(
+                    "ISO9660: the record at byte {} is a directory",
+                    node.0
+                )))
+            }
+            FileKind::Symlink => {
+                return Err(FsError::WrongKind(format!(
+                    "ISO9660: the record at byte {} is a symbolic link",
+                    node.0
+                )))
+            }
+            FileKind::Other => {
+                return Err(FsError::WrongKind(format!(
+                "ISO9660: the record at byte {} is not a regular file (a device, FIFO or socket)",
+                node.0
+            )))
+            }
+        }
+        if n.rec.is_multi_extent() {
+            self.extents(&n)
+        } else {
+            Ok(vec![(n.rec.data_offset(), u64::from(n.rec.size))])
+        }
+    }
+
     /// The extents of a file: (byte offset, bytes) each, in order.
     fn extents(&self, n: &Node) -> Result<Vec<(u64, u64)>, FsError> {
         let mut out = vec![(n.rec.data_offset(), u64::from(n.rec.size))];
@@ -470,33 +501,7 @@ impl<D: BlockDevice> FileSystem for Iso9660<D> {
     }
 
     fn read_at(&self, node: NodeId, offset: u64, buf: &mut [u8]) -> Result<usize, FsError> {
-        let n = self.record(node)?;
-        match Self::kind(&n) {
-            FileKind::Regular => {}
-            FileKind::Directory => {
-                return Err(FsError::WrongKind(format!(
-                    "ISO9660: the record at byte {} is a directory",
-                    node.0
-                )))
-            }
-            FileKind::Symlink => {
-                return Err(FsError::WrongKind(format!(
-                    "ISO9660: the record at byte {} is a symbolic link",
-                    node.0
-                )))
-            }
-            FileKind::Other => {
-                return Err(FsError::WrongKind(format!(
-                "ISO9660: the record at byte {} is not a regular file (a device, FIFO or socket)",
-                node.0
-            )))
-            }
-        }
-        let extents = if n.rec.is_multi_extent() {
-            self.extents(&n)?
-        } else {
-            vec![(n.rec.data_offset(), u64::from(n.rec.size))]
-        };
+        let extents = self.file_extents(node)?;
         let mut done = 0usize;
         let mut base = 0u64; // file offset of the current extent
         for (i, &(at, len)) in extents.iter().enumerate() {
@@ -515,6 +520,33 @@ impl<D: BlockDevice> FileSystem for Iso9660<D> {
             base = end;
         }
         Ok(done)
+    }
+
+    /// Extents are always stored as they read: an ISO9660 file's bytes lie in whole
+    /// sectors, one contiguous run per extent (interleaved files are refused when
+    /// their record is read, and zisofs compression is not read at all).
+    fn stored_run(
+        &self,
+        node: NodeId,
+        offset: u64,
+        max: u64,
+    ) -> Result<Option<StoredRun>, FsError> {
+        let extents = self.file_extents(node)?;
+        let mut base = 0u64; // file offset of the current extent
+        for &(at, len) in &extents {
+            let end = base.saturating_add(len);
+            if offset < end {
+                let len = end.saturating_sub(offset).min(max);
+                let at = at.saturating_add(offset.saturating_sub(base));
+                if len == 0 || !at.checked_add(len).is_some_and(|e| e <= self.dev.size()) {
+                    // read_at says what is wrong with it.
+                    return Ok(None);
+                }
+                return Ok(Some(StoredRun::Data { at, len }));
+            }
+            base = end;
+        }
+        Ok(None)
     }
 
     fn read_dir(

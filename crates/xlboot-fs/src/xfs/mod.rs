@@ -39,7 +39,7 @@ use core::ops::ControlFlow;
 use xlboot_disk::BlockDevice;
 
 use crate::vfs::EntryBudget;
-use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId};
+use crate::{FileKind, FileSystem, FsError, FsInfo, Metadata, NodeId, StoredRun};
 use extent::Run;
 use inode::{Format, Inode};
 use superblock::{Superblock, SB_LEN};
@@ -115,6 +115,36 @@ impl<D: BlockDevice> Xfs<D> {
     /// Superblock version: 4, or 5 for a filesystem with metadata checksums.
     pub fn version(&self) -> u16 {
         self.sb.version
+    }
+
+    /// The inode of a regular file whose data this reader can read.
+    fn data_inode(&self, node: NodeId) -> Result<Inode, FsError> {
+        let i = self.inode(node.0)?;
+        let ino = i.ino;
+        match i.kind() {
+            FileKind::Regular => {}
+            FileKind::Directory => {
+                return Err(FsError::WrongKind(format!(
+                    "xfs inode {ino} is a directory"
+                )))
+            }
+            FileKind::Symlink => {
+                return Err(FsError::WrongKind(format!(
+                    "xfs inode {ino} is a symbolic link"
+                )))
+            }
+            FileKind::Other => {
+                return Err(FsError::WrongKind(format!(
+                    "xfs inode {ino} is not a regular file (a device, FIFO or socket)"
+                )))
+            }
+        }
+        if i.realtime {
+            return Err(FsError::Unsupported(format!(
+                "xfs: inode {ino} keeps its data on the realtime device"
+            )));
+        }
+        Ok(i)
     }
 
     fn inode(&self, ino: u64) -> Result<Inode, FsError> {
@@ -397,32 +427,43 @@ impl<D: BlockDevice> FileSystem for Xfs<D> {
     }
 
     fn read_at(&self, node: NodeId, offset: u64, buf: &mut [u8]) -> Result<usize, FsError> {
-        let i = self.inode(node.0)?;
-        let ino = i.ino;
-        match i.kind() {
-            FileKind::Regular => {}
-            FileKind::Directory => {
-                return Err(FsError::WrongKind(format!(
-                    "xfs inode {ino} is a directory"
-                )))
-            }
-            FileKind::Symlink => {
-                return Err(FsError::WrongKind(format!(
-                    "xfs inode {ino} is a symbolic link"
-                )))
-            }
-            FileKind::Other => {
-                return Err(FsError::WrongKind(format!(
-                    "xfs inode {ino} is not a regular file (a device, FIFO or socket)"
-                )))
-            }
+        let i = self.data_inode(node)?;
+        self.read_data(&i, offset, buf)
+    }
+
+    /// A data extent as one run, and holes and unwritten extents as zeros: XFS keeps
+    /// no data checksums, and a dirty log is refused when the filesystem is opened, so
+    /// the blocks an extent names hold the file's bytes.
+    fn stored_run(
+        &self,
+        node: NodeId,
+        offset: u64,
+        max: u64,
+    ) -> Result<Option<StoredRun>, FsError> {
+        let i = self.data_inode(node)?;
+        let want = i.size.saturating_sub(offset).min(max);
+        if want == 0 || matches!(i.format, Format::Local) {
+            return Ok(None);
         }
-        if i.realtime {
-            return Err(FsError::Unsupported(format!(
-                "xfs: inode {ino} keeps its data on the realtime device"
+        let bs = u64::from(self.sb.block_size);
+        let lblk = offset >> self.sb.block_log;
+        let in_blk = offset & bs.saturating_sub(1);
+        let blocks = in_blk.saturating_add(want).div_ceil(bs);
+        let run = self.map_run(&i, lblk, blocks)?;
+        // A run is at least one block and `in_blk` is below the block size: len >= 1.
+        let len = run.len.saturating_mul(bs).saturating_sub(in_blk).min(want);
+        let Some(fsb) = run.fsb else {
+            return Ok(Some(StoredRun::Zeros { len }));
+        };
+        let used = in_blk.saturating_add(len).div_ceil(bs);
+        let at = self.run_byte(i.ino, fsb, used)?.saturating_add(in_blk);
+        if !at.checked_add(len).is_some_and(|e| e <= self.dev.size()) {
+            return Err(FsError::Corrupt(format!(
+                "xfs: inode {}: data block {fsb} lies outside the volume",
+                i.ino
             )));
         }
-        self.read_data(&i, offset, buf)
+        Ok(Some(StoredRun::Data { at, len }))
     }
 
     fn read_dir(

@@ -12,6 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use xlboot_disk::{BlockDevice, IoError};
+use xlboot_fs::{FileSystem, NodeId, StoredRun};
 
 /// Whether `tool` runs. A missing tool skips the test with a note, unless
 /// XLBOOT_REQUIRE_TOOLS is set (as in CI, where a skip would hide a gap).
@@ -390,4 +391,60 @@ pub fn xfs_db(img: &Path, write: bool, cmds: &[&str]) -> String {
         c.arg("-c").arg(cmd);
     }
     run(c.arg(img))
+}
+
+/// What `stored_run` says of file `id` (path `p`), checked against the file's bytes
+/// `want`, walking it with run limits of `u64::MAX` and 5000 bytes: every data run lies
+/// on `dev` holding exactly the file's bytes, every zero run covers zeros, each run is
+/// at least 1 byte, at most the limit, never past the end; nothing is said at the end.
+/// Where the reader says nothing, the walk steps on to the next 4 KiB boundary.
+/// Returns the bytes found as data runs and as zero runs (limit `u64::MAX`).
+pub fn check_stored_runs(
+    fs: &dyn FileSystem,
+    dev: &dyn BlockDevice,
+    id: NodeId,
+    want: &[u8],
+    p: &str,
+) -> (u64, u64) {
+    let size = want.len() as u64;
+    let mut found = (0, 0);
+    for max in [5000, u64::MAX] {
+        let (mut off, mut data, mut zeros) = (0u64, 0u64, 0u64);
+        while off < size {
+            match fs.stored_run(id, off, max).unwrap() {
+                Some(StoredRun::Data { at, len }) => {
+                    assert!(len >= 1 && len <= max, "{p}: run of {len} at {off}");
+                    assert!(off + len <= size, "{p}: run past the end");
+                    let mut b = vec![0u8; len as usize];
+                    dev.read_exact_at(at, &mut b).unwrap();
+                    assert!(
+                        b[..] == want[off as usize..(off + len) as usize],
+                        "{p}: stored bytes at {off}+{len} differ"
+                    );
+                    off += len;
+                    data += len;
+                }
+                Some(StoredRun::Zeros { len }) => {
+                    assert!(len >= 1 && len <= max, "{p}: zeros of {len} at {off}");
+                    assert!(off + len <= size, "{p}: zeros past the end");
+                    assert!(
+                        want[off as usize..(off + len) as usize]
+                            .iter()
+                            .all(|&b| b == 0),
+                        "{p}: bytes at {off}+{len} are not zeros"
+                    );
+                    off += len;
+                    zeros += len;
+                }
+                None => off += 4096 - off % 4096,
+            }
+        }
+        assert_eq!(
+            fs.stored_run(id, size, max).unwrap(),
+            None,
+            "{p}: at the end"
+        );
+        found = (data, zeros);
+    }
+    found
 }
