@@ -624,6 +624,13 @@ fn zero(buf: &mut [u8], base: u64, from: u64, to: u64) {
     }
 }
 
+/// No [`FileSystem::stored_run`] (the default: always `None`), so every byte of a file
+/// comes through `read_at`, even a plain uncompressed extent on a raw disk. A copy by
+/// the kernel straight from the disk would skip what `read_at` does for each sector:
+/// check it against the checksum tree and, where that fails, read the other copy of a
+/// DUP or RAID1 chunk; a damaged or altered sector would then reach dom0 unnoticed.
+/// Only NODATASUM files on a single-profile chunk would be safe to copy that way, and
+/// boot files are not written with `nodatasum`: they stay on the verified path.
 impl<D: BlockDevice> FileSystem for Btrfs<D> {
     fn info(&self) -> FsInfo {
         let label = &self.trees.sb.label;

@@ -405,6 +405,10 @@ impl<D: BlockDevice> Squashfs<D> {
     }
 }
 
+/// No [`FileSystem::stored_run`] (the default: always `None`): a squashfs file's data
+/// blocks are compressed unless `mksquashfs -noD` was asked, and its tail is packed
+/// with other files' tails into a fragment block, compressed too; every byte is read
+/// through `read_at` and its decompressor.
 impl<D: BlockDevice> FileSystem for Squashfs<D> {
     fn info(&self) -> FsInfo {
         // GRUB's squash4 has neither: `grub-probe -t fs_uuid` says "squash4 does not
