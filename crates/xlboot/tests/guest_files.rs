@@ -271,7 +271,8 @@ fn sparse_files_are_copied_exactly_and_stay_sparse() {
             .collect()
     };
     // (path, [(offset, bytes)], size)
-    let layout: [(&str, Vec<(u64, Vec<u8>)>, u64); 3] = [
+    type Layout = (&'static str, Vec<(u64, Vec<u8>)>, u64);
+    let layout: [Layout; 3] = [
         ("boot/k", vec![(3 << 20, data(1, 300_000))], 6 << 20),
         (
             "boot/a",

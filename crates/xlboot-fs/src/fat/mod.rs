@@ -506,7 +506,7 @@ impl<D: BlockDevice> FileSystem for Fat<D> {
         let (c, len) = cur.next_run(cs, in_cluster, left)?;
         cur.check_end(offset.saturating_add(len))?;
         let at = self.bs.cluster_offset(c).saturating_add(in_cluster);
-        if !at.checked_add(len).is_some_and(|e| e <= self.dev.size()) {
+        if at.checked_add(len).is_none_or(|e| e > self.dev.size()) {
             return Err(FsError::Corrupt(format!(
                 "FAT: file at byte {}: cluster {c} lies outside the volume",
                 node.0

@@ -538,7 +538,7 @@ impl<D: BlockDevice> FileSystem for Iso9660<D> {
             if offset < end {
                 let len = end.saturating_sub(offset).min(max);
                 let at = at.saturating_add(offset.saturating_sub(base));
-                if len == 0 || !at.checked_add(len).is_some_and(|e| e <= self.dev.size()) {
+                if len == 0 || at.checked_add(len).is_none_or(|e| e > self.dev.size()) {
                     // read_at says what is wrong with it.
                     return Ok(None);
                 }

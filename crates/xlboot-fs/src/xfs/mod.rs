@@ -457,7 +457,7 @@ impl<D: BlockDevice> FileSystem for Xfs<D> {
         };
         let used = in_blk.saturating_add(len).div_ceil(bs);
         let at = self.run_byte(i.ino, fsb, used)?.saturating_add(in_blk);
-        if !at.checked_add(len).is_some_and(|e| e <= self.dev.size()) {
+        if at.checked_add(len).is_none_or(|e| e > self.dev.size()) {
             return Err(FsError::Corrupt(format!(
                 "xfs: inode {}: data block {fsb} lies outside the volume",
                 i.ino
