@@ -2,9 +2,10 @@
 //! privileged parent and a sandboxed child (see [`crate::sandbox`]).
 //!
 //! Parent, before any guest byte is read:
-//! 1. open the reply file (`--output`), make the output directory;
+//! 1. open the reply file (`--output`);
 //! 2. open the disk (or read the `--isconfig` file);
-//! 3. create the kernel and initrd copies, empty, mode 0600.
+//! 3. make the output directory and create the kernel and initrd copies in it, empty,
+//!    mode 0600 (not for `-n` or `-l`, which copy nothing).
 //!
 //! Child, confined: find the volumes and filesystems, evaluate the config on the first
 //! volume that has one, choose the entry, copy kernel and initrds into the copies, and
@@ -74,12 +75,6 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
             name.unwrap_or_else(|| "-".into())
         )
     })?;
-    let out_dir = output::output_directory(opts.output_directory.as_deref()).map_err(|e| {
-        format!(
-            "cannot create the output directory {}: {e}",
-            output::DEFAULT_OUTPUT_DIRECTORY
-        )
-    })?;
     let (uid, gid) = Policy::user(opts.runas);
     diag.debug(format_args!(
         "sandbox: the guest is read as uid {uid} gid {gid} ({})",
@@ -97,7 +92,7 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         timeout: opts.budgets.timeout,
         menu_time: opts.budgets.menu_timeout,
         strictness: opts.sandbox,
-        scratch_dir: out_dir.clone(),
+        empty_root: sandbox::EMPTY_ROOT.into(),
     };
 
     // The menu, when asked for and there is a terminal to show it on (the terminal is
@@ -146,6 +141,13 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
     let mut files = OutputFiles::default();
     let mut created = None;
     if !opts.not_really && !opts.list_entries {
+        // Made only when there is something to copy into it (not for `-n` or `-l`).
+        let out_dir = output::output_directory(opts.output_directory.as_deref()).map_err(|e| {
+            format!(
+                "cannot create the output directory {}: {e}",
+                output::DEFAULT_OUTPUT_DIRECTORY
+            )
+        })?;
         let (kernel, kernel_path) = files.create(&out_dir, "boot_kernel.").map_err(|e| {
             format!(
                 "cannot create the kernel copy in {}: {e}",

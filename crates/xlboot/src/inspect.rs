@@ -246,7 +246,7 @@ pub fn run(opts: &Options) -> Result<(), Failure> {
         // No menu: no heartbeat.
         menu_time: std::time::Duration::ZERO,
         strictness: opts.sandbox,
-        scratch_dir: std::env::temp_dir(),
+        empty_root: sandbox::EMPTY_ROOT.into(),
     };
     let mut keep: Vec<_> = disk.fds().collect();
     keep.extend(extra.iter().flat_map(GuestDisk::fds));

@@ -22,6 +22,7 @@ mod listing;
 mod menu;
 mod outcome;
 mod output;
+mod passwd;
 mod reply;
 mod sandbox;
 

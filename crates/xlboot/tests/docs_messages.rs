@@ -103,7 +103,6 @@ const NOT_MESSAGES: &[&str] = &[
     "{parent}/loader.conf",
     "lvm/{dm}",
     "lvm/{}-{}",
-    ".xlboot-root.{}",
     "xlboot {} (commit {})",
     "--kernel={kernel}",
     ", {n} files (backing chain)",
