@@ -13,9 +13,9 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::FakeHost;
+use common::{chosen, FakeHost};
 use xlboot_config::grub2::{evaluate, EvalContext};
-use xlboot_config::{FilePath, MenuItem};
+use xlboot_config::FilePath;
 
 const ROOT: &str = "/tmp/emuroot";
 
@@ -63,22 +63,6 @@ fn host(cfg: &[u8]) -> FakeHost {
         .file("host", &format!("{ROOT}/empty.file"), b"")
         .dir("host", &format!("{ROOT}/adir"))
         .dir("host", "/tmp")
-}
-
-fn chosen(items: &[MenuItem], path: &[usize]) -> String {
-    let mut out = String::new();
-    let mut level = items;
-    for (k, i) in path.iter().enumerate() {
-        let item = &level[*i];
-        if k > 0 {
-            out.push('>');
-        }
-        out.push_str(&item.id().unwrap_or(item.title()).replace('>', ">>"));
-        if let MenuItem::Submenu { items, .. } = item {
-            level = items;
-        }
-    }
-    out
 }
 
 /// Tabs as GRUB's terminal shows them.

@@ -12,8 +12,9 @@
 
 mod common;
 
+use common::chosen;
 use xlboot_config::grub2::{evaluate, EvalContext};
-use xlboot_config::{ConfigHost, Device, FilePath, HostError, MenuItem};
+use xlboot_config::{ConfigHost, Device, FilePath, HostError};
 
 /// Every device exists and every file in it (as in grub-emu, where the stand-in
 /// `linux` never opens the kernel); the grubenv is served from the test data.
@@ -43,22 +44,6 @@ impl ConfigHost for AnyHost {
         }
         Ok(None)
     }
-}
-
-fn chosen(items: &[MenuItem], path: &[usize]) -> String {
-    let mut out = String::new();
-    let mut level = items;
-    for (k, i) in path.iter().enumerate() {
-        let item = &level[*i];
-        if k > 0 {
-            out.push('>');
-        }
-        out.push_str(&item.id().unwrap_or(item.title()).replace('>', ">>"));
-        if let MenuItem::Submenu { items, .. } = item {
-            level = items;
-        }
-    }
-    out
 }
 
 #[test]

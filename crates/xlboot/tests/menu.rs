@@ -1099,6 +1099,24 @@ fn grub2_hotkeys_boot_and_open() {
     p.wait_for("*Inner");
     p.keys(&["F5"]);
     assert_eq!(p.reply().0["args"], "root=/dev/xvda inner");
+
+    // A hotkey chooses as Enter does: a restricted entry asks first.
+    let locked = ext4_image(
+        "grub2-hotkeys-locked",
+        &[(
+            "boot/grub/grub.cfg",
+            format!("set superusers=root\npassword root rootpw\n{cfg}").into_bytes(),
+        )],
+    );
+    let p = Pane::start(&locked, &[], "vt100", 80, 24);
+    p.wait_for("*First");
+    p.keys(&["x"]);
+    p.wait_for("Enter username:");
+    p.type_text("root");
+    p.keys(&["Enter"]);
+    p.type_text("rootpw");
+    p.keys(&["Enter"]);
+    assert_eq!(p.reply().0["args"], "root=/dev/xvda second");
 }
 
 #[test]
@@ -1110,7 +1128,9 @@ fn syslinux_passwords_hidden_menu_and_hidden_label() {
         "UI menu.c32\nTIMEOUT 30\nMENU HIDDEN\nMENU MASTER PASSWD {}\n\
          LABEL open\n  LINUX /boot/vmlinuz\n  APPEND root=/dev/xvda open\n\
          LABEL locked\n  MENU PASSWD {}\n  LINUX /boot/vmlinuz\n  APPEND root=/dev/xvda locked\n\
-         LABEL gone\n  MENU HIDE\n  LINUX /boot/vmlinuz\n  APPEND root=/dev/xvda gone\n",
+         LABEL gone\n  MENU HIDE\n  LINUX /boot/vmlinuz\n  APPEND root=/dev/xvda gone\n\
+         MENU BEGIN sub\n  MENU PASSWD $4$c2FsdA$aGFzaA$\n\
+         LABEL inner\n  LINUX /boot/vmlinuz\n  APPEND root=/dev/xvda inner\nMENU END\n",
         openssl_passwd("-6", "masterpw"),
         openssl_passwd("-5", "entrypw"),
     );
@@ -1148,7 +1168,13 @@ fn syslinux_passwords_hidden_menu_and_hidden_label() {
     p.type_text("entrypw");
     p.keys(&["Enter"]);
     p.wait_for("Wrong password.");
-    p.keys(&["Down", "Enter"]);
+    // A submenu's own password, in syslinux's SHA-1 form, which xlboot cannot check.
+    p.keys(&["End", "Enter"]);
+    p.wait_for("Password:");
+    p.type_text("anything");
+    p.keys(&["Enter"]);
+    p.wait_for("The password cannot be checked: $4$ (SHA-1) password hashes are unsupported.");
+    p.keys(&["Home", "Down", "Enter"]);
     p.wait_for("Password:");
     p.type_text("masterpw");
     p.keys(&["Enter"]);

@@ -584,9 +584,13 @@ impl Session<'_> {
             Gate::EntryPassword(secret) => {
                 self.ask_password(term, WRONG_PASSWORD, |s, typed| {
                     match password::matches(&secret, typed) {
-                        // syslinux: the master password opens every entry too.
-                        Ok(false) => s.auth.master_matches(&s.menu.ui, typed),
-                        other => other,
+                        Ok(true) => Ok(true),
+                        // syslinux: the master password opens every entry too, even
+                        // one whose own password cannot be checked.
+                        other => match s.auth.master_matches(&s.menu.ui, typed) {
+                            Ok(true) => Ok(true),
+                            _ => other,
+                        },
                     }
                 })
             }
