@@ -95,7 +95,16 @@ impl BlockDevice for Backing<'_> {
 /// found, what the volume holds instead if its signature says (an encrypted
 /// container must read as that, not as damage).
 fn probe_fs<'d, D: BlockDevice + Clone + 'd>(dev: D) -> Result<Box<dyn FileSystem + 'd>, FsError> {
-    let fs = xlboot_fs::probe(dev.clone())?;
+    probe_fs_among(dev, &[])
+}
+
+/// [`probe_fs`] with the guest's other volumes at hand, for a filesystem that spans
+/// devices (btrfs).
+fn probe_fs_among<'d, D: BlockDevice + Clone + 'd>(
+    dev: D,
+    others: &[D],
+) -> Result<Box<dyn FileSystem + 'd>, FsError> {
+    let fs = xlboot_fs::probe_among(dev.clone(), others)?;
     fs.ok_or_else(|| {
         FsError::Unsupported(match xlboot_fs::not_a_filesystem::identify(&dev) {
             Some(other) => format!("no filesystem xlboot can read: {other}"),
@@ -125,8 +134,9 @@ impl<'d> Guest<'d> {
     pub fn open_disks(disks: &[Disk<'d>], offset: Option<u64>) -> Result<Self, BootError> {
         let mut volumes = Vec::new();
         let mut problems = Vec::new();
-        // Layer 1: partitions.
-        let mut backings: Vec<Backing<'d>> = Vec::new();
+        // Layer 1: partitions, found on every disk first, so that a filesystem
+        // spanning several of them (btrfs) is probed with the others at hand.
+        let mut parts_found: Vec<(String, u64, Result<Window<Disk<'d>>, IoError>)> = Vec::new();
         for (index, &disk) in disks.iter().enumerate() {
             let parts = volumes::discover(disk).map_err(|e| {
                 let kind = if e.is_corrupt() {
@@ -151,19 +161,28 @@ impl<'d> Guest<'d> {
                     .collect(),
             };
             for (name, start, len) in chosen {
-                let name = on_disk(&name, index);
-                let window = Window::new(disk, start, len);
-                let fs = window.clone().map_err(FsError::Io).and_then(probe_fs);
-                if let Ok(w) = window {
-                    backings.push(Backing::Part(w));
-                }
-                volumes.push(Volume {
-                    name,
-                    aliases: Vec::new(),
-                    start,
-                    fs,
-                });
+                parts_found.push((on_disk(&name, index), start, Window::new(disk, start, len)));
             }
+        }
+        let windows: Vec<Window<Disk<'d>>> = parts_found
+            .iter()
+            .filter_map(|(_, _, w)| w.as_ref().ok().copied())
+            .collect();
+        let mut backings: Vec<Backing<'d>> = Vec::new();
+        for (name, start, window) in parts_found {
+            let fs = match &window {
+                Ok(w) => probe_fs_among(*w, &windows),
+                Err(e) => Err(FsError::Io(e.clone())),
+            };
+            if let Ok(w) = window {
+                backings.push(Backing::Part(w));
+            }
+            volumes.push(Volume {
+                name,
+                aliases: Vec::new(),
+                start,
+                fs,
+            });
         }
         // Layer 2: md RAID1 arrays, one per UUID, read through the first member.
         let mut arrays: Vec<[u8; 16]> = Vec::new();

@@ -84,6 +84,16 @@ pub use vfs::{FileKind, FileSystem, FsInfo, Metadata, NodeId, StoredRun};
 pub fn probe<'a, D: BlockDevice + Clone + 'a>(
     dev: D,
 ) -> Result<Option<Box<dyn FileSystem + 'a>>, FsError> {
+    probe_among(dev, &[])
+}
+
+/// [`probe`] on a guest with several volumes: `others` are the guest's other volumes,
+/// where a btrfs filesystem spanning devices finds its other devices
+/// ([`btrfs::probe_among`]).
+pub fn probe_among<'a, D: BlockDevice + Clone + 'a>(
+    dev: D,
+    others: &[D],
+) -> Result<Option<Box<dyn FileSystem + 'a>>, FsError> {
     if let Some(fs) = squashfs::probe(dev.clone())? {
         return Ok(Some(Box::new(fs)));
     }
@@ -99,7 +109,7 @@ pub fn probe<'a, D: BlockDevice + Clone + 'a>(
     if let Some(fs) = iso9660::probe(dev.clone())? {
         return Ok(Some(Box::new(fs)));
     }
-    if let Some(fs) = btrfs::probe(dev)? {
+    if let Some(fs) = btrfs::probe_among(dev, others.to_vec())? {
         return Ok(Some(Box::new(fs)));
     }
     Ok(None)

@@ -595,9 +595,9 @@ pub static OPTIONS: &[OptSpec] = &[
         short: None,
         value: Value::File("PATH"),
         help: "A further disk of the guest, GRUB's hd1, hd2, ... in the order given (at \
-               most 16), for LVM volume groups and md arrays spanning disks. libxl hands \
-               a boot loader only the first disk, so give the others in xl.cfg: \
-               bootloader_args = [\"--disk=/dev/vg/guest-disk2\"].",
+               most 16), for LVM volume groups, md arrays and btrfs filesystems spanning \
+               disks. libxl hands a boot loader only the first disk, so give the others \
+               in xl.cfg: bootloader_args = [\"--disk=/dev/vg/guest-disk2\"].",
         section: Section::Disks,
         hidden: false,
         action: Action::Set(|o, v| {

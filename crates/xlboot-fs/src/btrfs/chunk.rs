@@ -2,11 +2,13 @@
 //! addresses to byte offsets on the devices.
 //!
 //! The system chunks, which hold the chunk tree itself, are bootstrapped from the
-//! superblock's `sys_chunk_array`; the chunk tree then gives all chunks. Only this
-//! device is readable, so a chunk is read through a stripe on it: SINGLE, DUP
-//! (two copies on this device), RAID1, RAID1C3 and RAID1C4 (each stripe is a whole
-//! copy). RAID0, RAID10, RAID5 and RAID6 spread data over stripes and are refused,
-//! named, when a read reaches them (a RAID0 chunk of one stripe is SINGLE).
+//! superblock's `sys_chunk_array`; the chunk tree then gives all chunks. A logical
+//! address maps to one place on each copy of it, as GRUB's `btrfs.c` maps it: SINGLE,
+//! DUP, RAID1, RAID1C3 and RAID1C4 keep whole copies (one per stripe); RAID0 spreads
+//! `stripe_len` pieces over the stripes in turn, and RAID10 does so over groups of
+//! `sub_stripes` mirrored stripes. Which of those places are readable depends on which
+//! devices the caller has (see [`super::tree`]). RAID5 and RAID6 are refused, named,
+//! when a read reaches them.
 
 use alloc::format;
 use alloc::vec::Vec;
@@ -35,28 +37,49 @@ const RAID1C3: u64 = 1 << 9;
 const RAID1C4: u64 = 1 << 10;
 const PROFILES: u64 = RAID0 | RAID1 | DUP | RAID10 | RAID5 | RAID6 | RAID1C3 | RAID1C4;
 
+/// How a chunk lays its bytes out on its stripes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Every stripe holds the whole chunk (SINGLE, DUP, RAID1, RAID1C3, RAID1C4, and
+    /// RAID0 or RAID10 of one stripe group).
+    Copies,
+    /// `stripe_len` pieces in turn over groups of `group` stripes, each group's stripes
+    /// holding the same bytes (RAID0: groups of 1; RAID10: of `sub_stripes`).
+    Striped { stripe_len: u64, group: usize },
+    /// Not readable: RAID5, RAID6, or an unknown combination of profile bits.
+    Refused(&'static str),
+}
+
 /// One chunk.
 #[derive(Debug, Clone)]
 pub(crate) struct Chunk {
     pub logical: u64,
     pub length: u64,
     pub ty: u64,
-    /// Offsets of the copies of this chunk on this device (empty when none is here).
-    copies: Vec<u64>,
-    /// Why the chunk cannot be read here, when it cannot.
-    refusal: Option<&'static str>,
+    layout: Layout,
+    /// (devid, byte offset on that device) of each stripe, in the item's order.
+    stripes: Vec<(u64, u64)>,
+}
+
+/// Where a logical address lives: (devid, byte offset on that device) of each copy,
+/// and how many bytes from there on stay contiguous on every copy.
+#[derive(Debug, Clone)]
+pub(crate) struct Placement {
+    pub copies: Vec<(u64, u64)>,
+    pub left: u64,
 }
 
 impl Chunk {
-    /// Parses a chunk item at logical `logical` (the key's offset); `devid` is this
-    /// device's id.
-    pub(crate) fn parse(b: &[u8], logical: u64, devid: u64) -> Result<(Chunk, usize), FsError> {
+    /// Parses a chunk item at logical `logical` (the key's offset).
+    pub(crate) fn parse(b: &[u8], logical: u64) -> Result<(Chunk, usize), FsError> {
         let bad =
             |what: &str| FsError::Corrupt(format!("btrfs: chunk at logical {logical}: {what}"));
         let short = || bad("short");
         let length = le64(b, 0).ok_or_else(short)?;
+        let stripe_len = le64(b, 16).ok_or_else(short)?;
         let ty = le64(b, 24).ok_or_else(short)?;
         let num_stripes = usize::from(le16(b, 44).ok_or_else(short)?);
+        let sub_stripes = usize::from(le16(b, 46).ok_or_else(short)?);
         if length == 0 || logical.checked_add(length).is_none() {
             return Err(bad(&format!("length {length}")));
         }
@@ -70,43 +93,98 @@ impl Chunk {
         if b.len() < size {
             return Err(short());
         }
-        let profile = ty & PROFILES;
-        let whole_copies = matches!(profile, 0 | DUP | RAID1 | RAID1C3 | RAID1C4)
-            || (profile == RAID0 && num_stripes == 1);
-        let mut copies = Vec::new();
+        let group = match ty & PROFILES {
+            RAID0 => Some(1),
+            RAID10 => Some(sub_stripes),
+            _ => None,
+        };
+        let layout = match (ty & PROFILES, group) {
+            (0 | DUP | RAID1 | RAID1C3 | RAID1C4, _) => Layout::Copies,
+            (_, Some(g)) if g == num_stripes => Layout::Copies,
+            (_, Some(g)) => {
+                if num_stripes.checked_rem(g) != Some(0) {
+                    return Err(bad(&format!(
+                        "{num_stripes} stripes in groups of {sub_stripes}"
+                    )));
+                }
+                if stripe_len == 0 || stripe_len > length {
+                    return Err(bad(&format!("stripe length {stripe_len}")));
+                }
+                Layout::Striped {
+                    stripe_len,
+                    group: g,
+                }
+            }
+            (RAID5, _) => Layout::Refused("RAID5 (parity over devices)"),
+            (RAID6, _) => Layout::Refused("RAID6 (parity over devices)"),
+            _ => Layout::Refused("an unknown combination of profiles"),
+        };
+        let mut stripes = Vec::with_capacity(num_stripes);
         for i in 0..num_stripes {
             let at = CHUNK_SIZE.saturating_add(i.saturating_mul(STRIPE_SIZE));
             let sdev = le64(b, at).ok_or_else(short)?;
             let off = le64(b, at.saturating_add(8)).ok_or_else(short)?;
-            if sdev == devid && whole_copies {
-                off.checked_add(length)
-                    .ok_or_else(|| bad("stripe runs past 2^64"))?;
-                copies.push(off);
-            }
+            // A stripe never holds more than the whole chunk.
+            off.checked_add(length)
+                .ok_or_else(|| bad("stripe runs past 2^64"))?;
+            stripes.push((sdev, off));
         }
-        let refusal = if !whole_copies {
-            Some(match profile {
-                RAID0 => "RAID0 (striped over devices)",
-                RAID10 => "RAID10 (striped over devices)",
-                RAID5 => "RAID5 (parity over devices)",
-                RAID6 => "RAID6 (parity over devices)",
-                _ => "an unknown combination of profiles",
-            })
-        } else if copies.is_empty() {
-            Some("kept on other devices only")
-        } else {
-            None
-        };
         Ok((
             Chunk {
                 logical,
                 length,
                 ty,
-                copies,
-                refusal,
+                layout,
+                stripes,
             },
             size,
         ))
+    }
+
+    /// Where `inside` bytes into this chunk lives (`inside < length`).
+    fn place(&self, inside: u64) -> Result<Placement, FsError> {
+        let rest = self.length.saturating_sub(inside);
+        match self.layout {
+            Layout::Copies => Ok(Placement {
+                // Each stripe was checked at parse time to hold `length` bytes below 2^64.
+                copies: self
+                    .stripes
+                    .iter()
+                    .map(|&(d, off)| (d, off.saturating_add(inside)))
+                    .collect(),
+                left: rest,
+            }),
+            Layout::Striped { stripe_len, group } => {
+                // Parse checked: stripe_len > 0, group > 0 dividing the stripe count.
+                let groups = self.stripes.len().checked_div(group).unwrap_or(1).max(1) as u64;
+                let nr = inside.checked_div(stripe_len).unwrap_or(0);
+                let within = inside.checked_rem(stripe_len).unwrap_or(0);
+                let first = usize::try_from(nr.checked_rem(groups).unwrap_or(0))
+                    .unwrap_or(0)
+                    .saturating_mul(group);
+                let row = nr
+                    .checked_div(groups)
+                    .unwrap_or(0)
+                    .saturating_mul(stripe_len);
+                let copies = self
+                    .stripes
+                    .get(first..first.saturating_add(group))
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|&(d, off)| (d, off.saturating_add(row).saturating_add(within)))
+                    .collect();
+                Ok(Placement {
+                    copies,
+                    left: stripe_len.saturating_sub(within).min(rest),
+                })
+            }
+            Layout::Refused(why) => Err(FsError::Unsupported(format!(
+                "btrfs: the chunk at logical {} is {why} (profile bits {:#x}); SINGLE, \
+                 DUP, RAID0, RAID1, RAID1C3, RAID1C4 and RAID10 are read",
+                self.logical,
+                self.ty & PROFILES
+            ))),
+        }
     }
 }
 
@@ -118,7 +196,7 @@ pub(crate) struct ChunkMap {
 
 impl ChunkMap {
     /// The system chunks of `sys_chunk_array` (key, chunk, key, chunk, ...).
-    pub(crate) fn from_sys_array(arr: &[u8], devid: u64) -> Result<ChunkMap, FsError> {
+    pub(crate) fn from_sys_array(arr: &[u8]) -> Result<ChunkMap, FsError> {
         let mut map = ChunkMap::default();
         let mut pos = 0usize;
         // Each pass consumes at least a key and a chunk header.
@@ -133,7 +211,7 @@ impl ChunkMap {
             }
             pos = pos.saturating_add(KEY_SIZE);
             let rest = arr.get(pos..).unwrap_or(&[]);
-            let (chunk, size) = Chunk::parse(rest, key.offset, devid)?;
+            let (chunk, size) = Chunk::parse(rest, key.offset)?;
             map.insert(chunk)?;
             pos = pos.saturating_add(size);
         }
@@ -178,9 +256,9 @@ impl ChunkMap {
         Ok(())
     }
 
-    /// Where `logical` lives on this device: the byte offset of each copy (at least
-    /// one), and how many bytes from there on stay in the same chunk.
-    pub(crate) fn map(&self, logical: u64) -> Result<(Vec<u64>, u64), FsError> {
+    /// Where `logical` lives: each copy's device and offset, and how many bytes from
+    /// there on stay contiguous.
+    pub(crate) fn map(&self, logical: u64) -> Result<Placement, FsError> {
         let at = self.chunks.partition_point(|x| x.logical <= logical);
         let c = at
             .checked_sub(1)
@@ -189,18 +267,62 @@ impl ChunkMap {
             .ok_or_else(|| {
                 FsError::Corrupt(format!("btrfs: logical address {logical} lies in no chunk"))
             })?;
-        if let Some(why) = c.refusal {
-            return Err(FsError::Unsupported(format!(
-                "btrfs: logical address {logical} lies in a chunk at {} that is {why} \
-                 (profile bits {:#x}); only SINGLE, DUP and RAID1/RAID1C3/RAID1C4 copies \
-                 on this device are read",
-                c.logical,
-                c.ty & PROFILES
-            )));
+        c.place(logical.saturating_sub(c.logical))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    /// A chunk item of `length` bytes at logical 0 with profile bits `ty`, 64 KiB
+    /// stripes, `sub` sub-stripes and one stripe per (devid, offset).
+    fn item(length: u64, ty: u64, sub: u16, stripes: &[(u64, u64)]) -> Vec<u8> {
+        let mut b = vec![0u8; CHUNK_SIZE + STRIPE_SIZE * stripes.len()];
+        b[0..8].copy_from_slice(&length.to_le_bytes());
+        b[16..24].copy_from_slice(&65536u64.to_le_bytes());
+        b[24..32].copy_from_slice(&ty.to_le_bytes());
+        b[44..46].copy_from_slice(&(stripes.len() as u16).to_le_bytes());
+        b[46..48].copy_from_slice(&sub.to_le_bytes());
+        for (i, &(d, off)) in stripes.iter().enumerate() {
+            let at = CHUNK_SIZE + STRIPE_SIZE * i;
+            b[at..at + 8].copy_from_slice(&d.to_le_bytes());
+            b[at + 8..at + 16].copy_from_slice(&off.to_le_bytes());
         }
-        let inside = logical.saturating_sub(c.logical);
-        // Each copy was checked at parse time to hold `length` bytes below 2^64.
-        let at = c.copies.iter().map(|p| p.saturating_add(inside)).collect();
-        Ok((at, c.length.saturating_sub(inside)))
+        b
+    }
+
+    #[test]
+    fn raid0_and_raid10_place_pieces_in_turn_as_grub_does() {
+        let devs = [(1, 1 << 20), (2, 2 << 20), (3, 3 << 20), (4, 4 << 20)];
+        let (raid0, _) = Chunk::parse(&item(1 << 20, RAID0, 1, &devs[..2]), 0).unwrap();
+        // Piece 3 (bytes 192 KiB..256 KiB) is the second piece on device 2.
+        let p = raid0.place(3 * 65536 + 10).unwrap();
+        assert_eq!(p.copies, vec![(2, (2 << 20) + 65536 + 10)]);
+        assert_eq!(p.left, 65536 - 10);
+        let (raid10, _) = Chunk::parse(&item(1 << 20, RAID10, 2, &devs), 0).unwrap();
+        // Piece 1 lives on the second pair (devices 3 and 4), row 0.
+        let p = raid10.place(65536).unwrap();
+        assert_eq!(p.copies, vec![(3, 3 << 20), (4, 4 << 20)]);
+        // Piece 2 on the first pair again, row 1.
+        let p = raid10.place(2 * 65536 + 1).unwrap();
+        assert_eq!(
+            p.copies,
+            vec![(1, (1 << 20) + 65537), (2, (2 << 20) + 65537)]
+        );
+    }
+
+    #[test]
+    fn hostile_stripe_groups_and_parity_are_refused() {
+        let devs = [(1, 0), (2, 0), (3, 0)];
+        for sub in [0, 2] {
+            assert!(matches!(
+                Chunk::parse(&item(1 << 20, RAID10, sub, &devs), 0),
+                Err(FsError::Corrupt(_))
+            ));
+        }
+        let (raid5, _) = Chunk::parse(&item(1 << 20, RAID5, 1, &devs), 0).unwrap();
+        assert!(matches!(raid5.place(0), Err(FsError::Unsupported(_))));
     }
 }

@@ -1,4 +1,4 @@
-//! Btrfs, read-only, on one device.
+//! Btrfs, read-only, on one device or several ([`probe_among`]).
 //!
 //! One file per on-disk structure: `superblock` (and its mirrors), `chunk` (chunk
 //! items and the logical-to-physical map, bootstrapped from the superblock's system
@@ -27,15 +27,15 @@
 //! # What is read
 //!
 //! Superblock checksum and mirrors (used when the primary is damaged), SINGLE, DUP,
-//! RAID1, RAID1C3 and RAID1C4 chunks (the copy on this device; the other copy of a
-//! tree block is tried when the first fails its checks), tree blocks checked
+//! RAID1, RAID1C3, RAID1C4, RAID0 and RAID10 chunks on the devices at hand (the other
+//! copy of a tree block is tried when the first fails its checks), tree blocks checked
 //! (checksum, address, fsid, level, generation, owner, key order, item bounds),
 //! inodes, directories (lookups by name hash, listings in index order), symlinks,
 //! inline, regular and preallocated extents and holes, and extents compressed with
 //! zlib, LZO (in btrfs's own framing, see `compressed`) or zstd, through
 //! `xlboot-compress`. File data is checked against the checksum tree (`csum`) sector
 //! by sector as it is read, the other copy read where one fails. Refused, named:
-//! RAID0, RAID10, RAID5 and RAID6 chunks, stripes on other devices, zoned,
+//! RAID5 and RAID6 chunks, stripes on devices not given, zoned,
 //! extent-tree-v2 and raid-stripe-tree filesystems, and encrypted extents.
 //!
 //! Tree blocks are cached (8 MiB at most); each read of file data finds its extents
@@ -127,10 +127,37 @@ impl<D> core::fmt::Debug for Btrfs<D> {
 /// refuses. The chunk tree is read, and the top-level subvolume's root directory
 /// checked, here, so that a broken image fails at probe time.
 pub fn probe<D: BlockDevice>(dev: D) -> Result<Option<Btrfs<D>>, FsError> {
+    probe_among(dev, Vec::new())
+}
+
+/// Most devices of one filesystem used (the one probed and others).
+const MAX_DEVICES: usize = 64;
+
+/// [`probe`] for a filesystem that may span devices: when the superblock of `dev`
+/// counts more than one, the `others` whose superblock carries the same fsid and
+/// another devid are read too, as GRUB's `btrfs.c` scans every disk for them (one
+/// per devid, the first found; at most 64). Stripes on devices not found stay
+/// unreadable, and a read that needs one fails naming its devid.
+pub fn probe_among<D: BlockDevice>(dev: D, others: Vec<D>) -> Result<Option<Btrfs<D>>, FsError> {
     let Some(sb) = Superblock::read(&dev)? else {
         return Ok(None);
     };
-    let sys = ChunkMap::from_sys_array(&sb.sys_chunks, sb.devid)?;
+    let mut devs = vec![(sb.devid, dev)];
+    if sb.num_devices > 1 {
+        for other in others {
+            if devs.len() >= MAX_DEVICES || devs.len() as u64 >= sb.num_devices {
+                break;
+            }
+            // A device that is not btrfs, or whose superblock fails, is not a member.
+            let Ok(Some(osb)) = Superblock::read(&other) else {
+                continue;
+            };
+            if osb.fsid == sb.fsid && !devs.iter().any(|(id, _)| *id == osb.devid) {
+                devs.push((osb.devid, other));
+            }
+        }
+    }
+    let sys = ChunkMap::from_sys_array(&sb.sys_chunks)?;
     let chunk_root = TreeRoot {
         bytenr: sb.chunk_root,
         level: sb.chunk_root_level,
@@ -143,8 +170,7 @@ pub fn probe<D: BlockDevice>(dev: D) -> Result<Option<Btrfs<D>>, FsError> {
         generation: sb.generation,
         owner: Owner::Tree(ROOT_TREE_OBJECTID),
     };
-    let devid = sb.devid;
-    let mut trees = Trees::new(dev, sb, sys.clone());
+    let mut trees = Trees::new(devs, sb, sys.clone());
     let mut found: Vec<Chunk> = Vec::new();
     trees.iter_from(
         &chunk_root,
@@ -160,7 +186,7 @@ pub fn probe<D: BlockDevice>(dev: D) -> Result<Option<Btrfs<D>>, FsError> {
                     chunk::MAX_CHUNKS
                 )));
             }
-            found.push(Chunk::parse(data, k.offset, devid)?.0);
+            found.push(Chunk::parse(data, k.offset)?.0);
             Ok(ControlFlow::Continue(()))
         },
     )?;
@@ -507,10 +533,9 @@ impl<D: BlockDevice> Btrfs<D> {
         }
         let phys = self
             .trees
-            .chunks
-            .map(logical)
+            .placement(logical)
             .ok()
-            .and_then(|(c, _)| c.first().copied())
+            .and_then(|(c, _)| c.first().map(|&(_, p)| p))
             .map_or_else(String::new, |p| format!(" (byte {p} of the device)"));
         Err(FsError::Corrupt(format!(
             "btrfs: inode {} of subvolume {}: the data sector at logical {logical}{phys} \

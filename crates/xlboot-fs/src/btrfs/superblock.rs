@@ -111,6 +111,8 @@ pub(crate) struct Superblock {
     pub csum: CsumType,
     /// This device's id (`dev_item.devid`).
     pub devid: u64,
+    /// How many devices the filesystem spans (`num_devices`).
+    pub num_devices: u64,
     pub label: Vec<u8>,
     /// The bootstrap chunk items (`sys_chunk_array`, `sys_chunk_array_size` bytes).
     pub sys_chunks: Vec<u8>,
@@ -222,6 +224,7 @@ impl Superblock {
             nodesize,
             csum,
             devid: g64(0xc9)?,
+            num_devices: g64(0x88)?,
             label: label.get(..label_len).unwrap_or(&[]).to_vec(),
             sys_chunks,
         })

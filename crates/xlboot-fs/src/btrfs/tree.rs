@@ -11,6 +11,7 @@
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
 use alloc::rc::Rc;
+use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 use core::cell::RefCell;
@@ -75,13 +76,19 @@ impl Cache {
     }
 }
 
-/// The device, its superblock and chunk map, and the block cache.
+/// The devices, the superblock and chunk map, and the block cache.
 pub(crate) struct Trees<D> {
-    pub dev: D,
+    /// (devid, device): the device probed first (the superblock's), then the other
+    /// devices of the filesystem found, one per devid.
+    pub devs: Vec<(u64, D)>,
     pub sb: Superblock,
     pub chunks: ChunkMap,
     cache: RefCell<Cache>,
 }
+
+/// The copies of a logical address on the devices at hand (device, byte offset on
+/// it), and how many bytes from there on stay contiguous on each.
+pub(crate) type Here<'a, D> = (Vec<(&'a D, u64)>, u64);
 
 /// A position: each level's block and slot, root first, leaf last.
 type Path = Vec<(Rc<Node>, usize)>;
@@ -90,26 +97,55 @@ type Path = Vec<(Rc<Node>, usize)>;
 pub(crate) type ItemFn<'a> = dyn FnMut(&Key, &[u8]) -> Result<ControlFlow<()>, FsError> + 'a;
 
 impl<D: BlockDevice> Trees<D> {
-    pub(crate) fn new(dev: D, sb: Superblock, chunks: ChunkMap) -> Self {
+    pub(crate) fn new(devs: Vec<(u64, D)>, sb: Superblock, chunks: ChunkMap) -> Self {
         Trees {
-            dev,
+            devs,
             sb,
             chunks,
             cache: RefCell::new(Cache::default()),
         }
     }
 
+    /// The copies of `logical` on the devices at hand (device and offset), and how
+    /// many bytes from there on stay contiguous. An error naming the missing devices
+    /// when no copy is on one of them.
+    pub(crate) fn placement(&self, logical: u64) -> Result<Here<'_, D>, FsError> {
+        let p = self.chunks.map(logical)?;
+        let here: Vec<(&D, u64)> = p
+            .copies
+            .iter()
+            .filter_map(|&(devid, off)| {
+                self.devs
+                    .iter()
+                    .find(|(id, _)| *id == devid)
+                    .map(|(_, d)| (d, off))
+            })
+            .collect();
+        if here.is_empty() {
+            let mut missing: Vec<u64> = p.copies.iter().map(|&(d, _)| d).collect();
+            missing.sort_unstable();
+            missing.dedup();
+            let missing: Vec<String> = missing.iter().map(u64::to_string).collect();
+            return Err(FsError::Unsupported(format!(
+                "btrfs: logical address {logical} is kept only on devid {} of this \
+                 filesystem, a device not found among the guest's disks",
+                missing.join(", ")
+            )));
+        }
+        Ok((here, p.left))
+    }
+
     /// Reads `buf.len()` bytes at logical address `logical` (first copy), across
-    /// chunk boundaries.
+    /// chunk and stripe boundaries.
     pub(crate) fn read_logical(&self, logical: u64, buf: &mut [u8]) -> Result<(), FsError> {
         let mut done = 0usize;
-        // Each pass reads at least one byte: a mapped chunk has bytes left.
+        // Each pass reads at least one byte: a mapped place has bytes left.
         while done < buf.len() {
             let at = logical.checked_add(done as u64).ok_or_else(|| {
                 FsError::Corrupt(format!("btrfs: logical address {logical} overflows"))
             })?;
-            let (copies, left) = self.chunks.map(at)?;
-            let phys = copies
+            let (copies, left) = self.placement(at)?;
+            let (dev, phys) = copies
                 .first()
                 .copied()
                 .ok_or_else(|| FsError::Corrupt(format!("btrfs: logical {at} has no copy")))?;
@@ -117,33 +153,31 @@ impl<D: BlockDevice> Trees<D> {
             let n = usize::try_from(left).map_or(want, |l| l.min(want));
             let end = done.saturating_add(n);
             let chunk = buf.get_mut(done..end).unwrap_or(&mut []);
-            self.dev.read_exact_at(phys, chunk).map_err(|e| io(e, at))?;
+            dev.read_exact_at(phys, chunk).map_err(|e| io(e, at))?;
             done = end;
         }
         Ok(())
     }
 
     /// Reads `buf.len()` bytes at `logical` from copy `copy` (0 is the first; DUP and
-    /// RAID1 have two), within one chunk. `Ok(None)` when there is no such copy;
-    /// otherwise the device offset read.
+    /// RAID1 have two), within one contiguous run. `Ok(None)` when there is no such
+    /// copy; otherwise the device offset read.
     pub(crate) fn read_copy(
         &self,
         logical: u64,
         copy: usize,
         buf: &mut [u8],
     ) -> Result<Option<u64>, FsError> {
-        let (copies, left) = self.chunks.map(logical)?;
-        let Some(&phys) = copies.get(copy) else {
+        let (copies, left) = self.placement(logical)?;
+        let Some(&(dev, phys)) = copies.get(copy) else {
             return Ok(None);
         };
         if left < buf.len() as u64 {
             return Err(FsError::Corrupt(format!(
-                "btrfs: data at logical {logical} crosses the end of its chunk"
+                "btrfs: data at logical {logical} crosses the end of its chunk or stripe"
             )));
         }
-        self.dev
-            .read_exact_at(phys, buf)
-            .map_err(|e| io(e, logical))?;
+        dev.read_exact_at(phys, buf).map_err(|e| io(e, logical))?;
         Ok(Some(phys))
     }
 
@@ -154,17 +188,16 @@ impl<D: BlockDevice> Trees<D> {
             return Ok(n);
         }
         let size = usize::try_from(self.sb.nodesize).unwrap_or(65536);
-        let (copies, left) = self.chunks.map(bytenr)?;
+        let (copies, left) = self.placement(bytenr)?;
         if left < size as u64 {
             return Err(FsError::Corrupt(format!(
-                "btrfs: tree block at logical {bytenr} crosses the end of its chunk"
+                "btrfs: tree block at logical {bytenr} crosses the end of its chunk or stripe"
             )));
         }
         let mut first_err = None;
-        for phys in copies {
+        for (dev, phys) in copies {
             let mut raw = vec![0u8; size];
-            let r = self
-                .dev
+            let r = dev
                 .read_exact_at(phys, &mut raw)
                 .map_err(|e| io(e, bytenr))
                 .and_then(|()| Node::parse(raw, bytenr, self.sb.csum, &self.sb.meta_fsid));
