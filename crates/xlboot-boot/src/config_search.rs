@@ -135,3 +135,8 @@ pub fn loader_conf_for(entries_dir: &str) -> String {
 
 /// Where systemd-boot reads `loader.conf` on its own partition.
 pub const LOADER_CONF: &str = "/loader/loader.conf";
+
+/// Where the Boot Loader Specification keeps type #2 entries, Unified Kernel Images
+/// (systemd-boot lists each `*.efi` there): not booted, but named when nothing else is
+/// found ([`crate::decide`]).
+pub const UKI_DIR: &str = "/EFI/Linux";

@@ -305,6 +305,9 @@ impl<'g, 'd> Decider<'g, 'd> {
         if self.guest.volumes.iter().all(|v| v.fs.is_err()) {
             return Err(self.no_filesystem());
         }
+        if let Some(e) = self.unified_kernel_images() {
+            return Err(e);
+        }
         let searched: Vec<String> = self
             .guest
             .volumes
@@ -325,6 +328,47 @@ impl<'g, 'd> Decider<'g, 'd> {
                 searched.join(", ")
             ),
         ))
+    }
+
+    /// With no config found: the Unified Kernel Images (Boot Loader Specification type
+    /// #2 entries, `/EFI/Linux/*.efi`, which systemd-boot lists with no entry file)
+    /// on the first volume holding some, named in an unsupported error, so that an ESP
+    /// booted that way is not reported as holding nothing.
+    fn unified_kernel_images(&self) -> Option<BootError> {
+        self.guest
+            .volumes
+            .iter()
+            .filter(|v| v.fs.is_ok())
+            .find_map(|v| {
+                let dir = FilePath {
+                    device: v.name.clone(),
+                    path: config_search::UKI_DIR.to_string(),
+                    root: Default::default(),
+                };
+                let names = self
+                    .guest
+                    .list_dir(&dir, xlboot_config::bls::MAX_DIR_NAMES)
+                    .ok()??;
+                let ukis: Vec<&String> = names
+                    .iter()
+                    .filter(|n| !n.starts_with('.') && n.to_ascii_lowercase().ends_with(".efi"))
+                    .collect();
+                let first = ukis.first()?;
+                Some(BootError::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "{dir}: unsupported: Unified Kernel Images ({first}{}), the only \
+                         boot entries found, are not booted: the guest needs a type #1 Boot \
+                         Loader Specification entry (kernel-install layout=bls) or a GRUB \
+                         config",
+                        if ukis.len() > 1 {
+                            format!(" and {} more", ukis.len().saturating_sub(1))
+                        } else {
+                            String::new()
+                        }
+                    ),
+                ))
+            })
     }
 
     fn no_filesystem(&self) -> BootError {

@@ -443,3 +443,71 @@ fn isconfig_on_a_lilo_conf() {
         "  kernel: /boot/vmlinuz.old\n  initrd: /boot/initrd.img.old\n  args: auto BOOT_IMAGE=old ro root=ca01 console=hvc0\n"
     );
 }
+
+#[test]
+fn an_esp_holding_only_unified_kernel_images_says_unsupported() {
+    // A UKI made as systemd 252's documentation makes one (objcopy adds the sections
+    // to systemd-boot-efi's stub), on a FAT ESP (mkfs.vfat, mcopy) in /EFI/Linux, with
+    // loader.conf and no type #1 entry: systemd-boot would list it; xlboot says what
+    // it cannot boot instead of "no boot config found".
+    let d = scratch("uki");
+    let stub = "/usr/lib/systemd/boot/efi/linuxx64.efi.stub";
+    if !Path::new(stub).exists() {
+        assert!(
+            std::env::var_os("XLBOOT_REQUIRE_TOOLS").is_none(),
+            "{stub} is required (systemd-boot-efi; XLBOOT_REQUIRE_TOOLS is set)"
+        );
+        eprintln!("skipping: {stub} not installed");
+        return;
+    }
+    for (name, text) in [
+        ("cmdline", "root=/dev/xvda2 ro console=hvc0"),
+        (
+            "osrel",
+            "ID=debian\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
+        ),
+        (
+            "linux",
+            "not a kernel: only the section's place matters here",
+        ),
+        ("loader.conf", "timeout 3\n"),
+    ] {
+        fs::write(d.join(name), text).unwrap();
+    }
+    let at = |p: &str| d.join(p).to_str().unwrap().to_string();
+    let (uki, esp) = (at("debian.efi"), at("esp.img"));
+    let sections = [
+        ("osrel", "0x20000"),
+        ("cmdline", "0x30000"),
+        ("linux", "0x2000000"),
+    ];
+    let mut objcopy = vec!["objcopy".to_string()];
+    for (s, vma) in sections {
+        objcopy.push(format!("--add-section=.{s}={}", at(s)));
+        objcopy.push(format!("--change-section-vma=.{s}={vma}"));
+    }
+    objcopy.extend([stub.to_string(), uki.clone()]);
+    let objcopy: Vec<&str> = objcopy.iter().map(String::as_str).collect();
+    let mtools = |args: &[&str]| {
+        let mut a = vec!["env", "MTOOLS_SKIP_CHECK=1", args[0], "-i", esp.as_str()];
+        a.extend(&args[1..]);
+        tool(&a)
+    };
+    if tool(&objcopy).is_none()
+        || tool(&["truncate", "-s", "40M", &esp]).is_none()
+        || tool(&["mkfs.vfat", "-F", "32", &esp]).is_none()
+        || mtools(&["mmd", "::/EFI", "::/EFI/Linux", "::/loader"]).is_none()
+        || mtools(&["mcopy", &uki, "::/EFI/Linux/debian-6.1.0-50-amd64.efi"]).is_none()
+        || mtools(&["mcopy", &at("loader.conf"), "::/loader/loader.conf"]).is_none()
+    {
+        return;
+    }
+    let out = run_on(&d, &esp, &[]);
+    assert_clean_failure(
+        &out,
+        &d,
+        "(hd0)/EFI/Linux: unsupported: Unified Kernel Images (debian-6.1.0-50-amd64.efi), \
+         the only boot entries found, are not booted",
+    );
+    let _ = fs::remove_dir_all(&d);
+}
