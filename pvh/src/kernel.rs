@@ -25,9 +25,10 @@ use alloc::vec::Vec;
 use xlboot_boot::decide::Choice;
 use xlboot_boot::guest::read_whole;
 use xlboot_boot::{Found, Guest};
+use xlboot_compress::DecompressErrorKind;
 use xlboot_config::FilePath;
 use xlboot_kernel::elf::program::{self, ProgramHeader};
-use xlboot_kernel::DEFAULT_MAX_KERNEL;
+use xlboot_kernel::{KernelError, DEFAULT_MAX_KERNEL};
 use xlboot_xen::placement::Busy;
 use xlboot_xen::start_info_writer::{KernelStartInfo, Module};
 
@@ -126,13 +127,24 @@ fn read_kernel(guest: &Guest<'_>, choice: &Choice) -> Result<Loaded, String> {
     let cannot = |why: String| format!("the kernel {name} of '{title}' {why}");
     let t = clock::now_ms();
     println!("kernel {name}: unpacking its ELF file");
-    // The payload may use what is left, up to xlboot's own cap; init_size caps it too.
-    let cap = usize::try_from(heap::free() / 2)
+    // The payload may use half of what is left (the decompressor's dictionary, 32
+    // MiB for Linux's xz, and the initrd need the rest), at most xlboot's own cap;
+    // a bzImage's init_size caps it too. Past the first cap the guest is too small.
+    let free = heap::free();
+    let cap = usize::try_from(free / 2)
         .unwrap_or(usize::MAX)
         .min(DEFAULT_MAX_KERNEL);
     let (kernel, owned) = {
-        let unwrapped = xlboot_kernel::unwrap_elf(&image, cap)
-            .map_err(|e| cannot(format!("cannot tell whether it boots as PVH: {e}")))?;
+        let unwrapped = xlboot_kernel::unwrap_elf(&image, cap).map_err(|e| match e {
+            KernelError::Decompress { error, .. }
+                if error.kind == DecompressErrorKind::TooLarge && cap < DEFAULT_MAX_KERNEL =>
+            {
+                format!(
+                    "kernel {name}: its ELF file is larger than half the loader's free memory ({free} bytes); give the guest more memory"
+                )
+            }
+            e => cannot(format!("cannot tell whether it boots as PVH: {e}")),
+        })?;
         let kernel = xlboot_kernel::inspect_unwrapped(&unwrapped)
             .map_err(|e| cannot(format!("cannot tell whether it boots as PVH: {e}")))?;
         let owned = match unwrapped.elf {
