@@ -38,6 +38,10 @@ use crate::platform::handover::Segment;
 use crate::platform::{clock, heap};
 use crate::println;
 
+/// Memory kept free for a decompressor's own buffers (a 32 MiB xz dictionary for
+/// Linux's kernels, a zstd window), on top of the growing output buffer.
+const DECOMPRESSOR_ROOM: u64 = 40 << 20;
+
 /// Everything the hand-over needs, staged in the heap.
 pub struct Loaded {
     /// The ELF file (the decompressed payload of a bzImage).
@@ -127,11 +131,13 @@ fn read_kernel(guest: &Guest<'_>, choice: &Choice) -> Result<Loaded, String> {
     let cannot = |why: String| format!("the kernel {name} of '{title}' {why}");
     let t = clock::now_ms();
     println!("kernel {name}: unpacking its ELF file");
-    // The payload may use half of what is left (the decompressor's dictionary, 32
-    // MiB for Linux's xz, and the initrd need the rest), at most xlboot's own cap;
-    // a bzImage's init_size caps it too. Past the first cap the guest is too small.
+    // Decompressing into a growing buffer needs up to twice the ELF (the buffer
+    // doubles) plus the decompressor's own memory (Linux's xz dictionary is 32 MiB);
+    // the cap keeps both inside what is left, so that a kernel too large for the guest
+    // is a message, not a failed allocation. xlboot's own cap and a bzImage's
+    // init_size apply too.
     let free = heap::free();
-    let cap = usize::try_from(free / 2)
+    let cap = usize::try_from(free.saturating_sub(DECOMPRESSOR_ROOM) / 2)
         .unwrap_or(usize::MAX)
         .min(DEFAULT_MAX_KERNEL);
     let (kernel, owned) = {
@@ -140,7 +146,7 @@ fn read_kernel(guest: &Guest<'_>, choice: &Choice) -> Result<Loaded, String> {
                 if error.kind == DecompressErrorKind::TooLarge && cap < DEFAULT_MAX_KERNEL =>
             {
                 format!(
-                    "kernel {name}: its ELF file is larger than half the loader's free memory ({free} bytes); give the guest more memory"
+                    "kernel {name}: its ELF file is larger than {cap} bytes, what the loader's free memory ({free} bytes) can decompress; give the guest more memory"
                 )
             }
             e => cannot(format!("cannot tell whether it boots as PVH: {e}")),
