@@ -169,6 +169,8 @@ impl<'d> Guest<'d> {
             .filter_map(|(_, _, w)| w.as_ref().ok().copied())
             .collect();
         let mut backings: Vec<Backing<'d>> = Vec::new();
+        // For each partition backing, the index of its volume.
+        let mut backing_volume: Vec<usize> = Vec::new();
         for (name, start, window) in parts_found {
             let fs = match &window {
                 Ok(w) => probe_fs_among(*w, &windows),
@@ -176,6 +178,7 @@ impl<'d> Guest<'d> {
             };
             if let Ok(w) = window {
                 backings.push(Backing::Part(w));
+                backing_volume.push(volumes.len());
             }
             volumes.push(Volume {
                 name,
@@ -184,30 +187,46 @@ impl<'d> Guest<'d> {
                 fs,
             });
         }
-        // Layer 2: md RAID1 arrays, one per UUID, read through the first member.
-        let mut arrays: Vec<[u8; 16]> = Vec::new();
+        // Layer 2: md RAID1 arrays, one per UUID, read through the first member. A
+        // member of an array that is read is no volume of its own, even where its
+        // data starts with a filesystem (superblocks 0.90 and 1.0 sit at the end):
+        // the kernel and GRUB's search hints name the array, and a write to one member
+        // (`--update-grubenv`) would leave the mirror's copies differing.
+        let mut arrays: Vec<([u8; 16], bool)> = Vec::new();
         let mut md_backings = Vec::new();
-        for b in &backings {
+        for (b, &volume) in backings.iter().zip(&backing_volume) {
             let Backing::Part(member) = b else { continue };
             match md::probe(member) {
-                Ok(Some(m)) if !arrays.contains(&m.uuid) => {
-                    arrays.push(m.uuid);
-                    let start = member.start().saturating_add(m.data_offset);
-                    let fs = match m.array(*member) {
-                        Ok(array) => {
-                            md_backings.push(Backing::Md(array));
-                            probe_fs(array)
+                Ok(Some(m)) => {
+                    let read = match arrays.iter().find(|(u, _)| *u == m.uuid) {
+                        Some((_, read)) => *read,
+                        None => {
+                            let start = member.start().saturating_add(m.data_offset);
+                            let (fs, read) = match m.array(*member) {
+                                Ok(array) => {
+                                    md_backings.push(Backing::Md(array));
+                                    (probe_fs(array), true)
+                                }
+                                Err(e) => (Err(FsError::Unsupported(e.to_string())), false),
+                            };
+                            arrays.push((m.uuid, read));
+                            volumes.push(Volume {
+                                name: m.grub_name(),
+                                aliases: vec![m.grub_id()],
+                                start,
+                                fs,
+                            });
+                            read
                         }
-                        Err(e) => Err(FsError::Unsupported(e.to_string())),
                     };
-                    volumes.push(Volume {
-                        name: m.grub_name(),
-                        aliases: vec![m.grub_id()],
-                        start,
-                        fs,
-                    });
+                    if let (true, Some(v)) = (read, volumes.get_mut(volume)) {
+                        v.fs = Err(FsError::Unsupported(format!(
+                            "no filesystem xlboot can read: {}",
+                            xlboot_fs::not_a_filesystem::OtherContent::MdMember
+                        )));
+                    }
                 }
-                Ok(_) => {}
+                Ok(None) => {}
                 Err(e) => problems.push(format!("at byte {}: {e}", member.start())),
             }
         }

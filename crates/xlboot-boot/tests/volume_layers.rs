@@ -68,6 +68,46 @@ fn md_raid1_is_read_through_one_member() {
     assert!(guest.volumes[1].fs.is_err());
 }
 
+/// The layers the Debian installer and mdadm stack: a PV on a logical partition, a
+/// PV on an md RAID1, and /boot on an md RAID1 with superblock 1.0 (at the end, so
+/// each member starts with the ext4 itself): members are no volumes of their own.
+#[test]
+fn pvs_on_logical_partitions_and_md_arrays() {
+    let names_and_fs = |name: &str| -> Vec<(String, bool)> {
+        let disk = image(name);
+        let guest = Guest::open(&disk, None).unwrap();
+        guest
+            .volumes
+            .iter()
+            .map(|v| (v.name.clone(), v.fs.is_ok()))
+            .collect()
+    };
+    let expect = |v: &[(&str, bool)]| -> Vec<(String, bool)> {
+        v.iter().map(|(n, f)| (n.to_string(), *f)).collect()
+    };
+    assert_eq!(
+        names_and_fs("debian-lvm"),
+        expect(&[
+            ("hd0,msdos1", true),
+            ("hd0,msdos5", false),
+            ("lvm/debian--vg-root", true),
+            ("lvm/debian--vg-swap_1", false),
+        ])
+    );
+    assert_eq!(
+        names_and_fs("md-lvm"),
+        expect(&[
+            ("hd0,msdos1", false),
+            ("hd0,msdos2", false),
+            ("hd0,msdos3", false),
+            ("hd0,msdos4", false),
+            ("md/boot", true),
+            ("md/pv", false),
+            ("lvm/vgmd-root", true),
+        ])
+    );
+}
+
 /// Byte offset of the current metadata text of the PV starting at `pv` (its first
 /// metadata area is at 4 KiB, LVM's default): raw_locn[0] of the area header.
 fn metadata_text_at(disk: &Image, pv: u64) -> u64 {
