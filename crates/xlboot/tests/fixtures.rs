@@ -373,7 +373,8 @@ fn configs_found(name: &str) -> String {
 }
 
 /// Where each layout keeps its config: Debian's cloud image reads GPT entry 1 (the
-/// root, last on the disk, before the ESP's entry 15); Fedora's btrfs root without a
+/// root, last on the disk, before the ESP's entry 15); the Debian installer's guided
+/// LVM layout its /boot partition; /boot on md RAID1 the array; Fedora's btrfs root without a
 /// /boot partition, the `grub.cfg` in subvolume `root` (whose blscfg finds the entries
 /// through grubenv's `blsdir`), or with no boot loader config the entries
 /// `kernel-install` wrote inside that subvolume, read from it.
@@ -381,6 +382,10 @@ fn configs_found(name: &str) -> String {
 fn configs_are_found_where_each_layout_keeps_them() {
     for (name, want) in [
         ("cloud-gpt", "(hd0,gpt1)/boot/grub/grub.cfg (GRUB 2, used)"),
+        ("debian-lvm", "(hd0,msdos1)/grub/grub.cfg (GRUB 2, used)"),
+        // Superblock 1.0 at the members' end: the members start with /boot's ext4,
+        // but only the array is a volume.
+        ("md-lvm", "(md/boot)/grub/grub.cfg (GRUB 2, used)"),
         (
             "bls-btrfs",
             "(hd0,msdos1)/root/boot/grub2/grub.cfg (GRUB 2, used)",
@@ -392,5 +397,34 @@ fn configs_are_found_where_each_layout_keeps_them() {
         ),
     ] {
         assert_eq!(configs_found(name), format!("configs found: {want}"));
+    }
+}
+
+/// A root on LVM (the Debian installer's guided layout: the PV on logical partition 5;
+/// and LVM on md RAID1): `--kernel` names a path of the running system. `/vmlinuz.old`
+/// is a link in the root LV (found through its own /etc/fstab, which names it by
+/// /dev/mapper name or by UUID) into /boot, another volume (p1; an md RAID1 with its
+/// superblock at the end).
+#[test]
+fn kernel_paths_resolve_through_a_root_on_lvm() {
+    for name in ["debian-lvm", "md-lvm"] {
+        let e = expectation(name);
+        let (kernel, initrd, args) = boot_like_libxl(
+            &[env!("CARGO_BIN_EXE_xlboot")],
+            &e.image,
+            &format!("{name}-old"),
+            &[
+                "--kernel=/vmlinuz.old",
+                "--ramdisk=/initrd.img.old",
+                "--args=ro",
+            ],
+        );
+        assert_eq!(kernel, e.get("kernel_sha256"), "{name}: kernel");
+        assert_eq!(
+            initrd.as_deref(),
+            Some(e.get("initrd_sha256")),
+            "{name}: initrd"
+        );
+        assert_eq!(args, "ro");
     }
 }
