@@ -2,7 +2,12 @@
 //! offset, served from a cache of 4 KiB blocks that is filled eleven blocks (one
 //! request) at a time. Filesystem code reads small structures often and close
 //! together, and every request is a round trip to dom0, so one request brings the
-//! neighbours too.
+//! neighbours too. Reads of a request's size or more (file contents) go straight to
+//! the caller's buffer instead: they would only push the metadata out of the cache.
+//!
+//! The loader's allocator frees only its newest block, so the cache allocates its
+//! slots and its request buffer once and then copies into them: a new block per fill
+//! would leak about twice the size of every file read.
 
 use alloc::boxed::Box;
 use alloc::vec;
@@ -25,6 +30,8 @@ type Slot = Option<(u64, Box<[u8]>)>;
 pub struct XenDisk {
     front: RefCell<Blkfront>,
     cache: RefCell<Vec<Slot>>,
+    /// One request's bytes, on their way into the cache.
+    request: RefCell<Vec<u8>>,
     size: u64,
 }
 
@@ -35,6 +42,7 @@ impl XenDisk {
         XenDisk {
             front: RefCell::new(front),
             cache: RefCell::new(vec![None; SLOTS]),
+            request: RefCell::new(vec![0u8; MAX_READ]),
             size,
         }
     }
@@ -53,26 +61,40 @@ impl XenDisk {
     fn fill(&self, block: u64) -> Result<(), IoError> {
         let start = block * BLOCK;
         let len = (self.size - start).min(MAX_READ as u64) as usize;
-        let mut bytes = vec![0u8; len];
+        let mut request = self.request.borrow_mut();
+        let bytes = request.get_mut(..len).unwrap_or(&mut []);
+        self.read_direct(start, bytes)?;
+        let mut cache = self.cache.borrow_mut();
+        for (i, chunk) in bytes.chunks(BLOCK as usize).enumerate() {
+            let b = block + i as u64;
+            let Some(slot) = cache.get_mut(Self::slot(b)) else {
+                continue;
+            };
+            match slot {
+                Some((number, data)) if data.len() == chunk.len() => {
+                    *number = b;
+                    data.copy_from_slice(chunk);
+                }
+                _ => *slot = Some((b, chunk.into())),
+            }
+        }
+        Ok(())
+    }
+
+    /// One request: `out` (a multiple of 512 bytes, at most [`MAX_READ`]) from byte
+    /// `start` (a multiple of 512).
+    fn read_direct(&self, start: u64, out: &mut [u8]) -> Result<(), IoError> {
         self.front
             .borrow_mut()
-            .read(start / 512, &mut bytes)
+            .read(start / 512, out)
             .map_err(|message| {
                 crate::println!("xlboot-pvh: {message}");
                 IoError::Device {
                     offset: start,
-                    len: len as u64,
+                    len: out.len() as u64,
                     errno: None,
                 }
-            })?;
-        let mut cache = self.cache.borrow_mut();
-        for (i, chunk) in bytes.chunks(BLOCK as usize).enumerate() {
-            let b = block + i as u64;
-            if let Some(slot) = cache.get_mut(Self::slot(b)) {
-                *slot = Some((b, chunk.into()));
-            }
-        }
-        Ok(())
+            })
     }
 }
 
@@ -86,6 +108,13 @@ impl BlockDevice for XenDisk {
         let mut done = 0usize;
         while done < buf.len() {
             let pos = offset + done as u64;
+            let direct = (buf.len() - done).min(MAX_READ) & !511;
+            if pos % 512 == 0 && direct == MAX_READ {
+                let to = buf.get_mut(done..done + direct).unwrap_or(&mut []);
+                self.read_direct(pos, to)?;
+                done += direct;
+                continue;
+            }
             let block = pos / BLOCK;
             let within = (pos % BLOCK) as usize;
             let cached = matches!(
