@@ -8,7 +8,11 @@
 use std::path::Path;
 
 use xlboot_config::grub2::{evaluate, EvalContext};
-use xlboot_config::{ConfigHost, Device, FilePath, HostError, MenuItem};
+use xlboot_config::{ConfigHost, Device, FilePath, HostError};
+
+#[path = "../tests/common/grub_chosen.rs"]
+mod grub_chosen;
+use grub_chosen::chosen;
 
 /// With `all_files`, every device name is accepted and every file exists (to compare
 /// configs written for another machine: only the choice and the arguments matter).
@@ -46,22 +50,6 @@ impl ConfigHost for LocalHost {
     fn dir_exists(&self, dir: &FilePath) -> Result<bool, HostError> {
         Ok(Path::new(&dir.path).is_dir())
     }
-}
-
-fn chosen(items: &[MenuItem], path: &[usize]) -> String {
-    let mut out = String::new();
-    let mut level = items;
-    for (k, i) in path.iter().enumerate() {
-        let item = &level[*i];
-        if k > 0 {
-            out.push('>');
-        }
-        out.push_str(&item.id().unwrap_or(item.title()).replace('>', ">>"));
-        if let MenuItem::Submenu { items, .. } = item {
-            level = items;
-        }
-    }
-    out
 }
 
 fn main() {

@@ -13,7 +13,8 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{chosen, FakeHost};
+use common::grub_chosen::chosen;
+use common::FakeHost;
 use xlboot_config::grub2::{evaluate, EvalContext};
 use xlboot_config::FilePath;
 

@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::chosen;
+use common::grub_chosen::chosen;
 use xlboot_config::grub2::{evaluate, EvalContext};
 use xlboot_config::{ConfigHost, Device, FilePath, HostError};
 

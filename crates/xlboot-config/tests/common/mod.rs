@@ -1,6 +1,7 @@
 //! An in-memory guest for evaluator tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod grub_chosen;
 pub mod grub_header;
 
 use std::collections::BTreeMap;
@@ -174,22 +175,4 @@ pub fn fp(dev: &str, path: &str) -> FilePath {
         path: path.to_string(),
         root: Default::default(),
     }
-}
-
-/// The `chosen` variable GRUB sets when it boots the entry at `path` (ids, else
-/// titles, joined by `>`, a `>` inside doubled), as grub-emu prints it.
-pub fn chosen(items: &[xlboot_config::MenuItem], path: &[usize]) -> String {
-    let mut out = String::new();
-    let mut level = items;
-    for (k, i) in path.iter().enumerate() {
-        let item = &level[*i];
-        if k > 0 {
-            out.push('>');
-        }
-        out.push_str(&item.id().unwrap_or(item.title()).replace('>', ">>"));
-        if let xlboot_config::MenuItem::Submenu { items, .. } = item {
-            level = items;
-        }
-    }
-    out
 }
