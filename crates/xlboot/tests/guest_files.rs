@@ -63,6 +63,18 @@ impl Guest {
         v
     }
 
+    /// Boots with the simple reply format and returns the reply's items, asserting
+    /// success.
+    fn boot(&self) -> Vec<(String, String)> {
+        let out = self.run(&["--output-format=simple"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        reply_items(&out.stdout)
+    }
+
     /// Asserts a clean failure mentioning `needle` that left no files behind.
     fn assert_fails(&self, args: &[&str], needle: &str) {
         let out = self.run(args);
@@ -106,13 +118,7 @@ fn several_initrds_are_concatenated_as_grub_loads_them() {
         ],
         |_| {},
     );
-    let out = g.run(&["--output-format=simple"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let items = reply_items(&out.stdout);
+    let items = g.boot();
     assert_eq!(items[0].0, "kernel");
     assert_eq!(fs::read(&items[0].1).unwrap(), b"KERNEL");
     assert_eq!(items[1].0, "ramdisk");
@@ -337,13 +343,7 @@ fn sparse_files_are_copied_exactly_and_stay_sparse() {
             assert!(st.success());
             fs::rename(&disk, &g.image).unwrap();
         }
-        let out = g.run(&["--output-format=simple"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let items = reply_items(&out.stdout);
+        let items = g.boot();
         assert_eq!(fs::read(&items[0].1).unwrap(), want[0], "kernel");
         assert_eq!(fs::read(&items[1].1).unwrap(), ramdisk, "ramdisk");
         // Holes make no blocks: the kernel's 6 MiB hold 300 000 bytes of data.
@@ -421,13 +421,7 @@ fn bls_entries_without_a_grub_cfg() {
         ],
         |root| fs::remove_file(root.join("boot/grub/grub.cfg")).unwrap(),
     );
-    let out = g.run(&["--output-format=simple"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let items = reply_items(&out.stdout);
+    let items = g.boot();
     assert_eq!(fs::read(&items[0].1).unwrap(), b"NEW KERNEL");
     assert_eq!(fs::read(&items[1].1).unwrap(), b"NEW INITRD");
     assert_eq!(items[2].1, "root=/dev/xvda1 v=6.1.0-10-amd64");
