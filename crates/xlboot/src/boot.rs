@@ -717,7 +717,8 @@ enum IsConfig {
 /// filesystem: a directory of BLS entries (with `../loader.conf` if present), a
 /// systemd-boot `loader.conf` (with the `entries` directory beside it), a GRUB legacy
 /// or syslinux config by its name (`menu.lst`, `grub.conf`; `extlinux.conf`,
-/// `syslinux.cfg`, `isolinux.cfg`, or any file in a `pxelinux.cfg` directory), a
+/// `syslinux.cfg`, `isolinux.cfg`; any file in a `pxelinux.cfg` directory is a
+/// pxelinux config, read with its TFTP tree), a
 /// `lilo.conf`, or else a GRUB 2 config.
 fn is_config_source(path: &std::path::Path) -> Result<IsConfig, String> {
     let read = |p: &std::path::Path| {
@@ -755,11 +756,14 @@ fn is_config_source(path: &std::path::Path) -> Result<IsConfig, String> {
         ));
     }
     let text = read(path)?;
+    if dir == "pxelinux.cfg" {
+        let tree = crate::host_config::SyslinuxFiles::read_tftp_tree(path)?;
+        return Ok(IsConfig::Syslinux(text, tree));
+    }
     Ok(match xlboot_boot::config_search::kind_of_file_name(name) {
         ConfigKind::GrubLegacy => IsConfig::GrubLegacy(text),
         ConfigKind::Syslinux => IsConfig::Syslinux(text, beside(path)?),
         ConfigKind::Lilo => IsConfig::Lilo(text),
-        _ if dir == "pxelinux.cfg" => IsConfig::Syslinux(text, beside(path)?),
         _ => IsConfig::Grub2(text),
     })
 }
@@ -807,18 +811,34 @@ fn isconfig(
             };
             decide::evaluate_lilo(text, &file, &locate, &mut notes).map_err(|e| e.to_string())?
         }
-        IsConfig::Syslinux(text, beside) => decide::evaluate_syslinux(
-            text,
-            &FilePath {
+        IsConfig::Syslinux(text, files) => {
+            let config = FilePath {
                 device: "host".into(),
-                path: beside.config.clone(),
+                path: files.config.clone(),
                 root: Default::default(),
-            },
-            beside,
-            &opts.limits.config,
-            &mut notes,
-        )
-        .map_err(|e| e.to_string())?,
+            };
+            match &files.tftp_root {
+                Some(root) => {
+                    notes.push(format!(
+                        "pxelinux: {} is the TFTP root and pxelinux.0's directory",
+                        root.display()
+                    ));
+                    let evaluated = xlboot_config::syslinux::evaluate_pxelinux(
+                        text,
+                        &config,
+                        &opts.limits.config,
+                        files,
+                    )
+                    .map_err(|e| e.to_string())?;
+                    notes.extend(evaluated.notes);
+                    evaluated.menu
+                }
+                None => {
+                    decide::evaluate_syslinux(text, &config, files, &opts.limits.config, &mut notes)
+                        .map_err(|e| e.to_string())?
+                }
+            }
+        }
         IsConfig::Bls(files, conf) => {
             let menu = xlboot_config::bls::spec::menu_with_loader_conf(
                 "host",

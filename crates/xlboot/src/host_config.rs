@@ -40,19 +40,29 @@ impl ConfigHost for HostConfig {
 
 /// For syslinux configs under `--isconfig`: the config files beside the config
 /// (read before the sandbox closes the filesystem), so that `INCLUDE` works, and
-/// nothing else. syslinux looks files up to decide (an implicit kernel `vmlinuz`
-/// becomes `vmlinuz.c32` when that exists), so files must not all seem to exist.
+/// nothing else; or for a pxelinux config, the files of the TFTP tree it is in. syslinux
+/// looks files up to decide (an implicit kernel `vmlinuz` becomes `vmlinuz.c32` when
+/// that exists), so files must not all seem to exist.
 pub struct SyslinuxFiles {
-    /// The config's own absolute path (symlinks resolved), which names it to the
-    /// evaluator so that relative names resolve against its directory.
+    /// The config's path as the evaluator names it: its own absolute path (symlinks
+    /// resolved), so that relative names resolve against its directory; for pxelinux
+    /// its path from the TFTP root (`/pxelinux.cfg/default`).
     pub config: String,
-    /// (absolute host path, contents).
-    files: Vec<(String, Vec<u8>)>,
+    /// For pxelinux, the host directory taken as the TFTP root.
+    pub tftp_root: Option<std::path::PathBuf>,
+    /// (path as the evaluator names it, size, contents if read).
+    files: Vec<(String, u64, Option<Vec<u8>>)>,
 }
 
 /// Most files [`SyslinuxFiles::read_beside`] keeps, and the largest it reads.
 const MAX_BESIDE_FILES: usize = 256;
 const MAX_BESIDE_SIZE: u64 = 1 << 20;
+/// For [`SyslinuxFiles::read_tftp_tree`]: most directory entries looked at, deepest
+/// directory, largest file read, and most bytes read in all.
+const MAX_TFTP_ENTRIES: usize = 4096;
+const MAX_TFTP_DEPTH: usize = 8;
+const MAX_TFTP_READ: u64 = 64 << 10;
+const MAX_TFTP_TOTAL: u64 = 8 << 20;
 
 impl SyslinuxFiles {
     /// The regular files named `*.cfg` or `*.conf` in the directory of `config` (not
@@ -77,19 +87,93 @@ impl SyslinuxFiles {
                 continue;
             }
             let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            files.push((path.display().to_string(), data));
+            files.push((path.display().to_string(), meta.len(), Some(data)));
         }
         Ok(SyslinuxFiles {
             config: config.display().to_string(),
+            tftp_root: None,
             files,
         })
     }
 
-    fn get(&self, file: &FilePath) -> Option<&[u8]> {
+    /// For a pxelinux config (`ROOT/pxelinux.cfg/NAME`): the TFTP tree `ROOT`, taken
+    /// as the directory `pxelinux.0` was loaded from and as the TFTP server's root.
+    /// Directories are walked as a TFTP server reads them, following symlinks
+    /// (Debian's netboot tree links `pxelinux.cfg` into `debian-installer/amd64/`),
+    /// and `ROOT` is taken as named, not resolved: a link's target is not the root. At
+    /// most 4096 entries, 8 directories deep, are looked at; every regular file is
+    /// known by its size, and those of at most 64 KiB are read, 8 MiB in all.
+    pub fn read_tftp_tree(config: &std::path::Path) -> Result<SyslinuxFiles, String> {
+        let absolute =
+            std::path::absolute(config).map_err(|e| format!("{}: {e}", config.display()))?;
+        let (Some(cfg_dir), Some(name)) = (absolute.parent(), absolute.file_name()) else {
+            return Err(format!(
+                "{}: not a file in a pxelinux.cfg directory",
+                config.display()
+            ));
+        };
+        let root = cfg_dir
+            .parent()
+            .unwrap_or_else(|| std::path::Path::new("/"))
+            .to_path_buf();
+        let mut files = Vec::new();
+        let mut seen = 0usize;
+        let mut read_total = 0u64;
+        let mut dirs = std::collections::VecDeque::from([(root.clone(), String::new(), 0usize)]);
+        while let Some((dir, tftp, depth)) = dirs.pop_front() {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for ent in rd {
+                seen += 1;
+                if seen > MAX_TFTP_ENTRIES {
+                    return Err(format!(
+                        "{}: more than {MAX_TFTP_ENTRIES} entries in the TFTP tree",
+                        root.display()
+                    ));
+                }
+                let ent = ent.map_err(|e| format!("{}: {e}", dir.display()))?;
+                let path = ent.path();
+                let named = format!("{tftp}/{}", ent.file_name().to_string_lossy());
+                let Ok(meta) = std::fs::metadata(&path) else {
+                    continue;
+                };
+                if meta.is_dir() {
+                    if depth.saturating_add(1) < MAX_TFTP_DEPTH {
+                        dirs.push_back((path, named, depth.saturating_add(1)));
+                    }
+                    continue;
+                }
+                if !meta.is_file() {
+                    continue;
+                }
+                let data = if meta.len() <= MAX_TFTP_READ
+                    && read_total.saturating_add(meta.len()) <= MAX_TFTP_TOTAL
+                {
+                    read_total = read_total.saturating_add(meta.len());
+                    Some(std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?)
+                } else {
+                    None
+                };
+                files.push((named, meta.len(), data));
+            }
+        }
+        let cfg_dir_name = cfg_dir
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        Ok(SyslinuxFiles {
+            config: format!("/{cfg_dir_name}/{}", name.to_string_lossy()),
+            tftp_root: Some(root),
+            files,
+        })
+    }
+
+    fn get(&self, file: &FilePath) -> Option<(u64, Option<&[u8]>)> {
         self.files
             .iter()
-            .find(|(p, _)| *p == file.path)
-            .map(|(_, d)| d.as_slice())
+            .find(|(p, _, _)| *p == file.path)
+            .map(|(_, size, d)| (*size, d.as_deref()))
     }
 }
 
@@ -103,13 +187,18 @@ impl ConfigHost for SyslinuxFiles {
     }
 
     fn file_size(&self, file: &FilePath) -> Result<Option<u64>, HostError> {
-        Ok(self.get(file).map(|d| d.len() as u64))
+        Ok(self.get(file).map(|(size, _)| size))
     }
 
     fn read_file(&self, file: &FilePath, max: usize) -> Result<Option<Vec<u8>>, HostError> {
         match self.get(file) {
-            Some(d) if d.len() > max => Err(HostError(format!("{file}: larger than {max} bytes"))),
-            Some(d) => Ok(Some(d.to_vec())),
+            Some((_, Some(d))) if d.len() > max => {
+                Err(HostError(format!("{file}: larger than {max} bytes")))
+            }
+            Some((_, Some(d))) => Ok(Some(d.to_vec())),
+            Some((size, None)) => Err(HostError(format!(
+                "{file}: {size} bytes, more than --isconfig reads of a TFTP tree"
+            ))),
             None => Ok(None),
         }
     }

@@ -355,6 +355,43 @@ fn isconfig_prints_the_default_entry() {
     );
 }
 
+/// `--isconfig` on a pxelinux config: Debian 12's netboot tree (scripts/fixtures/build
+/// unpacks it from the real package), whose `pxelinux.cfg` is a symlink into
+/// `debian-installer/amd64/` and whose `INCLUDE`, `KERNEL` and `initrd=` names are all
+/// relative to the TFTP root, where `pxelinux.0` is: they resolve from there, not from
+/// the config's directory, and the paths printed are the TFTP server's.
+#[test]
+fn isconfig_resolves_pxelinux_names_from_the_tftp_root() {
+    let tree = fixtures().join("netboot");
+    let expect: BTreeMap<String, String> =
+        fs::read_to_string(fixtures().join("cfg").join("netboot.expect"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+    let cfg = tree.join("pxelinux.cfg").join("default");
+    let out = xlboot(&["--isconfig", "-q", cfg.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "  kernel: {}\n  initrd: {}\n  args: {}\n",
+            expect["kernel"], expect["initrd"], expect["args"]
+        )
+    );
+    // Named through the link's target, the config is in debian-installer/amd64's
+    // pxelinux.cfg: pxelinux.0 loaded from there takes that directory as its prefix,
+    // and the tree's root-relative INCLUDEs find nothing, as they would for pxelinux.
+    let direct = tree.join("debian-installer/amd64/pxelinux.cfg/default");
+    let out = xlboot(&["--isconfig", "-q", direct.to_str().unwrap()]);
+    assert!(!out.status.success());
+}
+
 /// The last line of `-l` on a fixture: every config found, the one used marked.
 fn configs_found(name: &str) -> String {
     let e = expectation(name);

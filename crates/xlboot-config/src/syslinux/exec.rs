@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 
 use super::line::{first_word, my_isspace};
 use super::parse::{Action, KernelType, Parsed};
-use super::path::resolve;
+use super::path::Namespace;
 use crate::host::{ConfigHost, FilePath};
 use crate::menu::BootSpec;
 
@@ -66,6 +66,8 @@ pub struct Exec<'a> {
     pub host: &'a dyn ConfigHost,
     /// The device syslinux reads (the one its config is on).
     pub device: &'a str,
+    /// How names are looked up.
+    pub names: Namespace,
     /// The working directory.
     pub cwd: &'a str,
     /// How many `CONFIG` files deep this is.
@@ -92,7 +94,7 @@ impl Exec<'_> {
     fn file(&self, name: &[u8]) -> FilePath {
         FilePath {
             device: String::from(self.device),
-            path: resolve(self.cwd, &lossy(name)),
+            path: self.names.resolve(self.cwd, &lossy(name)),
             root: Default::default(),
         }
     }
@@ -141,16 +143,12 @@ impl Exec<'_> {
         let mut ty = image_type(&line);
         if ty == KernelType::Kernel {
             // `get_extension`: the first of `name.c32`, `name.img`, ... that exists
-            // is loaded instead.
+            // is loaded instead; `findpath` looks for it as named, then in each
+            // `PATH` directory.
             for ext in EXTENSIONS {
                 let mut name = kernel.to_vec();
                 name.extend_from_slice(ext.as_bytes());
-                let file = self.file(&name);
-                let found = self
-                    .host
-                    .file_size(&file)
-                    .map_err(|e| ExecError::Host(format!("{file}: {e}")))?;
-                if found.is_some() {
+                if self.find_in_path(&name)? {
                     line = name;
                     if self.parsed.allow_options != 0 {
                         line.extend_from_slice(rest);
@@ -161,6 +159,30 @@ impl Exec<'_> {
             }
         }
         self.execute(&line, ty, true, 0)
+    }
+
+    /// `findpath` (`com32/lib/sys/module/common.c`): whether `name` exists as named
+    /// or in one of the `PATH` directories (a `/` put between where one is missing).
+    fn find_in_path(&self, name: &[u8]) -> Result<bool, ExecError> {
+        let in_dirs = self.parsed.path.iter().filter(|d| !d.is_empty()).map(|d| {
+            let mut p = d.clone();
+            if !p.ends_with(b"/") {
+                p.push(b'/');
+            }
+            p.extend_from_slice(name);
+            p
+        });
+        for candidate in core::iter::once(name.to_vec()).chain(in_dirs) {
+            let file = self.file(&candidate);
+            let found = self
+                .host
+                .file_size(&file)
+                .map_err(|e| ExecError::Host(format!("{file}: {e}")))?;
+            if found.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// `execute`: runs a command line as an image of type `ty`.
@@ -234,11 +256,11 @@ impl Exec<'_> {
                         "CONFIG files nested more than {MAX_EXEC_DEPTH} deep"
                     )));
                 }
-                let file = resolve(self.cwd, &lossy(kernel));
+                let file = self.names.resolve(self.cwd, &lossy(kernel));
                 let cwd = if args.is_empty() {
                     String::from(self.cwd)
                 } else {
-                    resolve(self.cwd, &lossy(first_word(args).0))
+                    self.names.resolve(self.cwd, &lossy(first_word(args).0))
                 };
                 (self.nested)(&file, &cwd, self.depth.saturating_add(1))
             }

@@ -6,7 +6,8 @@
 //! - [`exec`]: what a command line boots: label lookup, implicit kernels, image types
 //!   by extension, `BOOT_IMAGE=` and `initrd=` on the kernel command line, `CONFIG`
 //!   files, Xen's `mboot.c32` chain.
-//! - [`path`]: file names relative to the config's directory.
+//! - [`path`]: file names relative to the config's directory, or for pxelinux to the
+//!   TFTP directory of `pxelinux.0` ([`evaluate_pxelinux`]).
 //!
 //! What boots when nobody touches the keyboard (`main` in `ldlinux.c`, `run_menu` in
 //! `com32/menu/menumain.c`):
@@ -43,6 +44,7 @@ use crate::menu::{Entry, EntryPath, Menu, MenuItem};
 use exec::{image_type, Booted, Exec, ExecError};
 use line::first_word;
 use parse::{Action, Item, ParseError, ParseLimits, Parsed, Parser};
+use path::Namespace;
 
 /// Deepest `INCLUDE` nesting (syslinux documents 16 levels).
 pub const MAX_INCLUDE_DEPTH: usize = 16;
@@ -61,14 +63,40 @@ pub fn evaluate(
     host: &dyn ConfigHost,
 ) -> Result<Evaluated, ConfigError> {
     let cwd = path::dir_of(&config.path);
+    evaluate_in(source, config, Namespace::Disk, &cwd, limits, host)
+}
+
+/// [`evaluate`] for pxelinux: `config` is a file of a `pxelinux.cfg` directory on a
+/// TFTP server whose root `host` shows as `/` (`/pxelinux.cfg/default`), and names
+/// are looked up as pxelinux looks them up ([`Namespace::Tftp`]): from the directory
+/// that holds `pxelinux.cfg/`, where `pxelinux.0` is.
+pub fn evaluate_pxelinux(
+    source: &[u8],
+    config: &FilePath,
+    limits: &Limits,
+    host: &dyn ConfigHost,
+) -> Result<Evaluated, ConfigError> {
+    let cwd = path::dir_of(&path::dir_of(&config.path));
+    evaluate_in(source, config, Namespace::Tftp, &cwd, limits, host)
+}
+
+fn evaluate_in(
+    source: &[u8],
+    config: &FilePath,
+    names: Namespace,
+    cwd: &str,
+    limits: &Limits,
+    host: &dyn ConfigHost,
+) -> Result<Evaluated, ConfigError> {
     let ev = Evaluation {
         host,
         device: &config.device,
+        names,
         limits,
         nested_left: core::cell::Cell::new(MAX_CONFIG_FILES),
     };
-    let parsed = ev.parse(&config.to_string(), source, &cwd)?;
-    ev.full(&parsed, &cwd, &config.to_string())
+    let parsed = ev.parse(&config.to_string(), source, cwd)?;
+    ev.full(&parsed, cwd, &config.to_string())
 }
 
 /// What the default is, in syslinux's terms.
@@ -84,6 +112,7 @@ enum Chosen {
 struct Evaluation<'a> {
     host: &'a dyn ConfigHost,
     device: &'a str,
+    names: Namespace,
     limits: &'a Limits,
     /// `CONFIG` files still allowed to be read, all entries and depths together.
     nested_left: core::cell::Cell<usize>,
@@ -125,10 +154,11 @@ impl Evaluation<'_> {
         }
         let host = self.host;
         let device = self.device;
+        let names = self.names;
         let mut read = |name: &[u8]| -> Result<Option<(String, Vec<u8>)>, String> {
             let file = FilePath {
                 device: String::from(device),
-                path: path::resolve(cwd, &lossy(name)),
+                path: names.resolve(cwd, &lossy(name)),
                 root: Default::default(),
             };
             match host.read_file(&file, max_file) {
@@ -160,6 +190,7 @@ impl Evaluation<'_> {
             parsed,
             host: self.host,
             device: self.device,
+            names: self.names,
             cwd,
             depth,
             nested,
@@ -318,7 +349,7 @@ impl Evaluation<'_> {
         }
         if !parsed.path.is_empty() {
             notes.push(String::from(
-                "PATH only tells syslinux where modules are; kernels are not searched there",
+                "PATH only tells syslinux where modules are (an implicit kernel's `.c32` too); kernels are not searched there",
             ));
         }
         notes.push(rule.clone());

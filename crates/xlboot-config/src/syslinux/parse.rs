@@ -242,7 +242,8 @@ pub struct Parsed {
     pub master_passwd: Option<Vec<u8>>,
     /// `MENU HIDDEN`: nothing is shown during the timeout; a key shows the menu.
     pub hidden_menu: bool,
-    /// `PATH` directories (module search only).
+    /// `PATH` directories: where modules are searched (`findpath`), an implicit
+    /// kernel's `.c32` too; never kernels.
     pub path: Vec<Vec<u8>>,
     /// Remarks for `--debug`.
     pub notes: Vec<String>,
