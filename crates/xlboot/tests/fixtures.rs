@@ -333,11 +333,9 @@ fn not_really_offset_and_sxp() {
     assert_eq!(out.status.code(), Some(1));
 }
 
-/// `--isconfig` evaluates a config file on the host and prints its default entry.
-#[test]
-fn isconfig_prints_the_default_entry() {
-    let e = expectation("mbr-title");
-    let cfg = fixtures().join("cfg").join("mbr-title.grub.cfg");
+/// Runs `--isconfig -q` on `cfg` and checks it prints `kernel`, `initrd` and `args`
+/// (from an `.expect` file) exactly.
+fn assert_isconfig_prints(cfg: &Path, get: impl Fn(&str) -> String) {
     let out = xlboot(&["--isconfig", "-q", cfg.to_str().unwrap()]);
     assert!(
         out.status.success(),
@@ -348,11 +346,19 @@ fn isconfig_prints_the_default_entry() {
         String::from_utf8(out.stdout).unwrap(),
         format!(
             "  kernel: {}\n  initrd: {}\n  args: {}\n",
-            e.get("kernel"),
-            e.get("initrd"),
-            e.get("args")
+            get("kernel"),
+            get("initrd"),
+            get("args")
         )
     );
+}
+
+/// `--isconfig` evaluates a config file on the host and prints its default entry.
+#[test]
+fn isconfig_prints_the_default_entry() {
+    let e = expectation("mbr-title");
+    let cfg = fixtures().join("cfg").join("mbr-title.grub.cfg");
+    assert_isconfig_prints(&cfg, |k| e.get(k).to_string());
 }
 
 /// `--isconfig` on a pxelinux config: Debian 12's netboot tree (scripts/fixtures/build
@@ -371,19 +377,7 @@ fn isconfig_resolves_pxelinux_names_from_the_tftp_root() {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
     let cfg = tree.join("pxelinux.cfg").join("default");
-    let out = xlboot(&["--isconfig", "-q", cfg.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        format!(
-            "  kernel: {}\n  initrd: {}\n  args: {}\n",
-            expect["kernel"], expect["initrd"], expect["args"]
-        )
-    );
+    assert_isconfig_prints(&cfg, |k| expect[k].clone());
     // Named through the link's target, the config is in debian-installer/amd64's
     // pxelinux.cfg: pxelinux.0 loaded from there takes that directory as its prefix,
     // and the tree's root-relative INCLUDEs find nothing, as they would for pxelinux.
