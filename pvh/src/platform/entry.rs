@@ -160,6 +160,7 @@ fn fail(what: &str) -> ! {
 /// Called by `pvh_start` in long mode, with the start info's physical address.
 #[no_mangle]
 extern "C" fn pvh_main(start_info_paddr: u64) -> ! {
+    super::exceptions::install();
     if hypercall::init().is_err() {
         // Not on Xen (QEMU's own PVH boot, for development): hypercalls fail with
         // ENOSYS from here on, and the shutdown halts the vCPU.

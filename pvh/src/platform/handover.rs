@@ -9,7 +9,9 @@
 //! - CS a 32-bit flat code segment, DS, ES, SS (and FS, GS) a flat data segment,
 //!   base 0, limit 4 GiB;
 //! - EFLAGS with only the fixed bit 1 set: interrupts (IF) off, no trap flag, no
-//!   virtual-8086 mode.
+//!   virtual-8086 mode;
+//! - no IDT (base and limit 0), as Xen starts it: the loader's own (its exception
+//!   handlers, in memory the kernel reuses) is unloaded first.
 //!
 //! Leaving long mode (Intel SDM vol. 3, 10.8.5.4; AMD APM vol. 2, 14.7): jump to a
 //! 32-bit code segment (compatibility mode) by a far return, clear CR0.PG (the CPU
@@ -34,6 +36,7 @@ pvh_handover:
     cli
     mov %edi, %ebp                      /* the kernel's entry (below 4 GiB) */
     mov %esi, %ebx                      /* its start info (below 4 GiB) */
+    lidt empty_idt(%rip)                /* no IDT, as Xen starts a PVH guest */
     pushq $0x18                         /* 32-bit code segment of the loader's GDT */
     pushq $1f
     lretq
@@ -60,6 +63,12 @@ pvh_handover:
     popfl
     jmp *%ebp
     .code64                             /* for the assembly that follows this block */
+
+    .section .rodata.pvh_handover, "a"
+    .balign 8
+empty_idt:
+    .word 0
+    .quad 0
 "#,
     options(att_syntax)
 );

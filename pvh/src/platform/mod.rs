@@ -2,6 +2,8 @@
 //!
 //! - [`entry`]: the 32-bit PVH entry (`XEN_ELFNOTE_PHYS32_ENTRY`), page tables, long
 //!   mode, SSE, stack and `.bss`, then [`crate::main`] with the start info copied out;
+//! - [`exceptions`]: an IDT whose handler names any CPU exception and ends the
+//!   domain, instead of a silent triple fault;
 //! - [`hypercall`]: the hypercall page and one safe function per hypercall used;
 //! - [`shared_page`]: pages shared with Xen and other domains, accessed by volatile
 //!   loads and stores at checked offsets;
@@ -19,6 +21,7 @@
 
 pub mod clock;
 pub mod entry;
+mod exceptions;
 pub mod handover;
 pub mod heap;
 pub mod hypercall;
