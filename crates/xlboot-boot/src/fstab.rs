@@ -417,7 +417,10 @@ fn push_components(comps: &mut Vec<String>, path: &str) {
 }
 
 /// The GRUB name of the volume an fstab device spec names, if it is on this disk:
-/// `UUID=`, `LABEL=`, `/dev/disk/by-uuid/`, `/dev/disk/by-label/`, and the Xen and
+/// `UUID=`, `LABEL=`, `PARTUUID=`, `PARTLABEL=` (util-linux's tags, which `mount`
+/// and the kernel's `root=` resolve as blkid does: a PARTUUID case-insensitively, as
+/// the kernel compares it, with its `/PARTNROFF=N` form), their `/dev/disk/by-*/`
+/// links, and the Xen and
 /// emulated disk names of the first disk (`/dev/xvda2`, `/dev/sda2`, `/dev/vda2`,
 /// `/dev/hda2`, and the whole disk without a number).
 fn resolve_spec(guest: &Guest<'_>, spec: &str) -> Option<String> {
@@ -427,6 +430,23 @@ fn resolve_spec(guest: &Guest<'_>, spec: &str) -> Option<String> {
     let by_label = spec
         .strip_prefix("LABEL=")
         .or_else(|| spec.strip_prefix("/dev/disk/by-label/"));
+    if let Some(id) = spec
+        .strip_prefix("PARTUUID=")
+        .or_else(|| spec.strip_prefix("/dev/disk/by-partuuid/"))
+    {
+        return by_part_uuid(guest, id.trim_matches('"'));
+    }
+    if let Some(label) = spec
+        .strip_prefix("PARTLABEL=")
+        .or_else(|| spec.strip_prefix("/dev/disk/by-partlabel/"))
+    {
+        let label = label.trim_matches('"');
+        return guest
+            .volumes
+            .iter()
+            .find(|v| v.ids.label.as_deref() == Some(label))
+            .map(|v| v.name.clone());
+    }
     let devices = guest.devices();
     if let Some(uuid) = by_uuid {
         let uuid = uuid.trim_matches('"');
@@ -485,6 +505,30 @@ fn resolve_spec(guest: &Guest<'_>, spec: &str) -> Option<String> {
         return None;
     }
     guest.canonical_device(&format!("hd0,{name}"))
+}
+
+/// The partition whose `PARTUUID` is `id`; with the kernel's `/PARTNROFF=N` suffix
+/// (`devt_from_partuuid` in `init/do_mounts.c`), the partition `N` numbers after it
+/// on the same disk.
+fn by_part_uuid(guest: &Guest<'_>, id: &str) -> Option<String> {
+    let (uuid, offset) = match id.split_once("/PARTNROFF=") {
+        Some((u, n)) => (u, n.parse::<u32>().ok()?),
+        None => (id, 0),
+    };
+    let found = guest.volumes.iter().find(|v| {
+        v.ids
+            .uuid
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case(uuid))
+    })?;
+    if offset == 0 {
+        return Some(found.name.clone());
+    }
+    let (disk, part) = found.name.split_once(',')?;
+    let digits = part.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let scheme = part.get(..part.len().saturating_sub(digits.len()))?;
+    let number = digits.parse::<u32>().ok()?.checked_add(offset)?;
+    guest.canonical_device(&format!("{disk},{scheme}{number}"))
 }
 
 #[cfg(test)]

@@ -43,6 +43,29 @@ pub struct Volume<'d> {
     pub start: u64,
     /// The filesystem on it, or why there is none xlboot can read.
     pub fs: Result<Box<dyn FileSystem + 'd>, FsError>,
+    /// For a partition, what the running guest also names it by.
+    pub ids: PartitionIds,
+}
+
+/// What names a partition in the running guest besides its filesystem: fstab's and
+/// the kernel's `PARTUUID=`, and `PARTLABEL=` (udev's `/dev/disk/by-partuuid/` and
+/// `by-partlabel/`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartitionIds {
+    /// `PARTUUID`: a GPT partition's unique GUID, or an MBR partition's
+    /// `SIGNATURE-NN` ([`DiskVolume::part_uuid`]).
+    pub uuid: Option<String>,
+    /// `PARTLABEL`: a GPT partition's name.
+    pub label: Option<String>,
+}
+
+impl PartitionIds {
+    fn of(v: &DiskVolume) -> PartitionIds {
+        PartitionIds {
+            uuid: v.part_uuid(),
+            label: (!v.name.is_empty()).then(|| v.name.clone()),
+        }
+    }
 }
 
 impl fmt::Debug for Volume<'_> {
@@ -66,6 +89,10 @@ pub struct Guest<'d> {
     limits: PathLimits,
     disk: Disk<'d>,
 }
+
+/// A partition (or the volume at `--offset`) found on a disk: its name, start, ids, and
+/// the window onto it (or why there is none).
+type FoundPartition<'d> = (String, u64, PartitionIds, Result<Window<Disk<'d>>, IoError>);
 
 /// What the layers above the partitions read through: a partition window or an md
 /// array's window on a member.
@@ -136,7 +163,7 @@ impl<'d> Guest<'d> {
         let mut problems = Vec::new();
         // Layer 1: partitions, found on every disk first, so that a filesystem
         // spanning several of them (btrfs) is probed with the others at hand.
-        let mut parts_found: Vec<(String, u64, Result<Window<Disk<'d>>, IoError>)> = Vec::new();
+        let mut parts_found: Vec<FoundPartition<'d>> = Vec::new();
         for (index, &disk) in disks.iter().enumerate() {
             let parts = volumes::discover(disk).map_err(|e| {
                 let kind = if e.is_corrupt() {
@@ -161,17 +188,23 @@ impl<'d> Guest<'d> {
                     .collect(),
             };
             for (name, start, len) in chosen {
-                parts_found.push((on_disk(&name, index), start, Window::new(disk, start, len)));
+                let ids = parts
+                    .iter()
+                    .find(|v| v.start == start && v.grub_name() == name)
+                    .map(PartitionIds::of)
+                    .unwrap_or_default();
+                let window = Window::new(disk, start, len);
+                parts_found.push((on_disk(&name, index), start, ids, window));
             }
         }
         let windows: Vec<Window<Disk<'d>>> = parts_found
             .iter()
-            .filter_map(|(_, _, w)| w.as_ref().ok().copied())
+            .filter_map(|(_, _, _, w)| w.as_ref().ok().copied())
             .collect();
         let mut backings: Vec<Backing<'d>> = Vec::new();
         // For each partition backing, the index of its volume.
         let mut backing_volume: Vec<usize> = Vec::new();
-        for (name, start, window) in parts_found {
+        for (name, start, ids, window) in parts_found {
             let fs = match &window {
                 Ok(w) => probe_fs_among(*w, &windows),
                 Err(e) => Err(FsError::Io(e.clone())),
@@ -185,6 +218,7 @@ impl<'d> Guest<'d> {
                 aliases: Vec::new(),
                 start,
                 fs,
+                ids,
             });
         }
         // Layer 2: md RAID1 arrays, one per UUID, read through the first member. A
@@ -215,6 +249,7 @@ impl<'d> Guest<'d> {
                                 aliases: vec![m.grub_id()],
                                 start,
                                 fs,
+                                ids: PartitionIds::default(),
                             });
                             read
                         }
@@ -258,6 +293,7 @@ impl<'d> Guest<'d> {
                     aliases: vec![vg.grub_id(lv)],
                     start: 0,
                     fs,
+                    ids: PartitionIds::default(),
                 });
             }
         }

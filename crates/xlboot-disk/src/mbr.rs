@@ -60,6 +60,9 @@ impl MbrEntry {
     }
 }
 
+/// Where the disk signature is.
+const DISK_SIGNATURE_OFFSET: usize = 440;
+
 /// True if the sector ends in the boot signature 0x55 0xAA (an MBR or an EBR).
 pub(crate) fn has_signature(sector: &[u8; 512]) -> bool {
     sector[510] == 0x55 && sector[511] == 0xAA
@@ -80,6 +83,9 @@ pub(crate) fn parse_entries(sector: &[u8; 512]) -> [MbrEntry; 4] {
 pub struct Mbr {
     /// The four primary entries, in table order (entry `i` is partition `i + 1`).
     pub entries: [MbrEntry; 4],
+    /// The disk signature (little-endian at byte 440), which Linux and blkid make
+    /// the partitions' PARTUUIDs from.
+    pub disk_signature: u32,
 }
 
 impl Mbr {
@@ -105,7 +111,11 @@ impl Mbr {
         if entries.iter().any(|e| e.status != 0 && e.status != 0x80) {
             return None;
         }
-        Some(Mbr { entries })
+        let sig = array::<4>(sector, DISK_SIGNATURE_OFFSET);
+        Some(Mbr {
+            entries,
+            disk_signature: u32::from_le_bytes(sig),
+        })
     }
 
     /// True if an entry says the disk is GPT (a protective or hybrid MBR).

@@ -98,6 +98,8 @@ pub struct Volume {
     pub bootable: bool,
     /// GPT unique partition GUID (`PARTUUID`).
     pub unique_guid: Option<Guid>,
+    /// For an MBR partition, the table's disk signature when it is not zero.
+    pub disk_signature: Option<u32>,
 }
 
 impl Volume {
@@ -112,6 +114,7 @@ impl Volume {
             name: String::new(),
             bootable: false,
             unique_guid: None,
+            disk_signature: None,
         }
     }
 
@@ -133,6 +136,18 @@ impl Volume {
             (Scheme::Mbr | Scheme::Gpt, Some(n)) => format!("hd0,{}", n.saturating_sub(1)),
             _ => String::from("hd0"),
         }
+    }
+
+    /// Its `PARTUUID` as blkid and the kernel's `root=PARTUUID=` know it: the GPT
+    /// unique partition GUID (lower case), or for an MBR partition the disk signature
+    /// and the partition number in hexadecimal, `%08x-%02x` (`dos.c` and
+    /// `blkid_partition_gen_uuid` in libblkid; none when the signature is zero).
+    pub fn part_uuid(&self) -> Option<String> {
+        if let Some(g) = self.unique_guid {
+            return Some(format!("{g}").to_ascii_lowercase());
+        }
+        let (sig, n) = (self.disk_signature?, self.number?);
+        Some(format!("{sig:08x}-{n:02x}"))
     }
 
     /// A window onto this volume of `dev`, for the filesystem probe. Fails if the
@@ -336,6 +351,7 @@ fn scan_mbr<D: BlockDevice + ?Sized>(dev: &D, mbr: &Mbr, disk_size: u64) -> Part
             name: String::new(),
             bootable: e.is_bootable(),
             unique_guid: None,
+            disk_signature: None,
         }));
     }
     if let Some((number, first, sectors)) = extended {
@@ -347,6 +363,10 @@ fn scan_mbr<D: BlockDevice + ?Sized>(dev: &D, mbr: &Mbr, disk_size: u64) -> Part
         if let Some(end) = chain.end {
             entries.push(Err(end));
         }
+    }
+    let signature = Some(mbr.disk_signature).filter(|&s| s != 0);
+    for v in entries.iter_mut().flatten() {
+        v.disk_signature = signature;
     }
     PartitionTable {
         scheme: Scheme::Mbr,
@@ -415,6 +435,7 @@ fn logical_volume(
         name: String::new(),
         bootable: e.is_bootable(),
         unique_guid: None,
+        disk_signature: None,
     })
 }
 
@@ -594,6 +615,7 @@ fn scan_gpt<D: BlockDevice + ?Sized>(dev: &D) -> Result<PartitionTable, DiskErro
             part_type: PartType::Gpt(e.type_guid),
             bootable: e.is_legacy_bootable(),
             unique_guid: Some(e.unique_guid),
+            disk_signature: None,
             name: e.name,
         }));
     }

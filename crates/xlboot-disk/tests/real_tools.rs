@@ -25,6 +25,18 @@ fn check_against_sfdisk(img: &Scratch, vols: &[Volume], sector: u64) {
         .map(|v| (v.number.unwrap(), v.start, v.len))
         .collect();
     assert_eq!(ours, theirs);
+    // PARTUUIDs as libblkid makes them (GPT unique GUIDs, MBR `signature-NN`).
+    if have("partx") {
+        let theirs: Vec<(u32, String)> = partx_uuids(img)
+            .into_iter()
+            .filter(|(n, _)| vols.iter().any(|v| v.number == Some(*n)))
+            .collect();
+        let ours: Vec<(u32, String)> = vols
+            .iter()
+            .map(|v| (v.number.unwrap(), v.part_uuid().unwrap_or_default()))
+            .collect();
+        assert_eq!(ours, theirs);
+    }
 }
 
 fn mbr_volume(number: u32, start_lba: u64, sectors: u64, ty: u8, bootable: bool) -> Volume {
@@ -37,6 +49,7 @@ fn mbr_volume(number: u32, start_lba: u64, sectors: u64, ty: u8, bootable: bool)
         name: String::new(),
         bootable,
         unique_guid: None,
+        disk_signature: Some(SFDISK_LABEL_ID),
     }
 }
 

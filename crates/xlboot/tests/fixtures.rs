@@ -296,6 +296,40 @@ fn given_kernel_and_ramdisk() {
     assert_eq!(args, "root=/dev/xvda2 ro  single");
 }
 
+/// `--kernel` with `root=PARTUUID=` in `--args` (an MBR disk: the disk signature and
+/// the partition number, as libblkid and the kernel make it; upper case and the
+/// kernel's `/PARTNROFF=` too): the root's `/etc/fstab` is read from that partition,
+/// and `/boot/vmlinuz-K` found on the `/boot` partition it names. Naming the `/boot`
+/// partition as the root finds no fstab there, so no kernel.
+#[test]
+fn given_kernel_through_the_fstab_of_root_partuuid() {
+    let e = expectation("lilo");
+    let kernel = format!("--kernel=/boot{}", e.get("kernel"));
+    let ramdisk = format!("--ramdisk=/boot{}", e.get("initrd"));
+    for root in [
+        "root=PARTUUID=1e9ac703-02",
+        "root=PARTUUID=1E9AC703-01/PARTNROFF=1",
+    ] {
+        let args = format!("--args={root} ro");
+        let (k, r, _) = boot_like_libxl(
+            &[env!("CARGO_BIN_EXE_xlboot")],
+            &e.image,
+            "partuuid",
+            &[&kernel, &ramdisk, &args],
+        );
+        assert_eq!(k, e.get("kernel_sha256"), "{root}");
+        assert_eq!(r.as_deref(), Some(e.get("initrd_sha256")), "{root}");
+    }
+    let out = xlboot(&[
+        "-q",
+        "-n",
+        &kernel,
+        "--args=root=PARTUUID=1e9ac703-01",
+        e.image.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+}
+
 /// `--args` without `--kernel` is appended to the entry's command line.
 #[test]
 fn args_are_appended_to_the_entry() {

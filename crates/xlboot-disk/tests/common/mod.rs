@@ -111,12 +111,47 @@ pub fn run(tool: &str, args: &[&str], stdin: &str) {
 }
 
 /// `sfdisk` with a script on stdin.
+/// The disk signature [`sfdisk`] gives a `label: dos` script that names none (sfdisk
+/// would pick a random one).
+pub const SFDISK_LABEL_ID: u32 = 0x1e9a_c7f0;
+
+/// `sfdisk image` with `script`; an MBR script without a `label-id:` gets
+/// [`SFDISK_LABEL_ID`].
 pub fn sfdisk(img: &Scratch, script: &str) {
+    let script = match script.strip_prefix("label: dos\n") {
+        Some(rest) if !script.contains("label-id:") => {
+            format!("label: dos\nlabel-id: {SFDISK_LABEL_ID:#010x}\n{rest}")
+        }
+        _ => script.to_string(),
+    };
     run(
         "sfdisk",
         &["-q", "--no-reread", "--no-tell-kernel", path(img)],
-        script,
+        &script,
     );
+}
+
+/// Each partition's number and `PARTUUID` as libblkid reads them (`partx --show`),
+/// empty where it has none.
+pub fn partx_uuids(img: &Scratch) -> Vec<(u32, String)> {
+    let out = Command::new("partx")
+        .args(["--show", "--noheadings", "-o", "NR,UUID"])
+        .arg(&img.0)
+        .output()
+        .expect("partx");
+    assert!(
+        out.status.success(),
+        "partx: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some((w.next()?.parse().ok()?, w.next().unwrap_or("").to_string()))
+        })
+        .collect()
 }
 
 /// `sgdisk args... image`.
