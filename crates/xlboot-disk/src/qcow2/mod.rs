@@ -6,9 +6,15 @@
 //! (the v3 zero flag, or the extended-L2 "reads as zero" bit of a subcluster), a
 //! compressed cluster (raw deflate or zstd, decompressed whole through the caller's
 //! [`Decompress`]), or unallocated, read from the backing image (zeros past its end,
-//! or with none). Entries are read from the file as needed; only the last
-//! decompressed cluster is kept. Every host offset is checked against the file's end
-//! and its alignment; nothing here loops over more clusters than a read spans.
+//! or with none). Every host offset is checked against the file's end and its
+//! alignment; nothing here loops over more clusters than a read spans.
+//!
+//! What is kept between reads, all of fixed size: the last L1 entry looked up, a
+//! window of up to [`L2_WINDOW`] bytes of the last L2 table read (512 entries, 32 MiB
+//! of guest data with the default 64 KiB clusters), and the last decompressed
+//! cluster. A read over clusters that lie one after another in the file is one read
+//! of the file: a kernel copied out of a freshly written image costs a read per run,
+//! not three per cluster.
 //!
 //! Backing files: [`Header::backing_file`] and [`Header::backing_format`] say what
 //! the image names; opening it is the caller's business (and its security rules: it
@@ -61,6 +67,20 @@ impl fmt::Display for Qcow2Error {
 /// (the binary wires in `xlboot-compress`), so this crate stays free of codecs.
 pub type Decompress = fn(Compression, &[u8], usize) -> Result<Vec<u8>, String>;
 
+/// Bytes of an L2 table read at once and kept (a whole number of entries of either
+/// size, and at most one cluster, the smallest being 512 bytes).
+pub const L2_WINDOW: u64 = 4096;
+
+/// Part of one L2 table, as read from the file.
+struct L2Window {
+    /// File offset of the table.
+    table: u64,
+    /// Index of the first entry held.
+    first: u64,
+    /// The entries' bytes.
+    bytes: Vec<u8>,
+}
+
 /// A qcow2 image opened for reading.
 pub struct Qcow2<'b, D> {
     file: D,
@@ -70,6 +90,10 @@ pub struct Qcow2<'b, D> {
     decompress: Option<Decompress>,
     /// The last decompressed cluster: (host offset of its data, bytes).
     last: RefCell<Option<(u64, Vec<u8>)>>,
+    /// The last L1 entry looked up: (L1 index, L2 table offset).
+    l1_last: core::cell::Cell<Option<(u64, u64)>>,
+    /// The part of an L2 table read last.
+    l2_window: RefCell<Option<L2Window>>,
 }
 
 impl<D> fmt::Debug for Qcow2<'_, D> {
@@ -100,6 +124,8 @@ impl<'b, D: BlockDevice> Qcow2<'b, D> {
             backing,
             decompress,
             last: RefCell::new(None),
+            l1_last: core::cell::Cell::new(None),
+            l2_window: RefCell::new(None),
         })
     }
 
@@ -123,6 +149,40 @@ impl<'b, D: BlockDevice> Qcow2<'b, D> {
         if l1_index >= u64::from(self.header.l1_size) {
             return Err(self.image_error(pos, format!("L1 index {l1_index} past the L1 table")));
         }
+        let l2_table = self.l1_entry(pos, l1_index)?;
+        if l2_table == 0 {
+            return Ok(L2Entry::unallocated());
+        }
+        let at = l2_table.saturating_add(l2_index.saturating_mul(entry_size));
+        let mut window = self.l2_window.borrow_mut();
+        let cached = window
+            .as_ref()
+            .is_some_and(|w| w.table == l2_table && Self::window_has(w, l2_index, entry_size));
+        if !cached {
+            *window = Some(self.read_window(pos, l2_table, l2_index, entry_size)?);
+        }
+        let w = window
+            .as_ref()
+            .ok_or_else(|| self.image_error(pos, "L2 table not read".into()))?;
+        let start = usize::try_from(l2_index.saturating_sub(w.first).saturating_mul(entry_size))
+            .unwrap_or(usize::MAX);
+        let raw = w
+            .bytes
+            .get(start..)
+            .and_then(|b| b.get(..usize::try_from(entry_size).unwrap_or(8)))
+            .ok_or_else(|| {
+                self.image_error(pos, format!("L2 entry at file offset {at} not read"))
+            })?;
+        L2Entry::parse(raw, &self.header, at).map_err(|what| self.image_error(pos, what))
+    }
+
+    /// The L2 table offset in L1 entry `l1_index` (0: none), checked for alignment.
+    fn l1_entry(&self, pos: u64, l1_index: u64) -> Result<u64, IoError> {
+        if let Some((index, table)) = self.l1_last.get() {
+            if index == l1_index {
+                return Ok(table);
+            }
+        }
         let mut raw = [0u8; 8];
         let l1_at = self
             .header
@@ -130,22 +190,55 @@ impl<'b, D: BlockDevice> Qcow2<'b, D> {
             .saturating_add(l1_index.saturating_mul(8));
         self.file.read_exact_at(l1_at, &mut raw)?;
         let l2_table = u64::from_be_bytes(raw) & l2_entry::OFFSET_MASK;
-        if l2_table == 0 {
-            return Ok(L2Entry::unallocated());
-        }
         if l2_table & self.cluster_size.saturating_sub(1) != 0 {
             return Err(self.image_error(
                 pos,
                 format!("L1 entry at file offset {l1_at} points to an unaligned L2 table"),
             ));
         }
-        let at = l2_table.saturating_add(l2_index.saturating_mul(entry_size));
-        let mut e = [0u8; 16];
-        let e = e
-            .get_mut(..usize::try_from(entry_size).unwrap_or(8))
-            .unwrap_or(&mut []);
-        self.file.read_exact_at(at, e)?;
-        L2Entry::parse(e, &self.header, at).map_err(|what| self.image_error(pos, what))
+        self.l1_last.set(Some((l1_index, l2_table)));
+        Ok(l2_table)
+    }
+
+    fn window_has(w: &L2Window, index: u64, entry_size: u64) -> bool {
+        let held = (w.bytes.len() as u64).checked_div(entry_size).unwrap_or(0);
+        index.checked_sub(w.first).is_some_and(|i| i < held)
+    }
+
+    /// Reads the window of the L2 table at `table` that holds entry `index`: up to
+    /// [`L2_WINDOW`] bytes, within the table (one cluster) and the file.
+    fn read_window(
+        &self,
+        pos: u64,
+        table: u64,
+        index: u64,
+        entry_size: u64,
+    ) -> Result<L2Window, IoError> {
+        let per_window = L2_WINDOW.checked_div(entry_size).unwrap_or(1).max(1);
+        let first = index.saturating_sub(index.checked_rem(per_window).unwrap_or(0));
+        let from = table.saturating_add(first.saturating_mul(entry_size));
+        let table_end = table.saturating_add(self.cluster_size);
+        let len = L2_WINDOW
+            .min(table_end.saturating_sub(from))
+            .min(self.file.size().saturating_sub(from));
+        let needed = index
+            .saturating_sub(first)
+            .saturating_add(1)
+            .saturating_mul(entry_size);
+        if len < needed {
+            let at = table.saturating_add(index.saturating_mul(entry_size));
+            return Err(self.image_error(
+                pos,
+                format!("L2 entry at file offset {at} lies past the end of the file"),
+            ));
+        }
+        let mut bytes = alloc::vec![0u8; usize::try_from(len).unwrap_or(0)];
+        self.file.read_exact_at(from, &mut bytes)?;
+        Ok(L2Window {
+            table,
+            first,
+            bytes,
+        })
     }
 
     /// Fills `buf` from the backing image at `pos` (zeros past its end, or without one).
@@ -214,6 +307,38 @@ impl<'b, D: BlockDevice> Qcow2<'b, D> {
     }
 }
 
+impl<'b, D: BlockDevice> Qcow2<'b, D> {
+    /// How many of the `wanted` bytes from guest offset `pos` lie one after another in
+    /// the file from `host`, given that the first `first` do (the rest of the first
+    /// cluster's run): later clusters count while their data starts where the run
+    /// ends. Bounded by `wanted`, so by the caller's buffer.
+    fn contiguous(
+        &self,
+        pos: u64,
+        host: u64,
+        first: usize,
+        wanted: usize,
+    ) -> Result<usize, IoError> {
+        let mut n = first;
+        while n < wanted {
+            let next = pos.saturating_add(n as u64);
+            if next >= self.header.size {
+                break;
+            }
+            let in_cluster = next & self.cluster_size.saturating_sub(1);
+            let (cluster, run) = self.entry(next)?.at(in_cluster, self.cluster_size);
+            match cluster {
+                Cluster::Data(h) if h == host.saturating_add(n as u64) => {
+                    let run = usize::try_from(run).unwrap_or(usize::MAX).max(1);
+                    n = n.saturating_add(run).min(wanted);
+                }
+                _ => break,
+            }
+        }
+        Ok(n)
+    }
+}
+
 impl<D: BlockDevice> BlockDevice for Qcow2<'_, D> {
     fn size(&self) -> u64 {
         self.header.size
@@ -239,6 +364,14 @@ impl<D: BlockDevice> BlockDevice for Qcow2<'_, D> {
             })?;
             match cluster {
                 Cluster::Data(host) => {
+                    // The clusters after this one, while they follow it in the file.
+                    let n = self.contiguous(pos, host, n, buf.len().saturating_sub(done))?;
+                    let end = done.saturating_add(n);
+                    let part = buf.get_mut(done..end).ok_or(IoError::OutOfRange {
+                        offset: pos,
+                        len: n as u64,
+                        size: self.header.size,
+                    })?;
                     self.file.read_exact_at(host, part).map_err(|e| match e {
                         IoError::OutOfRange { .. } => self.image_error(
                             pos,
@@ -248,6 +381,8 @@ impl<D: BlockDevice> BlockDevice for Qcow2<'_, D> {
                         ),
                         other => other,
                     })?;
+                    done = end;
+                    continue;
                 }
                 Cluster::Zero => part.fill(0),
                 Cluster::Unallocated => self.read_backing(pos, part)?,
