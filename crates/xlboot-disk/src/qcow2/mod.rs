@@ -352,10 +352,14 @@ impl<D: BlockDevice> BlockDevice for Qcow2<'_, D> {
             let entry = self.entry(pos)?;
             let in_cluster = pos & self.cluster_size.saturating_sub(1);
             let (cluster, run) = entry.at(in_cluster, self.cluster_size);
-            let n = usize::try_from(run)
+            let mut n = usize::try_from(run)
                 .unwrap_or(usize::MAX)
                 .min(buf.len().saturating_sub(done))
                 .max(1);
+            if let Cluster::Data(host) = cluster {
+                // The clusters after this one, while they follow it in the file.
+                n = self.contiguous(pos, host, n, buf.len().saturating_sub(done))?;
+            }
             let end = done.saturating_add(n);
             let part = buf.get_mut(done..end).ok_or(IoError::OutOfRange {
                 offset: pos,
@@ -364,14 +368,6 @@ impl<D: BlockDevice> BlockDevice for Qcow2<'_, D> {
             })?;
             match cluster {
                 Cluster::Data(host) => {
-                    // The clusters after this one, while they follow it in the file.
-                    let n = self.contiguous(pos, host, n, buf.len().saturating_sub(done))?;
-                    let end = done.saturating_add(n);
-                    let part = buf.get_mut(done..end).ok_or(IoError::OutOfRange {
-                        offset: pos,
-                        len: n as u64,
-                        size: self.header.size,
-                    })?;
                     self.file.read_exact_at(host, part).map_err(|e| match e {
                         IoError::OutOfRange { .. } => self.image_error(
                             pos,
@@ -381,8 +377,6 @@ impl<D: BlockDevice> BlockDevice for Qcow2<'_, D> {
                         ),
                         other => other,
                     })?;
-                    done = end;
-                    continue;
                 }
                 Cluster::Zero => part.fill(0),
                 Cluster::Unallocated => self.read_backing(pos, part)?,
