@@ -160,7 +160,9 @@ extern "C" fn pvh_exception(frame: *const u64) -> ! {
     };
     let cr2: u64;
     // SAFETY: reading CR2 has no side effect.
-    unsafe { core::arch::asm!("mov {}, cr2", out(reg) cr2, options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("mov {}, cr2", out(reg) cr2, options(nomem, nostack, preserves_flags))
+    };
     debug_port_write(b"xlboot-pvh: CPU exception ");
     write_decimal(vector);
     debug_port_write(b" (");
